@@ -20,3 +20,13 @@ def salt_factories_config(tmp_path_factory):
         "root_dir": str(tmp_path_factory.mktemp("salt-root")),
         "slow_stop": False,
     }
+
+
+def pytest_configure(config):
+    """
+    Hand Salt's start-up log buffer to pytest's logging now: left alone, Salt
+    flushes it at exit into pytest's already closed capture stream.
+    """
+    import salt._logging.impl  # pylint: disable=import-outside-toplevel
+
+    salt._logging.impl.shutdown_temp_handler()

@@ -1,0 +1,92 @@
+"""
+Grains for the HLT cloud: the node's role and its management IPv4 address.
+
+Both come from the cluster inventory (``hltcloud_inventory`` in the Salt
+configuration, see ``etc/salt/cluster.conf``); nothing about the cluster is
+written in this file.
+
+- ``role``: ``head`` or ``compute`` for a node listed in the inventory, matched
+  by minion id (``cn44`` or ``cn44.internal``). An unknown host gets no role,
+  never a guessed one. A static grain ``role`` (minion config ``grains:`` or
+  ``/etc/salt/grains``) overrides this one, as Salt ranks static grains above
+  custom grain modules.
+- ``hlt_node``: the node's short name in the inventory.
+- ``mgmt_ipv4``: the node's address in the management network, taken from the
+  bridge, then the physical interface, then any interface; when none carries
+  one (the bridge not up yet, a test host), the inventory's ``ip`` for the node.
+
+CLI Example:
+
+.. code-block:: bash
+
+    salt-call grains.item role hlt_node mgmt_ipv4
+"""
+
+import ipaddress
+import logging
+
+import salt.utils.network
+
+log = logging.getLogger(__name__)
+
+
+def _inventory():
+    return __opts__.get("hltcloud_inventory") or {}
+
+
+def _node_name(minion_id, inventory):
+    """Return the inventory name of ``minion_id`` or None when it is not listed."""
+    nodes = inventory.get("nodes") or {}
+    domain = inventory.get("domain")
+    name, _, suffix = (minion_id or "").partition(".")
+    if name not in nodes:
+        return None
+    if suffix and suffix != domain:
+        return None
+    return name
+
+
+def _addresses(interfaces, order):
+    """Yield (interface, IPv4Address) for the interfaces in ``order`` first, then the rest."""
+    names = [n for n in order if n in interfaces]
+    names += sorted(n for n in interfaces if n not in names)
+    for name in names:
+        for inet in interfaces[name].get("inet") or []:
+            try:
+                yield name, ipaddress.IPv4Address(inet.get("address"))
+            except ValueError:
+                continue
+
+
+def _mgmt_address(interfaces, inventory, node):
+    """Return the management IPv4 for ``node`` as a string, or None."""
+    cidr = ((inventory.get("networks") or {}).get("mgmt") or {}).get("cidr")
+    if cidr:
+        network = ipaddress.IPv4Network(cidr)
+        ifaces = inventory.get("interfaces") or {}
+        order = [ifaces.get("bridge"), ifaces.get("physical")]
+        for _, address in _addresses(interfaces, order):
+            if address in network:
+                return str(address)
+    if node:
+        return ((inventory.get("nodes") or {}).get(node) or {}).get("ip")
+    return None
+
+
+def hltcloud():
+    """Return the ``role``, ``hlt_node`` and ``mgmt_ipv4`` grains."""
+    inventory = _inventory()
+    if not inventory:
+        log.debug("hltcloud grains: no hltcloud_inventory in the configuration")
+        return {}
+    node = _node_name(__opts__.get("id"), inventory)
+    grains = {}
+    if node:
+        grains["hlt_node"] = node
+        role = inventory["nodes"][node].get("role")
+        if role:
+            grains["role"] = role
+    address = _mgmt_address(salt.utils.network.interfaces(), inventory, node)
+    if address:
+        grains["mgmt_ipv4"] = address
+    return grains
