@@ -32,8 +32,11 @@ def test_grains_follow_the_inventory(salt_cli, cluster_minions):
         node = minion_id.split(".")[0]
         # No interface of this test host is in 10.162.128.0/24, so the address
         # is the inventory's for this very node, never another node's.
-        assert grains == {"role": nodes[node]["role"], "hlt_node": node,
-                          "mgmt_ipv4": nodes[node]["ip"]}
+        assert grains == {
+            "role": nodes[node]["role"],
+            "hlt_node": node,
+            "mgmt_ipv4": nodes[node]["ip"],
+        }
 
 
 def test_highstate_compiles_on_every_node(salt_cli, cluster_minions):
@@ -59,9 +62,20 @@ def test_compute_dry_run_succeeds_on_the_compute_nodes(salt_cli, cluster_minions
 @pytest.mark.parametrize(
     ("minion_id", "expected"),
     [
-        ("cn43.internal", {"mysql_root_password", "keystone_dbpass", "admin_token",
-                           "admin_pass", "demo_pass", "glance_dbpass", "glance_pass",
-                           "nova_dbpass", "nova_pass"}),
+        (
+            "cn43.internal",
+            {
+                "mysql_root_password",
+                "keystone_dbpass",
+                "admin_token",
+                "admin_pass",
+                "demo_pass",
+                "glance_dbpass",
+                "glance_pass",
+                "nova_dbpass",
+                "nova_pass",
+            },
+        ),
         ("cn44.internal", {"nova_dbpass", "nova_pass"}),
     ],
 )

@@ -39,9 +39,7 @@ def repo_config(name):
         config = {**included, **config}
     for key in ("file_roots", "pillar_roots"):
         if key in config:
-            config[key] = {
-                env: [_absolute(p) for p in paths] for env, paths in config[key].items()
-            }
+            config[key] = {env: [_absolute(p) for p in paths] for env, paths in config[key].items()}
     for key in PATH_LISTS:
         if key in config:
             config[key] = [_absolute(p) for p in config[key]]

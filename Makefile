@@ -1,0 +1,51 @@
+# hlt-cloud: the two everyday commands are `make demo` and `make test`.
+# Every target installs what it needs itself (Debian packages, .venv).
+
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTEST_ARGS ?=
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: help venv apt secrets show demo test test-fast lint clean
+
+help:
+	@echo "make demo                 start a local master + 5 minions, dry-run the highstate, stop"
+	@echo "make test                 run the whole test suite (tests/unit, functional, integration)"
+	@echo "make secrets              generate missing secrets into pillar/secrets.yaml (0600)"
+	@echo "make show NODE=<id>       print a node's compiled highstate as JSON"
+	@echo "make lint                 ruff, yamllint, salt-lint"
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt
+	@test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+apt:
+	@tools/install-apt.sh
+
+secrets: venv
+	@$(PY) -m tools.secrets
+
+show: venv secrets
+	@$(PY) -m tools.show "$(NODE)"
+
+demo: apt venv
+	$(PY) -m pytest tools/demo_cluster.py -p tests.conftest -q -s --no-header -p no:warnings
+
+test: apt venv
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+test-fast: venv
+	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/yamllint -s .
+	@find salt -name '*.sls' -print0 | xargs -0 $(VENV)/bin/salt-lint
+
+clean:
+	rm -rf .local .pytest_cache .ruff_cache
