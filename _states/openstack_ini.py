@@ -1,0 +1,165 @@
+"""
+Manage settings in OpenStack (oslo.config) ini files, one state per file.
+
+Replaces the runbook's one-process-per-key ``openstack-config --set`` loop with data:
+
+.. code-block:: yaml
+
+    glance-api-config-file-managed:
+      openstack_ini.present:
+        - name: /etc/glance/glance-api.conf
+        - user: root
+        - group: glance
+        - mode: "0640"
+        - sections:
+            database:
+              connection: mysql://glance:GLANCE_DBPASS@localhost/glance
+            keystone_authtoken:
+              auth_uri: http://cn43.internal:5000
+              auth_port: 35357
+              admin_password: GLANCE_PASS
+            paste_deploy:
+              flavor: keystone
+
+    nova-config-verbose-absent:
+      openstack_ini.absent:
+        - name: /etc/nova/nova.conf
+        - sections:
+            DEFAULT:
+              - verbose
+
+The file is read and edited by the ``openstack_ini`` execution module (which does all the I/O):
+comments, blank lines, order and unmanaged keys are kept, and the file is written only when
+something changes. Changes are reported as ``{"section/key": {"old": ..., "new": ...}}`` plus
+``user``, ``group``, ``mode`` and ``file`` (created) entries; secret values show as ``***``.
+"""
+
+from salt.exceptions import SaltException
+
+__virtualname__ = "openstack_ini"
+
+
+def __virtual__():
+    if "openstack_ini.apply" in __salt__:
+        return __virtualname__
+    return (False, "the openstack_ini execution module is not available")
+
+
+def _call(fun, *args, **kwargs):
+    return __salt__[f"openstack_ini.{fun}"](*args, **kwargs)
+
+
+def _test_mode():
+    return bool(__opts__.get("test"))
+
+
+def _listing(changes):
+    return ", ".join(changes)
+
+
+def _failure(name, exc):
+    message = str(exc)
+    return message if name in message else f"{name}: {message}"
+
+
+def _run(ret, call):
+    """
+    The seven steps around ``call(test)``, which returns the (masked) changes it makes or would
+    make. Steps 1 and 2 (validate input, read the file) happen inside the first ``call``.
+    """
+    name = ret["name"]
+    try:
+        pending = call(True)
+    except SaltException as exc:
+        ret["comment"] = _failure(name, exc)
+        return ret
+    if not pending:
+        ret["result"] = True
+        ret["comment"] = f"{name} is already in the desired state"
+        return ret
+    if _test_mode():
+        ret["result"] = None
+        ret["changes"] = pending
+        ret["comment"] = f"{name}: would change {_listing(pending)}"
+        return ret
+    try:
+        ret["changes"] = call(False)
+        left = call(True)
+    except SaltException as exc:
+        ret["comment"] = f"Failed to update: {_failure(name, exc)}"
+        return ret
+    if left:
+        ret["comment"] = f"{name} still differs after the update: {_listing(left)}"
+        return ret
+    ret["result"] = True
+    ret["comment"] = f"{name}: changed {_listing(ret['changes'])}"
+    return ret
+
+
+def present(name, sections, user=None, group=None, mode=None, secret_keys=None):
+    """
+    Make sure the ini file ``name`` holds every setting of ``sections``.
+
+    name
+        Absolute path of the file. A missing file is created when its directory exists.
+
+    sections
+        ``{section: {key: value}}``. Values: string, number, boolean (written ``True`` /
+        ``False``), list (written ``a,b``) or dict (written ``k1:v1,k2:v2``). Keys and sections
+        not listed are left alone.
+
+    user, group, mode
+        Owner, group and mode of the file (``mode`` as a quoted octal string, ``"0640"``).
+        Kept as they are when not given.
+
+    secret_keys
+        Extra key names (``key`` or ``section/key``) whose values are shown as ``***``. Keys
+        named like ``*password*``, ``*token*``, ``*secret*``, ``connection``, ``*_connection``
+        and ``transport_url`` always are.
+    """
+    ret = {"name": name, "result": False, "changes": {}, "comment": ""}
+    if not isinstance(sections, dict):
+        ret["comment"] = f"{name}: sections must be a mapping of {{section: {{key: value}}}}"
+        return ret
+
+    def call(test):
+        # In a dry run the package that makes the directory, user and group has not run:
+        # their absence is part of the answer (result None), not a failure.
+        return _call(
+            "apply",
+            name,
+            sections,
+            user=user,
+            group=group,
+            mode=mode,
+            secret_keys=secret_keys,
+            test=test,
+            missing_ok=_test_mode(),
+        )
+
+    return _run(ret, call)
+
+
+def absent(name, sections, secret_keys=None):
+    """
+    Make sure the keys of ``sections`` are not set in the ini file ``name``.
+
+    name
+        Absolute path of the file. A missing file has nothing to remove.
+
+    sections
+        ``{section: [key, ...]}``. Every occurrence of each key is removed; comments (including
+        commented-out defaults), other keys and the section headers stay.
+
+    secret_keys
+        Extra key names whose old values are shown as ``***`` (see :func:`present`).
+    """
+    ret = {"name": name, "result": False, "changes": {}, "comment": ""}
+    if not isinstance(sections, dict):
+        ret["comment"] = f"{name}: sections must be a mapping of {{section: [key, ...]}}"
+        return ret
+
+    def call(test):
+        return _call("discard", name, sections, secret_keys=secret_keys, test=test)
+
+    return _run(ret, call)

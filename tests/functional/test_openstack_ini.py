@@ -1,0 +1,702 @@
+"""openstack_ini execution and state modules through Salt's loaders, on real files."""
+
+import configparser
+import contextlib
+import ctypes
+import grp
+import logging
+import os
+import pathlib
+import pwd
+import shutil
+import stat
+
+import pytest
+from salt.exceptions import CommandExecutionError, SaltInvocationError
+
+FILES = pathlib.Path(__file__).resolve().parent / "files"
+
+GLANCE_DBPASS = "9f3c1a7e2b4d6c8e0a1b"
+GLANCE_PASS = "5e7a9c1b3d5f7a9c1e3b"
+NOVA_DBPASS = "0d2f4b6a8c1e3a5c7e9b"
+NOVA_PASS = "7c9e1a3b5d7f9b1d3f5a"
+THIS_IP = "10.162.32.43"
+
+
+def glance_settings():
+    """The runbook's Glance settings for one file: database, keystone_authtoken, paste_deploy."""
+    return {
+        "database": {"connection": f"mysql://glance:{GLANCE_DBPASS}@localhost/glance"},
+        "keystone_authtoken": {
+            "auth_uri": "http://cn43.internal:5000",
+            "auth_host": "cn43.internal",
+            "auth_port": 35357,
+            "auth_protocol": "http",
+            "admin_tenant_name": "service",
+            "admin_user": "glance",
+            "admin_password": GLANCE_PASS,
+        },
+        "paste_deploy": {"flavor": "keystone"},
+    }
+
+
+def nova_settings():
+    """The runbook's nova.conf settings on the controller (compute service + nova-network)."""
+    return {
+        "database": {"connection": f"mysql://nova:{NOVA_DBPASS}@cn43.internal/nova"},
+        "DEFAULT": {
+            "auth_strategy": "keystone",
+            "rpc_backend": "qpid",
+            "qpid_hostname": "cn43.internal",
+            "my_ip": THIS_IP,
+            "vnc_enabled": True,
+            "vncserver_listen": "0.0.0.0",
+            "vncserver_proxyclient_address": THIS_IP,
+            "novncproxy_base_url": "http://cn43.internal:6080/vnc_auto.html",
+            "glance_host": "cn43.internal",
+            "network_api_class": "nova.network.api.API",
+            "security_group_api": "nova",
+            "network_manager": "nova.network.manager.FlatDHCPManager",
+            "firewall_driver": "nova.virt.libvirt.firewall.IptablesFirewallDriver",
+            "network_size": 254,
+            "allow_same_net_traffic": False,
+            "multi_host": True,
+            "send_arp_for_ha": True,
+            "share_dhcp_address": True,
+            "force_dhcp_release": True,
+            "flat_network_bridge": "br100",
+            "flat_interface": "em1",
+            "public_interface": "em1",
+        },
+        "keystone_authtoken": {
+            "auth_uri": "http://cn43.internal:5000",
+            "auth_host": "cn43.internal",
+            "auth_protocol": "http",
+            "auth_port": 35357,
+            "admin_user": "nova",
+            "admin_tenant_name": "service",
+            "admin_password": NOVA_PASS,
+        },
+        "libvirt": {"virt_type": "qemu"},
+    }
+
+
+def stock(tmp_path, name, as_name=None):
+    path = tmp_path / (as_name or name.replace(".stock", ""))
+    shutil.copyfile(FILES / name, path)
+    os.chmod(path, 0o644)
+    return path
+
+
+def backdate(path):
+    """Move mtime an hour back, so any later write shows even within one clock tick."""
+    st = os.stat(path)
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - 3600 * 10**9))
+
+
+def snapshot(path):
+    """Everything a write, rename, chmod or chown would change."""
+    st = os.stat(path)
+    return (
+        pathlib.Path(path).read_bytes(),
+        st.st_ino,
+        st.st_mtime_ns,
+        stat.S_IMODE(st.st_mode),
+        st.st_uid,
+        st.st_gid,
+    )
+
+
+def read_back(path):
+    """Read a file with Python's own ini parser, independently of the module under test."""
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
+    parser.optionxform = str
+    parser.read(path)
+    return parser
+
+
+@pytest.fixture
+def nobody():
+    """An unprivileged user and group that exist on Debian and RHEL."""
+    user = pwd.getpwnam("nobody")
+    group = grp.getgrgid(user.pw_gid)
+    return user, group
+
+
+# -- behaviour on stock files ------------------------------------------------------------------
+
+
+def test_stock_nova_conf_keeps_comments_order_and_unmanaged_keys(loaders, tmp_path):
+    path = stock(tmp_path, "nova.conf.stock")
+    before = path.read_text().splitlines()
+    settings = nova_settings()
+
+    ret = loaders.states.openstack_ini.present(name=str(path), sections=settings)
+
+    assert ret.result is True, ret.comment
+    after = path.read_text().splitlines()
+    # Every comment, blank line and header is still there, in the same order.
+    kept = [line for line in before if not line or line[0] in "#[;"]
+    remaining = iter(after)
+    assert all(line in remaining for line in kept)
+    # The only stock lines gone are the live ones the runbook changes (rpc_backend).
+    assert [line for line in before if line not in after] == [
+        "rpc_backend = nova.openstack.common.rpc.impl_qpid"
+    ]
+    # The live key sits right under its commented-out default, which stays.
+    index = after.index("#connection=<None>")
+    assert after[index + 1] == f"connection = mysql://nova:{NOVA_DBPASS}@cn43.internal/nova"
+    assert after[after.index("#virt_type=kvm") + 1] == "virt_type = qemu"
+    # The changed live key keeps its place in the packaged block.
+    assert after[before.index("rpc_backend = nova.openstack.common.rpc.impl_qpid")] == (
+        "rpc_backend = qpid"
+    )
+    # Another parser reads what we meant, and the keys we did not manage are as they were.
+    parsed = read_back(path)
+    for section, keys in settings.items():
+        for key, value in keys.items():
+            expected = {True: "True", False: "False"}.get(value, str(value))
+            assert parsed.get(section, key) == expected, f"{section}/{key}"
+    assert parsed.get("DEFAULT", "state_path") == "/var/lib/nova"
+    assert parsed.get("DEFAULT", "rootwrap_config") == "/etc/nova/rootwrap.conf"
+
+
+def test_runbook_glance_settings_apply_to_api_and_registry_files(loaders, tmp_path):
+    paths = [
+        stock(tmp_path, "glance-api.conf.stock"),
+        stock(tmp_path, "glance-registry.conf.stock"),
+    ]
+    for path in paths:
+        ret = loaders.states.openstack_ini.present(name=str(path), sections=glance_settings())
+        assert ret.result is True, ret.comment
+        # auth_port and auth_protocol already hold the runbook's values in the stock files.
+        assert sorted(ret.changes) == [
+            "database/connection",
+            "keystone_authtoken/admin_password",
+            "keystone_authtoken/admin_tenant_name",
+            "keystone_authtoken/admin_user",
+            "keystone_authtoken/auth_host",
+            "keystone_authtoken/auth_uri",
+            "paste_deploy/flavor",
+        ]
+    for path in paths:
+        for section, keys in glance_settings().items():
+            for key, value in keys.items():
+                assert loaders.modules.openstack_ini.get(str(path), section, key) == str(value)
+        assert read_back(path).get("keystone_authtoken", "admin_password") == GLANCE_PASS
+        backdate(path)
+    before = [snapshot(path) for path in paths]
+    for path in paths:
+        ret = loaders.states.openstack_ini.present(name=str(path), sections=glance_settings())
+        assert (ret.result, ret.changes) == (True, {})
+    assert [snapshot(path) for path in paths] == before
+
+
+# -- test mode, idempotency, comparison ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("testmode", [True, False], ids=["test", "apply"])
+def test_test_mode_reports_the_changes_without_writing(loaders, tmp_path, testmode):
+    path = stock(tmp_path, "glance-registry.conf.stock")
+    backdate(path)
+    before = snapshot(path)
+
+    ret = loaders.states.openstack_ini.present(
+        name=str(path),
+        sections={"paste_deploy": {"flavor": "keystone"}, "DEFAULT": {"bind_port": 9192}},
+        mode="0640",
+        test=testmode,
+    )
+
+    assert (ret.result is None) is testmode
+    assert ret.changes == {
+        "paste_deploy/flavor": {"old": None, "new": "keystone"},
+        "DEFAULT/bind_port": {"old": "9191", "new": "9192"},
+        "mode": {"old": "0644", "new": "0640"},
+    }
+    assert (snapshot(path) == before) is testmode
+
+
+def test_second_run_reports_no_changes_and_leaves_the_file_untouched(loaders, tmp_path):
+    path = stock(tmp_path, "nova.conf.stock")
+    first = loaders.states.openstack_ini.present(
+        name=str(path), sections=nova_settings(), mode="0640", group="root"
+    )
+    assert first.result is True
+    assert first.changes
+    backdate(path)
+    before = snapshot(path)
+
+    second = loaders.states.openstack_ini.present(
+        name=str(path), sections=nova_settings(), mode="0640", group="root"
+    )
+
+    assert second.result is True
+    assert second.changes == {}
+    assert "already in the desired state" in second.comment
+    assert snapshot(path) == before
+
+
+def test_same_value_with_other_spacing_is_not_rewritten(loaders, tmp_path):
+    path = tmp_path / "keystone.conf"
+    path.write_text("[DEFAULT]\nadmin_token=abc\nverbose   =   True\n[database]\nconnection =x\n")
+    backdate(path)
+    before = snapshot(path)
+
+    ret = loaders.states.openstack_ini.present(
+        name=str(path),
+        sections={
+            "DEFAULT": {"admin_token": "abc", "verbose": True},
+            "database": {"connection": "x"},
+        },
+    )
+
+    assert (ret.result, ret.changes) == (True, {})
+    assert snapshot(path) == before
+
+
+def test_changed_value_keeps_the_line_spacing(loaders, tmp_path):
+    path = tmp_path / "cinder.conf"
+    path.write_text("[DEFAULT]\n# comment\nverbose=False\ndebug = False\n")
+
+    ret = loaders.states.openstack_ini.present(
+        name=str(path), sections={"DEFAULT": {"verbose": True}}
+    )
+
+    assert ret.result is True
+    assert path.read_text() == "[DEFAULT]\n# comment\nverbose=True\ndebug = False\n"
+
+
+# -- secrets ------------------------------------------------------------------------------------
+
+
+def test_secret_values_are_masked_in_changes_comment_and_logs(loaders, tmp_path, caplog):
+    path = stock(tmp_path, "glance-api.conf.stock")
+    sections = glance_settings()
+    sections["DEFAULT"] = {"admin_token": "tok3n-value", "rabbit_password": "rabb1t-value"}
+    sections["keystone_authtoken"]["auth_uri"] = "http://hidden-uri:5000"
+    secrets = [GLANCE_DBPASS, GLANCE_PASS, "tok3n-value", "rabb1t-value", "guest", "hidden-uri"]
+
+    with caplog.at_level(logging.DEBUG):
+        for testmode in (True, False):
+            ret = loaders.states.openstack_ini.present(
+                name=str(path),
+                sections=sections,
+                secret_keys=["keystone_authtoken/auth_uri"],
+                test=testmode,
+            )
+            assert ret.result is (None if testmode else True)
+            assert ret.changes["database/connection"] == {"old": None, "new": "***"}
+            assert ret.changes["keystone_authtoken/admin_password"] == {"old": "***", "new": "***"}
+            assert ret.changes["keystone_authtoken/auth_uri"] == {"old": None, "new": "***"}
+            assert ret.changes["DEFAULT/admin_token"] == {"old": None, "new": "***"}
+            assert ret.changes["DEFAULT/rabbit_password"] == {"old": "***", "new": "***"}
+            assert ret.changes["keystone_authtoken/admin_user"]["new"] == "glance"
+            shown = repr(ret.changes) + ret.comment
+            assert not [secret for secret in secrets if secret in shown]
+
+    # saltfactories' test wrapper logs the call's arguments itself; Salt and our modules must not.
+    logged = [
+        record.getMessage()
+        for record in caplog.records
+        if not record.name.startswith("saltfactories")
+    ]
+    assert logged, "expected some log output at DEBUG"
+    assert not [secret for secret in secrets if any(secret in message for message in logged)]
+    assert GLANCE_PASS in path.read_text()
+
+
+# -- bad input: result False, a clear comment, the file untouched -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sections", "comment"),
+    [
+        ({"data]base": {"connection": "x"}}, "section name 'data]base' contains ']'"),
+        ({"data\nbase": {"connection": "x"}}, "contains ']' or a newline"),
+        ({"database": {"conn=ection": "x"}}, "key 'conn=ection' contains '='"),
+        ({"database": {"conn\nection": "x"}}, "contains a newline"),
+        (
+            {"database": {"connection": "mysql://a\n[evil]"}},
+            "database/connection: value contains a newline",
+        ),
+        ({"database": {"connection": None}}, "database/connection: value is empty (None)"),
+        ({"database": ["connection"]}, "[database]: settings must be a mapping"),
+        (["database"], "sections must be a mapping"),
+    ],
+    ids=[
+        "section-bracket",
+        "section-newline",
+        "key-equals",
+        "key-newline",
+        "value-newline",
+        "value-none",
+        "keys-not-mapping",
+        "sections-not-mapping",
+    ],
+)
+def test_bad_input_fails_clearly_and_leaves_the_file_untouched(
+    loaders, tmp_path, sections, comment
+):
+    path = stock(tmp_path, "glance-registry.conf.stock")
+    backdate(path)
+    before = snapshot(path)
+
+    ret = loaders.states.openstack_ini.present(name=str(path), sections=sections)
+
+    assert ret.result is False
+    assert ret.changes == {}
+    assert comment in ret.comment
+    assert "Traceback" not in ret.comment
+    assert snapshot(path) == before
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]
+
+
+def test_directory_instead_of_a_file_fails_clearly(loaders, tmp_path):
+    target = tmp_path / "nova.conf"
+    target.mkdir()
+
+    ret = loaders.states.openstack_ini.present(name=str(target), sections=nova_settings())
+
+    assert ret.result is False
+    assert ret.comment == f"{target} is a directory, not an ini file"
+    assert list(target.iterdir()) == []
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [
+        ("effective", ctypes.c_uint32),
+        ("permitted", ctypes.c_uint32),
+        ("inheritable", ctypes.c_uint32),
+    ]
+
+
+@contextlib.contextmanager
+def file_modes_apply_to_root():
+    """
+    Drop CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH from this thread's effective set, so even root
+    gets "Permission denied" from a mode 0000 file; restore them afterwards.
+    """
+    if os.geteuid() != 0:
+        yield
+        return
+    libc = ctypes.CDLL(None, use_errno=True)
+    header = _CapHeader(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this thread
+    data = (_CapData * 2)()
+    if libc.capget(ctypes.byref(header), data) != 0:
+        pytest.skip("capget() is not available")
+    saved = data[0].effective
+    data[0].effective &= ~((1 << 1) | (1 << 2))
+    if libc.capset(ctypes.byref(header), data) != 0:
+        pytest.skip("cannot drop CAP_DAC_OVERRIDE")
+    try:
+        yield
+    finally:
+        data[0].effective = saved
+        assert libc.capset(ctypes.byref(header), data) == 0
+
+
+def test_unreadable_file_fails_clearly_and_is_left_untouched(loaders, tmp_path):
+    path = stock(tmp_path, "glance-api.conf.stock")
+    os.chmod(path, 0o000)
+    backdate(path)
+    before = snapshot(path)
+
+    with file_modes_apply_to_root():
+        ret = loaders.states.openstack_ini.present(name=str(path), sections=glance_settings())
+        with pytest.raises(CommandExecutionError, match="cannot read the file"):
+            loaders.modules.openstack_ini.get(str(path), "database", "connection")
+
+    assert ret.result is False
+    assert ret.comment == f"{path}: cannot read the file: Permission denied"
+    assert snapshot(path) == before
+
+
+@pytest.mark.parametrize(
+    ("text", "comment"),
+    [
+        (
+            "verbose = True\n[DEFAULT]\ndebug = True\n",
+            "is malformed: line 1: key 'verbose' comes before any [section] header",
+        ),
+        ("[DEFAULT\ndebug = True\n", "is malformed: line 1: section header"),
+        ("[DEFAULT]\nno separator here\n", "is malformed: line 2: expected 'key = value'"),
+        (b"[DEFAULT]\nx = \xff\xfe\n", "not UTF-8 text"),
+    ],
+    ids=["key-before-section", "header-without-bracket", "no-separator", "not-utf8"],
+)
+def test_malformed_file_fails_clearly_and_is_left_untouched(loaders, tmp_path, text, comment):
+    path = tmp_path / "nova.conf"
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(text)
+    backdate(path)
+    before = snapshot(path)
+
+    ret = loaders.states.openstack_ini.present(
+        name=str(path), sections={"DEFAULT": {"debug": False}}, mode="0600"
+    )
+
+    assert ret.result is False
+    assert comment in ret.comment
+    assert snapshot(path) == before
+
+
+# -- owner, group, mode; missing files ----------------------------------------------------------
+
+
+def test_owner_group_and_mode_are_set_and_reported(loaders, tmp_path, nobody):
+    user, group = nobody
+    path = stock(tmp_path, "glance-api.conf.stock")
+    backdate(path)
+    content, inode = path.read_bytes(), path.stat().st_ino
+
+    ret = loaders.states.openstack_ini.present(
+        name=str(path), sections={}, user=user.pw_name, group=group.gr_name, mode="0640"
+    )
+
+    assert ret.result is True
+    assert ret.changes == {
+        "user": {"old": "root", "new": user.pw_name},
+        "group": {"old": "root", "new": group.gr_name},
+        "mode": {"old": "0644", "new": "0640"},
+    }
+    st = path.stat()
+    assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (user.pw_uid, group.gr_gid, 0o640)
+    # Owner and mode alone are changed in place: same inode, same text.
+    assert (path.read_bytes(), st.st_ino) == (content, inode)
+    again = loaders.states.openstack_ini.present(
+        name=str(path), sections={}, user=user.pw_name, group=group.gr_name, mode="0640"
+    )
+    assert (again.result, again.changes) == (True, {})
+
+
+def test_rewritten_file_keeps_its_owner_group_and_mode(loaders, tmp_path, nobody):
+    user, group = nobody
+    path = stock(tmp_path, "glance-registry.conf.stock")
+    os.chown(path, user.pw_uid, group.gr_gid)
+    os.chmod(path, 0o604)
+    inode = path.stat().st_ino
+
+    ret = loaders.states.openstack_ini.present(name=str(path), sections=glance_settings())
+
+    assert ret.result is True
+    assert not {"user", "group", "mode"} & set(ret.changes)
+    st = path.stat()
+    assert st.st_ino != inode, "expected a write through a temp file and rename"
+    assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (user.pw_uid, group.gr_gid, 0o604)
+    assert [p.name for p in tmp_path.iterdir()] == [path.name], "temp file left behind"
+
+
+def test_missing_file_is_created_when_its_directory_exists(loaders, tmp_path, nobody):
+    group = nobody[1]
+    path = tmp_path / "keystone.conf"
+
+    ret = loaders.states.openstack_ini.present(
+        name=str(path),
+        sections={"DEFAULT": {"admin_token": "abc"}, "database": {"connection": "sqlite://"}},
+        user="root",
+        group=group.gr_name,
+        mode="0640",
+    )
+
+    assert ret.result is True, ret.comment
+    assert ret.changes == {
+        "file": {"old": None, "new": "created"},
+        "DEFAULT/admin_token": {"old": None, "new": "***"},
+        "database/connection": {"old": None, "new": "***"},
+        "user": {"old": None, "new": "root"},
+        "group": {"old": None, "new": group.gr_name},
+        "mode": {"old": None, "new": "0640"},
+    }
+    assert (
+        path.read_text() == "[DEFAULT]\nadmin_token = abc\n\n[database]\nconnection = sqlite://\n"
+    )
+    st = path.stat()
+    assert (st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode)) == (0, group.gr_gid, 0o640)
+
+
+def test_missing_file_in_test_mode_is_not_created(loaders, tmp_path):
+    path = tmp_path / "keystone.conf"
+
+    ret = loaders.states.openstack_ini.present(
+        name=str(path), sections={"DEFAULT": {"debug": False}}, test=True
+    )
+
+    assert ret.result is None
+    assert ret.changes["file"] == {"old": None, "new": "created"}
+    assert not path.exists()
+
+
+def test_missing_directory_fails_clearly(loaders, tmp_path):
+    path = tmp_path / "keystone" / "keystone.conf"
+
+    ret = loaders.states.openstack_ini.present(name=str(path), sections={"DEFAULT": {"x": 1}})
+
+    assert ret.result is False
+    assert ret.comment == (
+        f"{path} does not exist and its directory {path.parent} does not exist either"
+    )
+    assert not path.parent.exists()
+
+
+def test_symlinked_file_is_written_through_the_link(loaders, tmp_path):
+    target = stock(tmp_path, "glance-api.conf.stock")
+    link = tmp_path / "link.conf"
+    link.symlink_to(target.name)
+
+    ret = loaders.states.openstack_ini.present(
+        name=str(link), sections={"paste_deploy": {"flavor": "keystone"}}
+    )
+
+    assert ret.result is True
+    assert link.is_symlink()
+    assert "\nflavor = keystone\n" in target.read_text()
+
+
+# -- absent -------------------------------------------------------------------------------------
+
+
+def test_absent_removes_the_keys_and_keeps_everything_else(loaders, tmp_path):
+    path = stock(tmp_path, "glance-api.conf.stock")
+    before = path.read_text().splitlines()
+
+    ret = loaders.states.openstack_ini.absent(
+        name=str(path),
+        sections={
+            "DEFAULT": ["rabbit_password", "qpid_username", "not_there"],
+            "keystone_authtoken": ["admin_user"],
+            "no_such_section": ["x"],
+        },
+    )
+
+    assert ret.result is True
+    assert ret.changes == {
+        "DEFAULT/rabbit_password": {"old": "***", "new": None},
+        "DEFAULT/qpid_username": {"old": "", "new": None},
+        "keystone_authtoken/admin_user": {"old": "%SERVICE_USER%", "new": None},
+    }
+    after = path.read_text().splitlines()
+    assert [line for line in before if line not in after] == [
+        "rabbit_password = guest",
+        "qpid_username =",
+        "admin_user = %SERVICE_USER%",
+    ]
+    assert [line for line in after if line not in before] == []
+    backdate(path)
+    snap = snapshot(path)
+    again = loaders.states.openstack_ini.absent(
+        name=str(path), sections={"DEFAULT": ["rabbit_password"]}
+    )
+    assert (again.result, again.changes) == (True, {})
+    assert snapshot(path) == snap
+
+
+@pytest.mark.parametrize("testmode", [True, False], ids=["test", "apply"])
+def test_absent_test_mode_reports_without_writing(loaders, tmp_path, testmode):
+    path = stock(tmp_path, "glance-registry.conf.stock")
+    backdate(path)
+    before = snapshot(path)
+
+    ret = loaders.states.openstack_ini.absent(
+        name=str(path), sections={"DEFAULT": ["backlog"]}, test=testmode
+    )
+
+    assert (ret.result is None) is testmode
+    assert ret.changes == {"DEFAULT/backlog": {"old": "4096", "new": None}}
+    assert (snapshot(path) == before) is testmode
+
+
+def test_absent_on_a_missing_file_has_nothing_to_do(loaders, tmp_path):
+    ret = loaders.states.openstack_ini.absent(
+        name=str(tmp_path / "nova.conf"), sections={"DEFAULT": ["verbose"]}
+    )
+
+    assert (ret.result, ret.changes) == (True, {})
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- execution module ---------------------------------------------------------------------------
+
+
+def test_execution_module_get_set_remove_one_key(loaders, tmp_path):
+    path = str(stock(tmp_path, "glance-registry.conf.stock"))
+    mod = loaders.modules.openstack_ini
+
+    assert mod.get(path, "paste_deploy", "flavor") is None
+    assert mod.get(path, "paste_deploy", "flavor", default="") == ""
+    assert mod.set(path, "paste_deploy", "flavor", "keystone") == {
+        "paste_deploy/flavor": {"old": None, "new": "keystone"}
+    }
+    assert mod.set(path, "paste_deploy", "flavor", "keystone") == {}
+    assert mod.get(path, "paste_deploy", "flavor") == "keystone"
+    assert mod.remove(path, "paste_deploy", "flavor") == {
+        "paste_deploy/flavor": {"old": "keystone", "new": None}
+    }
+    assert mod.remove(path, "paste_deploy", "flavor") == {}
+    assert mod.get(str(tmp_path / "missing.conf"), "DEFAULT", "x", "fallback") == "fallback"
+
+
+def test_execution_module_apply_test_mode_does_not_write(loaders, tmp_path):
+    path = stock(tmp_path, "glance-api.conf.stock")
+    backdate(path)
+    before = snapshot(path)
+
+    changes = loaders.modules.openstack_ini.apply(str(path), glance_settings(), test=True)
+
+    assert len(changes) == 7
+    assert snapshot(path) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "sections", "error", "message"),
+    [
+        ("relative.conf", {}, SaltInvocationError, "must be an absolute path"),
+        ("{tmp}", {}, CommandExecutionError, "is a directory"),
+        ("{tmp}/x.conf", {"DEFAULT": {"k": "a\nb"}}, SaltInvocationError, "newline"),
+        ("{tmp}/x.conf", {}, SaltInvocationError, "user 'no-such-user' does not exist"),
+    ],
+    ids=["relative", "directory", "newline", "unknown-user"],
+)
+def test_execution_module_raises_salt_errors(loaders, tmp_path, name, sections, error, message):
+    kwargs = {"user": "no-such-user"} if "user" in message else {}
+    with pytest.raises(error, match=message):
+        loaders.modules.openstack_ini.apply(name.format(tmp=tmp_path), sections, **kwargs)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_dry_run_before_the_package_answers_what_it_would_create(loaders, tmp_path):
+    """test=True on a node where the package has not made /etc/nova nor the nova group yet."""
+    path = tmp_path / "nova" / "nova.conf"
+
+    ret = loaders.states.openstack_ini.present(
+        name=str(path),
+        sections={"DEFAULT": {"my_ip": "10.162.128.64"}},
+        user="root",
+        group="no-such-group-yet",
+        mode="0640",
+        test=True,
+    )
+
+    assert ret.result is None
+    assert ret.changes["file"] == {"old": None, "new": "created"}
+    assert ret.changes["group"] == {"old": None, "new": "no-such-group-yet"}
+    assert ret.changes["DEFAULT/my_ip"] == {"old": None, "new": "10.162.128.64"}
+    assert not path.parent.exists()
+
+
+def test_real_run_with_a_group_that_does_not_exist_fails_clearly(loaders, tmp_path):
+    path = tmp_path / "nova.conf"
+
+    ret = loaders.states.openstack_ini.present(
+        name=str(path), sections={"DEFAULT": {"x": 1}}, group="no-such-group-yet"
+    )
+
+    assert ret.result is False
+    assert "group 'no-such-group-yet' does not exist" in ret.comment
+    assert not path.exists()
