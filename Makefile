@@ -27,7 +27,7 @@ apt:
 	@tools/install-apt.sh
 
 secrets: venv
-	@$(PY) -m tools.secrets
+	@$(PY) -m tools.make_secrets
 
 show: venv secrets
 	@$(PY) -m tools.show "$(NODE)"

@@ -9,3 +9,4 @@ base:
     - match: grain
     - cluster
     - secrets.compute
+    - selfheal

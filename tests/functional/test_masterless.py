@@ -46,7 +46,7 @@ def _show(checkout, node):
 
 @pytest.fixture(scope="module")
 def with_secrets(checkout):
-    proc = _run(checkout, PY, "-m", "tools.secrets")
+    proc = _run(checkout, PY, "-m", "tools.make_secrets")
     assert proc.returncode == 0, proc.stderr
     yield checkout
     (checkout / "pillar/secrets.yaml").unlink()

@@ -43,6 +43,11 @@ def repo_config(name):
     for key in PATH_LISTS:
         if key in config:
             config[key] = [_absolute(p) for p in config[key]]
+    if "reactor" in config:
+        config["reactor"] = [
+            {tag: [_absolute(p) for p in paths] for tag, paths in entry.items()}
+            for entry in config["reactor"]
+        ]
     return config
 
 
@@ -71,13 +76,17 @@ def minion_overrides():
     no `master: cn43.internal` (salt-factories points it at the local master),
     no masterless file/pillar roots and module dirs (in the cluster, custom
     modules reach minions through `saltutil.sync_all`, as on the real nodes),
-    and no startup states (a highstate for real on this Debian host would
-    install packages here).
+    no startup states (a highstate for real on this Debian host would install
+    packages here), and Salt's default loop_interval back (see below).
     """
     config = repo_config("minion")
     for key in ("master", "file_roots", "pillar_roots", *PATH_LISTS):
         config.pop(key, None)
     config["startup_states"] = ""
+    # Salt's default. salt-factories sets 0.05, but Salt 3008 runs beacons from a
+    # 1 s periodic callback and counts a beacon's `interval` in loop_interval
+    # steps, so 0.05 would stretch the 1 s bridge_gateway interval to 20 s.
+    config["loop_interval"] = 1
     return config
 
 
@@ -86,7 +95,7 @@ def make_pillar_root(target):
     Copy the repo's pillar tree to ``target`` and generate fresh secrets into it
     with the same tool as `make secrets`; the checkout's own secrets are never read.
     """
-    from tools import secrets  # pylint: disable=import-outside-toplevel
+    from tools import make_secrets as secrets  # pylint: disable=import-outside-toplevel
 
     shutil.copytree(
         REPO / "pillar", target, ignore=shutil.ignore_patterns("secrets.yaml", "__pycache__")

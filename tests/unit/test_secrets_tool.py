@@ -1,11 +1,11 @@
-"""tools/secrets.py, behind `make secrets`."""
+"""tools/make_secrets.py, behind `make secrets`."""
 
 import stat
 
 import pytest
 import yaml
 
-from tools import secrets
+from tools import make_secrets as secrets
 
 CATALOG = yaml.safe_load(secrets.CATALOG.read_text())
 

@@ -1,0 +1,163 @@
+"""
+A compute node's network in a Linux network namespace, for the self-healing
+tests and benchmark: the namespace is joined to the host by a veth pair (the
+master listens on the host end), and holds a real bridge br100 with a veth
+standing in for em1 (dummy, vlan and bond devices do not exist on this
+kernel), the node's address and the flat network's gateway address.
+
+Every namespace, link, file and process made here is removed by ``teardown``.
+"""
+
+import os
+import pathlib
+import subprocess
+import textwrap
+import time
+
+import attr
+from saltfactories.daemons.minion import SaltMinion
+
+HOST_IP = "198.18.43.1"
+NODE_LINK_IP = "198.18.43.2"
+PREFIX = 30
+NODE_IP = "10.162.128.64/24"
+
+
+def ip(*args, netns=None, check=True):
+    """Run ``ip`` (in ``netns`` when given); return the CompletedProcess."""
+    cmd = ["ip", *(["-n", netns] if netns else []), *args]
+    return subprocess.run(cmd, capture_output=True, text=True, check=check)
+
+
+def usable():
+    """Return None when namespaces can be made here, else the reason they cannot."""
+    if os.geteuid() != 0:
+        return "needs root to create network namespaces"
+    name = f"hlt-probe-{os.getpid()}"
+    proc = ip("netns", "add", name, check=False)
+    if proc.returncode != 0:
+        return f"ip netns add failed: {proc.stderr.strip()}"
+    ip("netns", "del", name, check=False)
+    return None
+
+
+@attr.s
+class ComputeNetns:
+    """br100 + em1 stand-in in a namespace named ``name``, joined to the host by veth."""
+
+    name = attr.ib()
+    bridge = attr.ib(default="br100")
+    gateway = attr.ib(default="203.0.113.25/29")
+    host_link = attr.ib(init=False)
+
+    def __attrs_post_init__(self):
+        self.host_link = f"hv{os.getpid() % 100000}"
+
+    def setup(self):
+        ip("netns", "add", self.name)
+        ip("link", "add", self.host_link, "type", "veth", "peer", "name", "uplink")
+        ip("link", "set", "uplink", "netns", self.name)
+        ip("addr", "add", f"{HOST_IP}/{PREFIX}", "dev", self.host_link)
+        ip("link", "set", self.host_link, "up")
+        ip("link", "set", "lo", "up", netns=self.name)
+        ip("addr", "add", f"{NODE_LINK_IP}/{PREFIX}", "dev", "uplink", netns=self.name)
+        ip("link", "set", "uplink", "up", netns=self.name)
+        self.add_bridge()
+        return self
+
+    def add_bridge(self):
+        """The compute node's bridge with em1 (a veth end) enslaved, its address and gateway."""
+        ns = self.name
+        ip("link", "add", self.bridge, "type", "bridge", netns=ns)
+        ip("link", "add", "em1", "type", "veth", "peer", "name", "em1-peer", netns=ns)
+        ip("link", "set", "em1", "master", self.bridge, netns=ns)
+        for link in ("em1", "em1-peer", self.bridge):
+            ip("link", "set", link, "up", netns=ns)
+        ip("addr", "add", NODE_IP, "dev", self.bridge, netns=ns)
+        self.add_gateway()
+
+    def del_bridge(self):
+        ip("link", "del", "em1", netns=self.name, check=False)
+        ip("link", "del", self.bridge, netns=self.name, check=False)
+
+    def add_gateway(self):
+        ip("addr", "replace", self.gateway, "dev", self.bridge, netns=self.name)
+
+    def del_gateway(self):
+        ip("addr", "del", self.gateway, "dev", self.bridge, netns=self.name, check=False)
+
+    def has_gateway(self):
+        proc = ip("-4", "-o", "addr", "show", "dev", self.bridge, netns=self.name, check=False)
+        return f" {self.gateway} " in proc.stdout
+
+    def wait_for_gateway(self, timeout, poll=0.02):
+        """Seconds until the gateway address is back, or None after ``timeout``."""
+        start = time.monotonic()
+        while time.monotonic() - start < timeout:
+            if self.has_gateway():
+                return time.monotonic() - start
+            time.sleep(poll)
+        return None
+
+    def teardown(self):
+        ip("link", "del", self.host_link, check=False)
+        ip("netns", "del", self.name, check=False)
+
+
+@attr.s
+class FakeNovaNetwork:
+    """
+    TEST DOUBLE for nova-network, which has no package on Debian 12: an init
+    script under /etc/init.d whose start/restart re-adds the flat network's
+    gateway address to the bridge, as nova-network does when it starts, and
+    logs each call so tests can count restarts.
+    """
+
+    name = attr.ib()
+    bridge = attr.ib(default="br100")
+    gateway = attr.ib(default="203.0.113.25/29")
+    log = attr.ib(default=None)
+
+    @property
+    def script(self):
+        return pathlib.Path("/etc/init.d") / self.name
+
+    def install(self, logdir):
+        self.log = pathlib.Path(logdir) / f"{self.name}.log"
+        self.log.write_text("")
+        self.script.write_text(
+            textwrap.dedent(
+                f"""\
+                #!/bin/sh
+                # hlt-cloud test double for nova-network (tests/support/netns.py):
+                # start/restart re-adds the gateway address like nova-network does.
+                case "$1" in
+                  start|restart|force-reload)
+                    echo "$1 $(date +%s.%N)" >> {self.log}
+                    ip addr replace {self.gateway} dev {self.bridge}
+                    ;;
+                  stop|status) ;;
+                  *) echo "usage: $0 start|stop|restart|status"; exit 3 ;;
+                esac
+                exit 0
+                """
+            )
+        )
+        self.script.chmod(0o755)
+        return self
+
+    def restarts(self):
+        return [line for line in self.log.read_text().splitlines() if line]
+
+    def remove(self):
+        self.script.unlink(missing_ok=True)
+
+
+@attr.s(kw_only=True, slots=True)
+class NetnsSaltMinion(SaltMinion):
+    """A salt-minion started with ``ip netns exec <netns>``: it lives in the node's namespace."""
+
+    netns = attr.ib()
+
+    def cmdline(self, *args):
+        return ["ip", "netns", "exec", self.netns, *SaltMinion.cmdline(self, *args)]
