@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv apt secrets show demo test test-fast lint clean
+.PHONY: help venv apt keystone secrets show demo test test-fast lint bench clean
 
 help:
 	@echo "make demo                 start a local master + 5 minions, dry-run the highstate, stop"
@@ -15,6 +15,7 @@ help:
 	@echo "make secrets              generate missing secrets into pillar/secrets.yaml (0600)"
 	@echo "make show NODE=<id>       print a node's compiled highstate as JSON"
 	@echo "make lint                 ruff, yamllint, salt-lint"
+	@echo "make bench                the benchmarks (bench/)"
 
 venv: $(VENV)/.installed
 
@@ -26,6 +27,10 @@ $(VENV)/.installed: requirements.txt
 apt:
 	@tools/install-apt.sh
 
+# The real Keystone the keystone tests run on the loopback (.local/keystone-venv).
+keystone:
+	@tools/install-keystone.sh
+
 secrets: venv
 	@$(PY) -m tools.make_secrets
 
@@ -35,7 +40,7 @@ show: venv secrets
 demo: apt venv
 	$(PY) -m pytest tools/demo_cluster.py -p tests.conftest -q -s --no-header -p no:warnings
 
-test: apt venv
+test: apt venv keystone
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: venv
@@ -46,6 +51,13 @@ lint: venv
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/yamllint -s .
 	@find salt -name '*.sls' -print0 | xargs -0 $(VENV)/bin/salt-lint
+
+# Benchmarks: each prints its figures and ratios against the runbook's way.
+bench: apt venv
+	tools/install-keystone.sh --with-openstackclient
+	$(PY) bench/bench_openstack_ini.py
+	$(PY) bench/bench_keystone.py
+	$(PY) -m pytest bench/bench_selfheal.py -p tests.conftest -q -s --no-header -p no:warnings
 
 clean:
 	rm -rf .local .pytest_cache .ruff_cache

@@ -5,6 +5,7 @@ base:
     - match: grain
     - cluster
     - secrets.head
+    - keystone
   'role:compute':
     - match: grain
     - cluster

@@ -1,0 +1,1028 @@
+"""
+Keystone Identity API v3: projects, users, roles, role grants, services, endpoints.
+
+Salt 3008 ships no OpenStack modules; this one talks to Keystone's v3 API (served by
+Icehouse beside v2.0, and the only one today) through a keystoneauth1 session. It does the
+I/O; the ``keystone_*`` state modules decide what to change.
+
+:depends: keystoneauth1
+
+Authentication
+--------------
+Settings come from the ``keystone:auth`` block of pillar or minion config (read with
+``config.get``), overridden key by key by the ``auth`` argument that every function takes:
+
+.. code-block:: yaml
+
+    keystone:
+      auth:
+        auth_url: http://cn43.internal:35357/v3   # the default
+        # either the bootstrap admin token ([DEFAULT] admin_token in keystone.conf) ...
+        token: 0123456789abcdef0123
+        # ... or a user's password, scoped to a project
+        username: admin
+        password: 0123456789abcdef0123
+        project_name: admin
+        user_domain_id: default       # the default
+        project_domain_id: default    # the default
+        retry_timeout: 60             # seconds to wait for a Keystone that is not up yet
+        timeout: 10                   # seconds for one request
+        verify: true                  # TLS verification, or a CA bundle path
+
+Failures
+--------
+Every failure is a ``CommandExecutionError`` whose message says what failed and where:
+Keystone not answering (refused connections, 502/503/504) is retried with a doubling
+delay for ``retry_timeout`` seconds before giving up, and later calls of the same run try
+only once; a refused admin token or password (HTTP 401) fails at once. A write that timed
+out waiting for the answer is not sent again (it may have been applied). Passwords and
+tokens never appear in messages or logs (requests carrying one are not logged).
+
+Prefetch
+--------
+With ``cache=True`` (what the states pass) each resource type is listed once per state
+run and kept in ``__context__`` (a fresh one per run); writes update that copy, so a whole
+catalog converges on one list request per type. Called directly, functions list afresh.
+"""
+
+import hashlib
+import logging
+import time
+import urllib.parse
+
+from salt.exceptions import CommandExecutionError
+
+try:
+    import requests
+    from keystoneauth1 import exceptions as ksa_exc
+    from keystoneauth1 import session as ksa_session
+    from keystoneauth1 import token_endpoint
+    from keystoneauth1.identity import v3 as ksa_v3
+
+    HAS_KSA = True
+except ImportError:  # pragma: no cover - depends on the environment
+    HAS_KSA = False
+
+log = logging.getLogger(__name__)
+
+__virtualname__ = "keystone_v3"
+
+DEFAULT_AUTH_URL = "http://cn43.internal:35357/v3"
+DEFAULT_DOMAIN = "default"
+DEFAULT_REGION = "RegionOne"
+INTERFACES = ("public", "internal", "admin")
+AUTH_DEFAULTS = {
+    "auth_url": DEFAULT_AUTH_URL,
+    "user_domain_id": DEFAULT_DOMAIN,
+    "project_domain_id": DEFAULT_DOMAIN,
+    "retry_timeout": 60,
+    "timeout": 10,
+    "verify": True,
+}
+AUTH_KEYS = frozenset(
+    (
+        "auth_url",
+        "token",
+        "username",
+        "password",
+        "project_name",
+        "project_id",
+        "user_domain_id",
+        "project_domain_id",
+        "retry_timeout",
+        "timeout",
+        "verify",
+    )
+)
+SECRET_KEYS = ("token", "password")
+RETRY_STATUS = (502, 503, 504)
+FIRST_DELAY = 0.5
+MAX_DELAY = 10.0
+
+CACHE_KEY = "keystone_v3.cache"
+SESSION_KEY = "keystone_v3.sessions"
+DOWN_KEY = "keystone_v3.unreachable"
+
+
+def __virtual__():
+    if not HAS_KSA:
+        reason = (
+            "keystone_v3: the keystoneauth1 library is not installed (pip install keystoneauth1)"
+        )
+        return (False, reason)
+    return __virtualname__
+
+
+# -- errors ---------------------------------------------------------------------------------------
+
+
+class KeystoneError(CommandExecutionError):
+    """A Keystone request failed; the message is safe to show (no secrets)."""
+
+
+class KeystoneUnavailable(KeystoneError):
+    """Keystone did not answer within the retry budget."""
+
+
+class KeystoneAuthError(KeystoneError):
+    """Keystone refused our credentials (HTTP 401)."""
+
+
+# -- pure helpers (unit tested) -------------------------------------------------------------------
+
+
+def _resolve_auth(config=None, override=None, need_credentials=True):
+    """Merge the ``keystone:auth`` block, an explicit ``auth`` dict and the defaults.
+
+    Raises ``KeystoneError`` when the result is unusable (no credentials, unless
+    ``need_credentials`` is False).
+    """
+    settings = dict(AUTH_DEFAULTS)
+    for source in (config, override):
+        if not source:
+            continue
+        if not isinstance(source, dict):
+            raise KeystoneError("keystone auth settings must be a mapping")
+        unknown = set(source) - AUTH_KEYS
+        if unknown:
+            raise KeystoneError(
+                "unknown keystone auth setting(s): {}".format(", ".join(sorted(unknown)))
+            )
+        settings.update({k: v for k, v in source.items() if v is not None})
+    settings["auth_url"] = str(settings["auth_url"]).rstrip("/")
+    try:
+        settings["retry_timeout"] = float(settings["retry_timeout"])
+        settings["timeout"] = float(settings["timeout"])
+    except (TypeError, ValueError) as exc:
+        raise KeystoneError("keystone auth: retry_timeout and timeout must be numbers") from exc
+    has_password = settings.get("username") and settings.get("password")
+    if need_credentials and not settings.get("token") and not has_password:
+        raise KeystoneError(
+            "no Keystone credentials: set keystone:auth:token (the admin token) or "
+            "keystone:auth:username and keystone:auth:password in pillar or minion config, "
+            "or pass auth={...}"
+        )
+    return settings
+
+
+def _describe_auth(settings):
+    """Name the credentials in ``settings`` without revealing them."""
+    if settings.get("token"):
+        return "the admin token"
+    scope = settings.get("project_name") or settings.get("project_id")
+    where = f" on project '{scope}'" if scope else " (unscoped)"
+    return "password auth for user '{}'{}".format(settings.get("username"), where)
+
+
+def _backoff_delays(total, first=FIRST_DELAY, cap=MAX_DELAY):
+    """The sleeps between attempts: doubling from ``first``, capped, summing to <= ``total``."""
+    delays = []
+    delay, spent = first, 0.0
+    while total > 0 and spent + delay <= total:
+        delays.append(delay)
+        spent += delay
+        delay = min(delay * 2, cap)
+    return delays
+
+
+def _scrub(text, secrets):
+    """Replace every secret value in ``text`` by ``***``."""
+    text = str(text)
+    for secret in secrets:
+        if secret and isinstance(secret, str) and len(secret) >= 4:
+            text = text.replace(secret, "***")
+    return text
+
+
+def _settings(auth, need_credentials=True):
+    config = None
+    if "config.get" in __salt__:
+        config = __salt__["config.get"]("keystone:auth", {}) or None
+    return _resolve_auth(config, auth, need_credentials=need_credentials)
+
+
+def _secrets_of(settings, *extra):
+    return [settings.get(k) for k in SECRET_KEYS] + list(extra)
+
+
+# -- HTTP -----------------------------------------------------------------------------------------
+
+
+def _session(settings, authenticated=True):
+    """One keystoneauth1 session per credentials, kept for the run (connection reuse)."""
+    sessions = __context__.setdefault(SESSION_KEY, {})
+    key = hashlib.sha256(repr(sorted(settings.items())).encode()).hexdigest()
+    if not authenticated:
+        key = "anonymous:{}:{}:{}".format(
+            settings["auth_url"], settings["verify"], settings["timeout"]
+        )
+    if key not in sessions:
+        if not authenticated:
+            plugin = None
+        elif settings.get("token"):
+            plugin = token_endpoint.Token(settings["auth_url"], settings["token"])
+        else:
+            plugin = ksa_v3.Password(
+                auth_url=settings["auth_url"],
+                username=settings["username"],
+                password=settings["password"],
+                user_domain_id=settings["user_domain_id"],
+                project_name=settings.get("project_name"),
+                project_id=settings.get("project_id"),
+                project_domain_id=settings["project_domain_id"],
+            )
+        sessions[key] = ksa_session.Session(
+            auth=plugin, verify=settings["verify"], timeout=settings["timeout"]
+        )
+    return sessions[key]
+
+
+def _error_message(resp):
+    try:
+        body = resp.json()
+        return body["error"]["message"]
+    except (ValueError, KeyError, TypeError):
+        return (resp.text or resp.reason or "").strip()[:200]
+
+
+def _attempt(session, settings, method, path, body, authenticated, hide, log_it):
+    """One try: ``(response, None)``, or ``(None, problem)`` when worth retrying."""
+    base = settings["auth_url"]
+    try:
+        resp = session.request(
+            base + path,
+            method,
+            json=body,
+            authenticated=authenticated,
+            raise_exc=False,
+            connect_retries=0,
+            log=log_it,
+        )
+    except (ksa_exc.ConnectFailure, ksa_exc.ConnectTimeout) as exc:
+        if method != "GET" and isinstance(exc.__context__, requests.exceptions.ReadTimeout):
+            # The request reached Keystone and may have been applied: sending it again
+            # could make a second service or endpoint. The next run converges instead.
+            raise KeystoneError(
+                f"{method} {path} on Keystone at {base}: no answer within "
+                f"{settings['timeout']:g}s; it may or may not have been applied"
+            ) from None
+        if "refused" in str(exc).lower():
+            return None, "connection refused"
+        return None, f"cannot connect ({type(exc).__name__})"
+    except ksa_exc.Unauthorized:
+        # Raised by the password plugin while it fetches its own token.
+        raise KeystoneAuthError(
+            f"Keystone at {base} refused {_describe_auth(settings)} (HTTP 401)"
+        ) from None
+    except ksa_exc.HttpError as exc:
+        # Also from the password plugin's token request.
+        if exc.http_status in RETRY_STATUS:
+            return None, f"HTTP {exc.http_status}"
+        raise KeystoneError(
+            f"authenticating to Keystone at {base} with {_describe_auth(settings)} failed: "
+            f"HTTP {exc.http_status}"
+        ) from None
+    except ksa_exc.ClientException as exc:
+        raise KeystoneError(
+            f"{method} {path} on Keystone at {base} failed: {_scrub(exc, hide)}"
+        ) from None
+    if resp.status_code in RETRY_STATUS:
+        return None, f"HTTP {resp.status_code}"
+    return resp, None
+
+
+def _send(
+    settings,
+    method,
+    path,
+    body=None,
+    authenticated=True,
+    secrets=(),
+    expect=(200, 201, 204),
+):
+    """Send one request, retrying while Keystone is not up; return the response.
+
+    ``secrets`` are values the request carries (passwords): the request is then not logged
+    and the values are scrubbed from any message.
+    """
+    base = settings["auth_url"]
+    hide = _secrets_of(settings, *secrets)
+    down = __context__.setdefault(DOWN_KEY, set())
+    # Once a run has waited the whole budget for this Keystone, its later calls try once.
+    known_down = base in down
+    delays = _backoff_delays(0.0 if known_down else settings["retry_timeout"])
+    session = _session(settings, authenticated)
+    started = time.monotonic()
+    attempts = 0
+    while True:
+        attempts += 1
+        resp, problem = _attempt(
+            session, settings, method, path, body, authenticated, hide, not secrets
+        )
+        if resp is not None:
+            break
+        if not delays:
+            down.add(base)
+            if known_down:
+                raise KeystoneUnavailable(
+                    f"Keystone at {base} is not answering: {problem} "
+                    "(tried once: it already failed to answer earlier in this run)"
+                )
+            raise KeystoneUnavailable(
+                f"Keystone at {base} is not answering: {problem} after {attempts} attempt(s) "
+                f"in {time.monotonic() - started:.1f}s "
+                f"(retry_timeout={settings['retry_timeout']:g}s)"
+            )
+        delay = delays.pop(0)
+        log.info("keystone_v3: Keystone at %s not ready (%s), retry in %.1fs", base, problem, delay)
+        time.sleep(delay)
+
+    down.discard(base)
+    if resp.status_code in expect:
+        return resp
+    if resp.status_code == 401 and authenticated:
+        raise KeystoneAuthError(
+            f"Keystone at {base} refused {_describe_auth(settings)} (HTTP 401) for {method} {path}"
+        )
+    message = _scrub(_error_message(resp), hide)
+    raise KeystoneError(
+        f"{method} {path} on Keystone at {base} failed: HTTP {resp.status_code}: {message}"
+    )
+
+
+def _get_all(settings, path, key):
+    """GET a collection, following ``links.next`` should Keystone paginate."""
+    items = []
+    prefix = urllib.parse.urlsplit(settings["auth_url"]).path.rstrip("/")
+    for _page in range(1000):
+        body = _send(settings, "GET", path).json()
+        items.extend(body.get(key, []))
+        if body.get("truncated"):
+            log.warning(
+                "keystone_v3: Keystone truncated the %s list (its [DEFAULT] list_limit): "
+                "objects past the limit are invisible to the states",
+                key,
+            )
+        nxt = urllib.parse.urlsplit((body.get("links") or {}).get("next") or "")
+        if not nxt.path.startswith(prefix + "/"):
+            break
+        path = nxt.path[len(prefix) :] + ("?" + nxt.query if nxt.query else "")
+    return items
+
+
+# -- the prefetch cache ---------------------------------------------------------------------------
+
+
+def _cache_slot(settings, kind):
+    return (settings["auth_url"], kind)
+
+
+def _list(settings, kind, path, key, cache):
+    """The collection ``kind``; with ``cache`` fetched at most once per run."""
+    store = __context__.setdefault(CACHE_KEY, {})
+    slot = _cache_slot(settings, kind)
+    if cache and slot in store:
+        return [dict(item) for item in store[slot]]
+    items = _get_all(settings, path, key)
+    if cache:
+        store[slot] = [dict(item) for item in items]
+    return items
+
+
+def _cache_put(settings, kind, item, id_key="id"):
+    store = __context__.get(CACHE_KEY, {})
+    slot = _cache_slot(settings, kind)
+    if slot in store:
+        store[slot] = [i for i in store[slot] if i.get(id_key) != item.get(id_key)]
+        store[slot].append(dict(item))
+
+
+def _cache_drop(settings, kind, match):
+    store = __context__.get(CACHE_KEY, {})
+    slot = _cache_slot(settings, kind)
+    if slot in store:
+        store[slot] = [i for i in store[slot] if not match(i)]
+
+
+def clear_cache():
+    """
+    Forget the resources listed so far in this run, so the next call lists them again.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 keystone_v3.clear_cache
+    """
+    __context__.pop(CACHE_KEY, None)
+    __context__.pop(DOWN_KEY, None)
+    return True
+
+
+def _by_name(items, name):
+    found = [i for i in items if i.get("name") == name]
+    if len(found) > 1:
+        raise KeystoneError(
+            "{} objects are named '{}' (ids {}): resolve the duplicates by hand".format(
+                len(found), name, ", ".join(sorted(i["id"] for i in found))
+            )
+        )
+    return found[0] if found else None
+
+
+def _fields(kwargs, allowed):
+    extra = {k for k in kwargs if not k.startswith("__")} - set(allowed)
+    if extra:
+        raise KeystoneError("unexpected argument(s): {}".format(", ".join(sorted(extra))))
+    return {k: v for k, v in kwargs.items() if k in allowed}
+
+
+# -- projects -------------------------------------------------------------------------------------
+
+
+def project_list(domain=DEFAULT_DOMAIN, auth=None, cache=False):
+    """
+    List the projects (the runbook's tenants) of a domain.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 keystone_v3.project_list
+    """
+    settings = _settings(auth)
+    return _list(settings, "projects:" + domain, "/projects?domain_id=" + domain, "projects", cache)
+
+
+def project_get(name, domain=DEFAULT_DOMAIN, auth=None, cache=False):
+    """
+    Return the project called ``name`` in ``domain``, or None.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 keystone_v3.project_get service
+    """
+    return _by_name(project_list(domain=domain, auth=auth, cache=cache), name)
+
+
+def project_create(name, description=None, enabled=True, domain=DEFAULT_DOMAIN, auth=None):
+    """
+    Create a project in ``domain`` and return it.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 keystone_v3.project_create demo description="Demo Tenant"
+    """
+    settings = _settings(auth)
+    project = {"name": name, "domain_id": domain, "enabled": bool(enabled)}
+    if description is not None:
+        project["description"] = description
+    created = _send(settings, "POST", "/projects", {"project": project}).json()["project"]
+    _cache_put(settings, "projects:" + domain, created)
+    return created
+
+
+def project_update(project_id, auth=None, **kwargs):
+    """
+    Change a project's ``name``, ``description`` or ``enabled`` in place; return it.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 keystone_v3.project_update 3f2a... description="Service Tenant"
+    """
+    settings = _settings(auth)
+    fields = _fields(kwargs, ("name", "description", "enabled"))
+    updated = _send(settings, "PATCH", "/projects/" + project_id, {"project": fields}).json()[
+        "project"
+    ]
+    _cache_put(settings, "projects:" + updated.get("domain_id", DEFAULT_DOMAIN), updated)
+    return updated
+
+
+def project_delete(project_id, auth=None):
+    """
+    Delete a project.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 keystone_v3.project_delete 3f2a...
+    """
+    settings = _settings(auth)
+    _send(settings, "DELETE", "/projects/" + project_id)
+    store = __context__.get(CACHE_KEY, {})
+    for slot in list(store):
+        if slot[0] == settings["auth_url"] and slot[1].startswith("projects:"):
+            _cache_drop(settings, slot[1], lambda i: i.get("id") == project_id)
+    _cache_drop(settings, "role_assignments", lambda a: a["project_id"] == project_id)
+    return True
+
+
+# -- users ----------------------------------------------------------------------------------------
+
+
+def user_list(domain=DEFAULT_DOMAIN, auth=None, cache=False):
+    """
+    List the users of a domain.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 keystone_v3.user_list
+    """
+    settings = _settings(auth)
+    return _list(settings, "users:" + domain, "/users?domain_id=" + domain, "users", cache)
+
+
+def user_get(name, domain=DEFAULT_DOMAIN, auth=None, cache=False):
+    """
+    Return the user called ``name`` in ``domain``, or None.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 keystone_v3.user_get glance
+    """
+    return _by_name(user_list(domain=domain, auth=auth, cache=cache), name)
+
+
+def user_create(
+    name,
+    password=None,
+    email=None,
+    enabled=True,
+    default_project_id=None,
+    domain=DEFAULT_DOMAIN,
+    auth=None,
+):
+    """
+    Create a user in ``domain`` and return it (the password is never echoed back).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 keystone_v3.user_create demo password=s3cret email=dario.berzano@cern.ch
+    """
+    settings = _settings(auth)
+    user = {"name": name, "domain_id": domain, "enabled": bool(enabled)}
+    if email is not None:
+        user["email"] = email
+    if default_project_id is not None:
+        user["default_project_id"] = default_project_id
+    if password is not None:
+        user["password"] = str(password)
+    created = _send(
+        settings, "POST", "/users", {"user": user}, secrets=(user.get("password"),)
+    ).json()["user"]
+    _cache_put(settings, "users:" + domain, created)
+    return created
+
+
+def user_update(user_id, password=None, auth=None, **kwargs):
+    """
+    Change a user's ``name``, ``email``, ``enabled`` or ``default_project_id`` in place,
+    and its ``password`` when given, in one request.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 keystone_v3.user_update 9c1e... email=dario.berzano@cern.ch
+    """
+    settings = _settings(auth)
+    fields = _fields(kwargs, ("name", "email", "enabled", "default_project_id"))
+    hidden = ()
+    if password is not None:
+        fields["password"] = str(password)
+        hidden = (fields["password"],)
+    updated = _send(
+        settings, "PATCH", "/users/" + user_id, {"user": fields}, secrets=hidden
+    ).json()["user"]
+    _cache_put(settings, "users:" + updated.get("domain_id", DEFAULT_DOMAIN), updated)
+    return updated
+
+
+def user_set_password(user_id, password, auth=None):
+    """
+    Set a user's password (as an administrator: the old one is not needed).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 keystone_v3.user_set_password 9c1e... password=s3cret
+    """
+    settings = _settings(auth)
+    _send(
+        settings,
+        "PATCH",
+        "/users/" + user_id,
+        {"user": {"password": str(password)}},
+        secrets=(str(password),),
+    )
+    return True
+
+
+def user_delete(user_id, auth=None):
+    """
+    Delete a user.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 keystone_v3.user_delete 9c1e...
+    """
+    settings = _settings(auth)
+    _send(settings, "DELETE", "/users/" + user_id)
+    store = __context__.get(CACHE_KEY, {})
+    for slot in list(store):
+        if slot[0] == settings["auth_url"] and slot[1].startswith("users:"):
+            _cache_drop(settings, slot[1], lambda i: i.get("id") == user_id)
+    _cache_drop(settings, "role_assignments", lambda a: a["user_id"] == user_id)
+    return True
+
+
+def token_check(
+    username,
+    password,
+    project=None,
+    user_domain=DEFAULT_DOMAIN,
+    project_domain=DEFAULT_DOMAIN,
+    auth=None,
+):
+    """
+    Ask Keystone for a token with a user's password: the runbook's ``token-get`` check.
+
+    Returns ``{"valid": True, "status": 201}`` when a token is issued and
+    ``{"valid": False, "status": 401}`` when the password (or the scope) is refused. The
+    token is unscoped unless ``project`` is given. Only ``auth_url`` and the retry
+    settings of ``auth`` are used: the check authenticates as ``username`` alone.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 keystone_v3.token_check admin password=... project=admin
+    """
+    settings = _settings(auth, need_credentials=False)
+    identity = {
+        "methods": ["password"],
+        "password": {
+            "user": {
+                "name": username,
+                "domain": {"id": user_domain},
+                "password": str(password),
+            }
+        },
+    }
+    body = {"auth": {"identity": identity}}
+    if project:
+        body["auth"]["scope"] = {"project": {"name": project, "domain": {"id": project_domain}}}
+    resp = _send(
+        settings,
+        "POST",
+        "/auth/tokens",
+        body,
+        authenticated=False,
+        secrets=(str(password),),
+        expect=(201, 401),
+    )
+    return {"valid": resp.status_code == 201, "status": resp.status_code}
+
+
+# -- roles and grants -----------------------------------------------------------------------------
+
+
+def role_list(auth=None, cache=False):
+    """
+    List the global roles.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 keystone_v3.role_list
+    """
+    settings = _settings(auth)
+    return _list(settings, "roles", "/roles", "roles", cache)
+
+
+def role_get(name, auth=None, cache=False):
+    """
+    Return the global role called ``name``, or None.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 keystone_v3.role_get _member_
+    """
+    return _by_name(role_list(auth=auth, cache=cache), name)
+
+
+def role_create(name, auth=None):
+    """
+    Create a global role and return it.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 keystone_v3.role_create _member_
+    """
+    settings = _settings(auth)
+    created = _send(settings, "POST", "/roles", {"role": {"name": name}}).json()["role"]
+    _cache_put(settings, "roles", created)
+    return created
+
+
+def role_delete(role_id, auth=None):
+    """
+    Delete a role (and with it every grant of it).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 keystone_v3.role_delete 5d0c...
+    """
+    settings = _settings(auth)
+    _send(settings, "DELETE", "/roles/" + role_id)
+    _cache_drop(settings, "roles", lambda i: i.get("id") == role_id)
+    _cache_drop(settings, "role_assignments", lambda a: a["role_id"] == role_id)
+    return True
+
+
+def role_assignment_list(auth=None, cache=False):
+    """
+    List the direct grants of roles to users on projects, as
+    ``{"user_id": ..., "project_id": ..., "role_id": ...}``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 keystone_v3.role_assignment_list
+    """
+    settings = _settings(auth)
+    store = __context__.setdefault(CACHE_KEY, {})
+    slot = _cache_slot(settings, "role_assignments")
+    if cache and slot in store:
+        return [dict(a) for a in store[slot]]
+    raw = _get_all(settings, "/role_assignments", "role_assignments")
+    grants = [
+        {
+            "user_id": a["user"]["id"],
+            "project_id": a["scope"]["project"]["id"],
+            "role_id": a["role"]["id"],
+        }
+        for a in raw
+        if "user" in a and "project" in a.get("scope", {})
+    ]
+    if cache:
+        store[slot] = [dict(g) for g in grants]
+    return grants
+
+
+def role_grant(user_id, project_id, role_id, auth=None):
+    """
+    Grant a role to a user on a project (idempotent on Keystone's side too).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 keystone_v3.role_grant 9c1e... 3f2a... 5d0c...
+    """
+    settings = _settings(auth)
+    _send(
+        settings,
+        "PUT",
+        f"/projects/{project_id}/users/{user_id}/roles/{role_id}",
+    )
+    grant = {"user_id": user_id, "project_id": project_id, "role_id": role_id}
+    _cache_drop(settings, "role_assignments", lambda a: a == grant)
+    store = __context__.get(CACHE_KEY, {})
+    slot = _cache_slot(settings, "role_assignments")
+    if slot in store:
+        store[slot].append(grant)
+    return True
+
+
+def role_revoke(user_id, project_id, role_id, auth=None):
+    """
+    Revoke a user's role on a project.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 keystone_v3.role_revoke 9c1e... 3f2a... 5d0c...
+    """
+    settings = _settings(auth)
+    _send(
+        settings,
+        "DELETE",
+        f"/projects/{project_id}/users/{user_id}/roles/{role_id}",
+    )
+    grant = {"user_id": user_id, "project_id": project_id, "role_id": role_id}
+    _cache_drop(settings, "role_assignments", lambda a: a == grant)
+    return True
+
+
+# -- services -------------------------------------------------------------------------------------
+
+
+def service_list(auth=None, cache=False):
+    """
+    List the services of the catalog.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 keystone_v3.service_list
+    """
+    settings = _settings(auth)
+    return _list(settings, "services", "/services", "services", cache)
+
+
+def service_create(name, service_type, description=None, enabled=True, auth=None):
+    """
+    Create a catalog service and return it.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 keystone_v3.service_create glance image description="OpenStack Image Service"
+    """
+    settings = _settings(auth)
+    service = {"name": name, "type": service_type, "enabled": bool(enabled)}
+    if description is not None:
+        service["description"] = description
+    created = _send(settings, "POST", "/services", {"service": service}).json()["service"]
+    _cache_put(settings, "services", created)
+    return created
+
+
+def service_update(service_id, auth=None, **kwargs):
+    """
+    Change a service's ``name``, ``type``, ``description`` or ``enabled`` in place.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 keystone_v3.service_update 7a9b... description="OpenStack Compute"
+    """
+    settings = _settings(auth)
+    fields = _fields(kwargs, ("name", "type", "description", "enabled"))
+    updated = _send(settings, "PATCH", "/services/" + service_id, {"service": fields}).json()[
+        "service"
+    ]
+    _cache_put(settings, "services", updated)
+    return updated
+
+
+def service_delete(service_id, auth=None):
+    """
+    Delete a service; Keystone deletes its endpoints with it.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 keystone_v3.service_delete 7a9b...
+    """
+    settings = _settings(auth)
+    _send(settings, "DELETE", "/services/" + service_id)
+    _cache_drop(settings, "services", lambda i: i.get("id") == service_id)
+    _cache_drop(settings, "endpoints", lambda i: i.get("service_id") == service_id)
+    return True
+
+
+# -- regions --------------------------------------------------------------------------------------
+
+
+def region_list(auth=None, cache=False):
+    """
+    List the regions.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 keystone_v3.region_list
+    """
+    settings = _settings(auth)
+    return _list(settings, "regions", "/regions", "regions", cache)
+
+
+def region_create(region_id, description=None, auth=None):
+    """
+    Create a region with the given id and return it.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 keystone_v3.region_create RegionTwo
+    """
+    settings = _settings(auth)
+    region = {"id": region_id}
+    if description is not None:
+        region["description"] = description
+    created = _send(settings, "POST", "/regions", {"region": region}).json()["region"]
+    _cache_put(settings, "regions", created)
+    return created
+
+
+# -- endpoints ------------------------------------------------------------------------------------
+
+
+def endpoint_list(auth=None, cache=False):
+    """
+    List the endpoints of every service, interface and region.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 keystone_v3.endpoint_list
+    """
+    settings = _settings(auth)
+    return _list(settings, "endpoints", "/endpoints", "endpoints", cache)
+
+
+def endpoint_create(service_id, interface, url, region=DEFAULT_REGION, enabled=True, auth=None):
+    """
+    Create one endpoint (one interface of one service in one region) and return it.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 keystone_v3.endpoint_create 7a9b... public 'http://cn43.internal:9292'
+    """
+    if interface not in INTERFACES:
+        raise KeystoneError(
+            "interface must be one of {}, not '{}'".format(", ".join(INTERFACES), interface)
+        )
+    settings = _settings(auth)
+    endpoint = {
+        "service_id": service_id,
+        "interface": interface,
+        "url": url,
+        "region_id": region,
+        "enabled": bool(enabled),
+    }
+    created = _send(settings, "POST", "/endpoints", {"endpoint": endpoint}).json()["endpoint"]
+    _cache_put(settings, "endpoints", created)
+    return created
+
+
+def endpoint_update(endpoint_id, auth=None, **kwargs):
+    """
+    Change an endpoint's ``url`` or ``enabled`` in place (PATCH; its id stays).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 keystone_v3.endpoint_update 1b2c... url='http://cn43.internal:35357/v2.0'
+    """
+    settings = _settings(auth)
+    fields = _fields(kwargs, ("url", "enabled"))
+    updated = _send(settings, "PATCH", "/endpoints/" + endpoint_id, {"endpoint": fields}).json()[
+        "endpoint"
+    ]
+    _cache_put(settings, "endpoints", updated)
+    return updated
+
+
+def endpoint_delete(endpoint_id, auth=None):
+    """
+    Delete an endpoint.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 keystone_v3.endpoint_delete 1b2c...
+    """
+    settings = _settings(auth)
+    _send(settings, "DELETE", "/endpoints/" + endpoint_id)
+    _cache_drop(settings, "endpoints", lambda i: i.get("id") == endpoint_id)
+    return True

@@ -1,0 +1,220 @@
+"""
+Keystone v3 endpoints: one per interface (public, internal, admin) per region per service.
+
+.. code-block:: yaml
+
+    keystone-endpoint-nova-public-present:
+      keystone_endpoint.present:
+        - service: nova
+        - interface: public
+        - url: http://cn43.internal:8774/v2/%(tenant_id)s
+
+An endpoint is identified by (service, interface, region): a changed URL is updated in
+place (PATCH, the id stays) and one interface never touches another's endpoint. URLs are
+stored as given (``%(tenant_id)s`` stays literal). A missing region is created.
+Credentials: see the ``keystone_v3`` execution module.
+"""
+
+import logging
+
+from salt.exceptions import CommandExecutionError
+
+log = logging.getLogger(__name__)
+
+__virtualname__ = "keystone_endpoint"
+
+INTERFACES = ("public", "internal", "admin")
+
+
+def __virtual__():
+    if "keystone_v3.endpoint_list" in __salt__:
+        return __virtualname__
+    return (False, "keystone_endpoint: the keystone_v3 execution module is not available")
+
+
+def _service(service, service_type, auth):
+    """The one service called ``service`` (of ``service_type``); None when there is none."""
+    services = __salt__["keystone_v3.service_list"](auth=auth, cache=True)
+    found = [
+        s
+        for s in services
+        if s.get("name") == service and (service_type is None or s.get("type") == service_type)
+    ]
+    if len(found) > 1:
+        raise CommandExecutionError(
+            "{} services are named '{}' ({}): give service_type, or remove the duplicates".format(
+                len(found), service, ", ".join("{}: {}".format(s["type"], s["id"]) for s in found)
+            )
+        )
+    return found[0] if found else None
+
+
+def _pick(endpoints, service_id, interface, region, url=None):
+    """The endpoint to converge for (service, interface, region), and any duplicates.
+
+    One already at ``url`` wins, then the lowest id, so every run picks the same one.
+    Endpoints of other interfaces or regions are never candidates.
+    """
+    matches = sorted(
+        (
+            ep
+            for ep in endpoints
+            if ep.get("service_id") == service_id
+            and ep.get("interface") == interface
+            and (ep.get("region_id") or ep.get("region")) == region
+        ),
+        key=lambda ep: (ep.get("url") != url, ep.get("id")),
+    )
+    if not matches:
+        return None, []
+    return matches[0], matches[1:]
+
+
+def _validate(interface, url=None, check_url=True):
+    if interface not in INTERFACES:
+        return "interface must be one of {}, not {!r}".format(", ".join(INTERFACES), interface)
+    if check_url and (not url or not isinstance(url, str)):
+        return "url must be a non-empty string"
+    return None
+
+
+def _create(ret, label, service_id, interface, url, region, enabled, auth):
+    new = {"url": url, "enabled": bool(enabled)}
+    if __opts__["test"]:
+        ret.update(
+            result=None, changes={"old": None, "new": new}, comment=f"The {label} would be created"
+        )
+        return ret
+    regions = __salt__["keystone_v3.region_list"](auth=auth, cache=True)
+    if not any(r.get("id") == region for r in regions):
+        __salt__["keystone_v3.region_create"](region, auth=auth)
+        new["region_created"] = True
+    created = __salt__["keystone_v3.endpoint_create"](
+        service_id, interface, url, region=region, enabled=enabled, auth=auth
+    )
+    new["id"] = created["id"]
+    ret.update(changes={"old": None, "new": new}, comment=f"The {label} created")
+    return ret
+
+
+def _update(ret, label, current, duplicates, url, enabled, auth):
+    extra = ""
+    if duplicates:
+        ids = ", ".join(d["id"] for d in duplicates)
+        extra = f" ({len(duplicates)} duplicate(s) left alone: {ids})"
+    wanted = {"url": url, "enabled": bool(enabled)}
+    diff = {k: v for k, v in wanted.items() if current.get(k) != v}
+    if not diff:
+        ret["comment"] = f"The {label} is already in the desired state{extra}"
+        return ret
+    old = {k: current.get(k) for k in diff}
+    if __opts__["test"]:
+        ret.update(
+            result=None,
+            changes={"old": old, "new": diff},
+            comment=f"The {label} would be updated in place{extra}",
+        )
+        return ret
+    # PATCH the one endpoint: its id stays, and no other interface is touched.
+    updated = __salt__["keystone_v3.endpoint_update"](current["id"], auth=auth, **diff)
+    ret["changes"] = {"old": old, "new": {k: updated.get(k) for k in diff}}
+    if any(updated.get(k) != v for k, v in diff.items()):
+        ret.update(result=False, comment=f"Keystone did not apply the {label} update")
+    else:
+        ret["comment"] = f"The {label} updated in place (id {current['id']}){extra}"
+    return ret
+
+
+def present(
+    name,
+    service,
+    url,
+    interface="public",
+    region="RegionOne",
+    service_type=None,
+    enabled=True,
+    auth=None,
+):
+    """
+    Ensure ``service`` has one ``interface`` endpoint in ``region`` with this URL.
+
+    name
+        State name (free text).
+    service
+        Service name.
+    url
+        Endpoint URL, stored literally.
+    interface
+        ``public`` (default), ``internal`` or ``admin``.
+    region
+        Region id (default ``RegionOne``); created when missing.
+    service_type
+        Service type, needed only when several services share the name.
+    enabled
+        Whether the endpoint is enabled (default True).
+    auth
+        Keystone credentials overriding ``keystone:auth``.
+    """
+    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
+    problem = _validate(interface, url)
+    if problem:
+        ret.update(result=False, comment=problem)
+        return ret
+    label = f"{interface} endpoint of service '{service}' in {region}"
+    try:
+        svc = _service(service, service_type, auth)
+        if svc is None:
+            if __opts__["test"]:
+                ret.update(
+                    result=None,
+                    changes={"old": None, "new": {"url": url, "enabled": bool(enabled)}},
+                    comment=f"The {label} would be created once service '{service}' exists",
+                )
+            else:
+                ret.update(
+                    result=False,
+                    comment=f"Cannot manage the {label}: service '{service}' does not exist",
+                )
+            return ret
+        endpoints = __salt__["keystone_v3.endpoint_list"](auth=auth, cache=True)
+        current, duplicates = _pick(endpoints, svc["id"], interface, region, url)
+        if current is None:
+            return _create(ret, label, svc["id"], interface, url, region, enabled, auth)
+        return _update(ret, label, current, duplicates, url, enabled, auth)
+    except CommandExecutionError as exc:
+        ret.update(result=False, comment=str(exc))
+    return ret
+
+
+def absent(name, service, interface="public", region="RegionOne", service_type=None, auth=None):
+    """
+    Ensure ``service`` has no ``interface`` endpoint in ``region``.
+
+    Arguments as for :func:`present`.
+    """
+    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
+    problem = _validate(interface, check_url=False)
+    if problem:
+        ret.update(result=False, comment=problem)
+        return ret
+    label = f"{interface} endpoint of service '{service}' in {region}"
+    try:
+        svc = _service(service, service_type, auth)
+        found = []
+        if svc is not None:
+            endpoints = __salt__["keystone_v3.endpoint_list"](auth=auth, cache=True)
+            first, duplicates = _pick(endpoints, svc["id"], interface, region)
+            found = [first, *duplicates] if first else []
+        if not found:
+            ret["comment"] = f"The {label} is already absent"
+            return ret
+        changes = {"old": [{"id": e["id"], "url": e["url"]} for e in found], "new": None}
+        if __opts__["test"]:
+            ret.update(result=None, changes=changes, comment=f"The {label} would be deleted")
+            return ret
+        for endpoint in found:
+            __salt__["keystone_v3.endpoint_delete"](endpoint["id"], auth=auth)
+        ret.update(changes=changes, comment=f"The {label} deleted")
+    except CommandExecutionError as exc:
+        ret.update(result=False, comment=str(exc))
+    return ret

@@ -1,0 +1,171 @@
+"""Failures over real HTTP: wrong credentials, Keystone down or not ready yet."""
+
+import http.server
+import threading
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+from salt.exceptions import CommandExecutionError
+
+from tests.functional.keystone.conftest import auth_for
+from tools import keystone_server
+
+pytestmark = pytest.mark.slow
+
+
+def _no_traceback(ret):
+    assert "Traceback" not in ret.comment
+    assert ret.changes == {}
+
+
+def test_wrong_admin_token_fails_naming_the_admin_token(loaders, keystone, unique):
+    auth = dict(auth_for(keystone), token="not-the-admin-token")
+    ret = loaders.states.keystone_project.present(name=unique("project"), auth=auth)
+    assert ret.result is False
+    assert "refused the admin token (HTTP 401)" in ret.comment
+    assert keystone.url in ret.comment
+    assert "not-the-admin-token" not in ret.comment
+    _no_traceback(ret)
+
+
+def test_wrong_password_auth_fails_naming_the_user(loaders, keystone):
+    auth = {
+        "auth_url": keystone.url,
+        "username": "admin",
+        "password": "THISISTHEWRONGPASSWORD",
+        "project_name": "admin",
+    }
+    ret = loaders.states.keystone_role.present(name="admin", auth=auth)
+    assert ret.result is False
+    assert "refused password auth for user 'admin' on project 'admin' (HTTP 401)" in ret.comment
+    assert "THISISTHEWRONGPASSWORD" not in ret.comment
+    _no_traceback(ret)
+
+
+def test_password_auth_works_instead_of_the_admin_token(loaders, keystone):
+    auth = {
+        "auth_url": keystone.url,
+        "username": "admin",
+        "password": keystone.admin_password,
+        "project_name": "admin",
+    }
+    ret = loaders.states.keystone_role.present(name="admin", auth=auth)
+    assert ret.result is True and ret.changes == {}
+
+
+def test_missing_credentials_fail_saying_where_to_set_them(loaders, keystone):
+    ret = loaders.states.keystone_role.present(name="admin", auth={"auth_url": keystone.url})
+    assert ret.result is False
+    assert "keystone:auth:token" in ret.comment
+
+
+def test_keystone_down_is_retried_with_backoff_then_fails(loaders, keystone):
+    url = f"http://127.0.0.1:{keystone_server.closed_port()}/v3"
+    auth = {"auth_url": url, "token": keystone.admin_token, "retry_timeout": 2}
+    started = time.monotonic()
+    ret = loaders.states.keystone_project.present(name="demo", auth=auth)
+    elapsed = time.monotonic() - started
+    assert ret.result is False
+    assert f"Keystone at {url} is not answering: connection refused after 3 attempt(s)" in (
+        ret.comment
+    )
+    assert 1.4 <= elapsed < 5  # slept 0.5 s + 1 s, within the 2 s budget
+    _no_traceback(ret)
+
+
+def test_execution_module_raises_a_clean_error_when_keystone_is_down(loaders, keystone):
+    url = f"http://127.0.0.1:{keystone_server.closed_port()}/v3"
+    auth = {"auth_url": url, "token": keystone.admin_token, "retry_timeout": 0}
+    with pytest.raises(CommandExecutionError, match="is not answering: connection refused"):
+        loaders.modules.keystone_v3.project_list(auth=auth)
+
+
+def test_one_run_waits_for_a_down_keystone_once_not_per_state(loaders, keystone, example_pillar):
+    url = f"http://127.0.0.1:{keystone_server.closed_port()}/v3"
+    example_pillar["keystone"]["auth"] = {
+        "auth_url": url,
+        "token": keystone.admin_token,
+        "retry_timeout": 2,
+    }
+    started = time.monotonic()
+    ret = loaders.modules.state.sls("keystone.catalog", pillar=example_pillar)
+    elapsed = time.monotonic() - started
+    results = list(ret)
+    assert len(results) > 20
+    assert all(r.result is False for r in results)
+    waited = [r for r in results if "after 3 attempt(s)" in r.comment]
+    once = [r for r in results if "already failed to answer earlier in this run" in r.comment]
+    requisites = [r for r in results if "requisite failed" in r.comment]
+    assert len(waited) == 1
+    assert len(waited) + len(once) + len(requisites) == len(results)
+    assert elapsed < 8  # one 1.5 s wait, then one attempt per state
+
+
+class _WarmingUpProxy(http.server.BaseHTTPRequestHandler):
+    """Answers 503 to the first ``unready`` requests, then forwards to Keystone."""
+
+    upstream = None
+    unready = 0
+    seen = 0
+
+    def _handle(self):
+        cls = type(self)
+        cls.seen += 1
+        if cls.seen <= cls.unready:
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        request = urllib.request.Request(cls.upstream + self.path, data=body, method=self.command)
+        for key in ("Content-Type", "X-Auth-Token", "Accept"):
+            if self.headers.get(key):
+                request.add_header(key, self.headers[key])
+        try:
+            with urllib.request.urlopen(request) as resp:
+                status, payload, ctype = resp.status, resp.read(), resp.headers["Content-Type"]
+        except urllib.error.HTTPError as exc:
+            status, payload, ctype = exc.code, exc.read(), exc.headers["Content-Type"]
+        self.send_response(status)
+        self.send_header("Content-Type", ctype or "application/json")
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
+
+    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _handle
+
+    def log_message(self, format, *args):
+        pass
+
+
+@pytest.fixture
+def warming_up(keystone):
+    handler = type("Proxy", (_WarmingUpProxy,), {"upstream": keystone.base_url, "unready": 2})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield handler, f"http://127.0.0.1:{server.server_address[1]}/v3"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_503_while_keystone_warms_up_is_retried(loaders, keystone, warming_up):
+    handler, url = warming_up
+    auth = {"auth_url": url, "token": keystone.admin_token, "retry_timeout": 5}
+    ret = loaders.states.keystone_role.present(name="admin", auth=auth)
+    assert ret.result is True and ret.changes == {}
+    assert handler.seen == 3  # two 503s, then the list that answered
+
+
+def test_503_beyond_the_budget_fails_saying_so(loaders, keystone, warming_up):
+    handler, url = warming_up
+    handler.unready = 1000
+    auth = {"auth_url": url, "token": keystone.admin_token, "retry_timeout": 1}
+    ret = loaders.states.keystone_role.present(name="admin", auth=auth)
+    assert ret.result is False
+    assert f"Keystone at {url} is not answering: HTTP 503 after 2 attempt(s)" in ret.comment

@@ -1,0 +1,407 @@
+"""A throw-away Keystone on the loopback, for the functional tests and the benchmark.
+
+Import it with the project's Python (only the standard library is used here) and drive it
+through :class:`KeystoneServer`; the Keystone code itself runs in ``.local/keystone-venv``
+(made by ``tools/install-keystone.sh``), never in this interpreter.
+
+The same file is the server program: ``<keystone-venv>/bin/python -I keystone_server.py serve
+--config-dir DIR --port PORT --access-log FILE`` serves
+``keystone.server.wsgi.initialize_public_application()`` with :mod:`wsgiref` and writes one
+``METHOD PATH STATUS`` line per request to the access log, which is how callers count the
+requests a run made.
+
+Layout of a server's directory::
+
+    keystone.conf       [DEFAULT] admin_token, sqlite database, fernet tokens
+    keystone.db         sqlite database
+    fernet-keys/        token keys (keystone-manage fernet_setup)
+    credential-keys/    credential keys (keystone-manage credential_setup)
+    keystone.log        Keystone's own log
+    access.log          one line per HTTP request
+    server.out          the server process's stdout/stderr
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import grp
+import os
+import pathlib
+import pwd
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from typing import Self
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+KEYSTONE_VENV = REPO / ".local" / "keystone-venv"
+INSTALL_SCRIPT = REPO / "tools" / "install-keystone.sh"
+
+KEYSTONE_CONF = """\
+[DEFAULT]
+admin_token = {admin_token}
+log_file = {directory}/keystone.log
+use_stderr = false
+
+[database]
+connection = sqlite:///{directory}/keystone.db
+
+[token]
+provider = fernet
+
+[fernet_tokens]
+key_repository = {directory}/fernet-keys
+
+[fernet_receipts]
+key_repository = {directory}/fernet-keys
+
+[credential]
+key_repository = {directory}/credential-keys
+
+[identity]
+# bcrypt's cheapest cost: the tests hash and check many passwords, and this Keystone
+# guards nothing.
+password_hash_rounds = 4
+"""
+
+
+class KeystoneError(RuntimeError):
+    """Setting up, starting or stopping the test Keystone failed."""
+
+
+def venv_python(venv: pathlib.Path = KEYSTONE_VENV) -> pathlib.Path:
+    return venv / "bin" / "python"
+
+
+def available(venv: pathlib.Path = KEYSTONE_VENV) -> bool:
+    """Whether ``venv`` holds an installed Keystone (``tools/install-keystone.sh`` ran)."""
+    return (venv / "bin" / "keystone-manage").exists() and venv_python(venv).exists()
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port on ``host`` that nothing listens on right now."""
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
+
+
+def closed_port(host: str = "127.0.0.1") -> int:
+    """A port that refuses connections: for "Keystone is down" tests."""
+    return free_port(host)
+
+
+class KeystoneServer:
+    """One Keystone: its directory, its database and its server process.
+
+    Usage::
+
+        with KeystoneServer(tmp_path) as ks:
+            ks.url            # http://127.0.0.1:PORT/v3
+            ks.admin_token    # the [DEFAULT] admin_token
+            ks.admin_password # the bootstrap admin's password
+    """
+
+    def __init__(
+        self,
+        directory,
+        *,
+        admin_token: str | None = None,
+        admin_password: str | None = None,
+        host: str = "127.0.0.1",
+        port: int | None = None,
+        region: str = "RegionOne",
+        venv: pathlib.Path = KEYSTONE_VENV,
+        start_timeout: float = 120.0,
+    ):
+        self.directory = pathlib.Path(directory).resolve()
+        self.admin_token = admin_token or secrets.token_hex(10)
+        self.admin_password = admin_password or secrets.token_hex(10)
+        self.host = host
+        self.port = port or free_port(host)
+        self.region = region
+        self.venv = pathlib.Path(venv)
+        self.start_timeout = start_timeout
+        self.process: subprocess.Popen | None = None
+
+    # -- addresses ------------------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """The Identity v3 URL: what the modules take as ``auth_url``."""
+        return f"{self.base_url}/v3"
+
+    @property
+    def conf_file(self) -> pathlib.Path:
+        return self.directory / "keystone.conf"
+
+    @property
+    def access_log(self) -> pathlib.Path:
+        return self.directory / "access.log"
+
+    # -- set-up ---------------------------------------------------------------------------------
+
+    def _manage(self, *args: str, env: dict | None = None) -> None:
+        command = [
+            str(self.venv / "bin" / "keystone-manage"),
+            "--config-file",
+            str(self.conf_file),
+            *args,
+        ]
+        run_env = dict(os.environ)
+        run_env.update(env or {})
+        proc = subprocess.run(
+            command, capture_output=True, text=True, env=run_env, check=False, timeout=600
+        )
+        if proc.returncode != 0:
+            raise KeystoneError(
+                f"keystone-manage {args[0]} failed ({proc.returncode}):\n"
+                f"{proc.stdout[-2000:]}{proc.stderr[-4000:]}"
+            )
+
+    def setup(self) -> Self:
+        """Write the config, create the database and keys, and bootstrap the admin."""
+        if not available(self.venv):
+            raise KeystoneError(
+                f"no Keystone in {self.venv}: run {INSTALL_SCRIPT.relative_to(REPO)}"
+            )
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.conf_file.write_text(
+            KEYSTONE_CONF.format(admin_token=self.admin_token, directory=self.directory)
+        )
+        self.conf_file.chmod(0o600)
+        user = pwd.getpwuid(os.getuid()).pw_name
+        group = grp.getgrgid(os.getgid()).gr_name
+        self._manage("db_sync")
+        self._manage("fernet_setup", "--keystone-user", user, "--keystone-group", group)
+        self._manage("credential_setup", "--keystone-user", user, "--keystone-group", group)
+        # The password goes through the environment, not the command line (ps shows that).
+        self._manage(
+            "bootstrap",
+            "--bootstrap-admin-url",
+            self.url,
+            "--bootstrap-internal-url",
+            self.url,
+            "--bootstrap-public-url",
+            self.url,
+            "--bootstrap-region-id",
+            self.region,
+            env={"OS_BOOTSTRAP_PASSWORD": self.admin_password},
+        )
+        return self
+
+    def clone(self, directory, **kwargs) -> Self:
+        """A new, stopped Keystone whose database and keys start as copies of this one's.
+
+        Much faster than :meth:`setup` (no db_sync): for tests that need a Keystone fresh
+        from bootstrap. The copy keeps this one's admin token and password; the identity
+        endpoints made by bootstrap keep this one's URLs.
+        """
+        other = type(self)(
+            directory,
+            admin_token=self.admin_token,
+            admin_password=self.admin_password,
+            host=kwargs.pop("host", self.host),
+            region=self.region,
+            venv=self.venv,
+            **kwargs,
+        )
+        other.directory.mkdir(parents=True, exist_ok=True)
+        for name in ("keystone.db", "fernet-keys", "credential-keys"):
+            src, dst = self.directory / name, other.directory / name
+            if src.is_dir():
+                shutil.copytree(src, dst, dirs_exist_ok=True)
+            else:
+                shutil.copy2(src, dst)
+        other.conf_file.write_text(
+            KEYSTONE_CONF.format(admin_token=other.admin_token, directory=other.directory)
+        )
+        other.conf_file.chmod(0o600)
+        return other
+
+    # -- process --------------------------------------------------------------------------------
+
+    def start(self) -> Self:
+        """Start serving and wait until ``GET /v3`` answers."""
+        if self.process is not None:
+            return self
+        self.access_log.touch()
+        out = open(self.directory / "server.out", "ab")  # the child keeps it open
+        try:
+            self.process = subprocess.Popen(
+                [
+                    str(venv_python(self.venv)),
+                    # -I: keep this file's folder off sys.path (tools/ has modules named like
+                    # the standard library's, e.g. secrets.py).
+                    "-I",
+                    str(pathlib.Path(__file__).resolve()),
+                    "serve",
+                    "--config-dir",
+                    str(self.directory),
+                    "--host",
+                    self.host,
+                    "--port",
+                    str(self.port),
+                    "--access-log",
+                    str(self.access_log),
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+        finally:
+            out.close()
+        self.wait_ready()
+        return self
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + self.start_timeout
+        while True:
+            if self.process is not None and self.process.poll() is not None:
+                raise KeystoneError(
+                    f"Keystone exited with {self.process.returncode}:\n{self.output()[-4000:]}"
+                )
+            try:
+                with urllib.request.urlopen(self.url, timeout=2) as resp:
+                    if resp.status == 200:
+                        return
+            except (urllib.error.URLError, OSError):
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise KeystoneError(
+                    f"Keystone did not answer on {self.url} within {self.start_timeout}s"
+                )
+            time.sleep(0.2)
+
+    def stop(self) -> None:
+        """Stop the server by its PID: SIGTERM, then SIGKILL after 10 s."""
+        proc, self.process = self.process, None
+        if proc is None or proc.poll() is not None:
+            return
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=10)
+
+    def output(self) -> str:
+        path = self.directory / "server.out"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def __enter__(self) -> Self:
+        self.setup()
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    # -- request accounting ---------------------------------------------------------------------
+
+    def requests(self, since: int = 0) -> list[tuple[str, str, int]]:
+        """``(method, path, status)`` of every request served, from line ``since`` on."""
+        lines = self.access_log.read_text().splitlines()[since:]
+        out = []
+        for line in lines:
+            method, path, status = line.split(" ", 2)
+            out.append((method, path, int(status)))
+        return out
+
+    def mark(self) -> int:
+        """The access log's current length: pass it to :meth:`requests` as ``since``."""
+        return len(self.access_log.read_text().splitlines())
+
+
+def writes(requests: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
+    """The requests that change Keystone (a password check's ``POST /auth/tokens`` does not)."""
+    return [
+        r
+        for r in requests
+        if r[0] in ("POST", "PUT", "PATCH", "DELETE") and not r[1].startswith("/v3/auth/tokens")
+    ]
+
+
+# -- the server program (runs in the keystone venv) -----------------------------------------------
+
+
+def _serve(config_dir: str, host: str, port: int, access_log: str) -> None:
+    from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+    os.environ["OS_KEYSTONE_CONFIG_DIR"] = config_dir
+    os.environ.pop("OS_KEYSTONE_CONFIG_FILES", None)
+    # oslo.config parses sys.argv when Keystone configures itself: give it nothing of ours.
+    sys.argv = sys.argv[:1]
+
+    from keystone.server import wsgi
+
+    keystone_app = wsgi.initialize_public_application()
+    log = open(access_log, "a", buffering=1)  # open as long as the process
+
+    def application(environ, start_response):
+        # Logged in start_response, before the client can see the response: a caller that
+        # reads the log after its request returned always finds that request's line.
+        path = environ.get("PATH_INFO", "")
+        if environ.get("QUERY_STRING"):
+            path += "?" + environ["QUERY_STRING"]
+
+        def logging_start_response(status, headers, exc_info=None):
+            log.write(f"{environ['REQUEST_METHOD']} {path} {status.split()[0]}\n")
+            return start_response(status, headers, exc_info)
+
+        return keystone_app(environ, logging_start_response)
+
+    class Handler(WSGIRequestHandler):
+        def log_message(self, format, *args):
+            pass
+
+    class Server(WSGIServer):
+        allow_reuse_address = True
+
+    server = make_server(host, port, application, server_class=Server, handler_class=Handler)
+
+    def _stop(signum, frame):
+        raise SystemExit(0)
+
+    signal.signal(signal.SIGTERM, _stop)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    finally:
+        server.server_close()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve Keystone (run with the keystone venv's python)")
+    serve.add_argument("--config-dir", required=True)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, required=True)
+    serve.add_argument("--access-log", required=True)
+    run = sub.add_parser("run", help="set up and serve a Keystone in DIR until interrupted")
+    run.add_argument("directory")
+    run.add_argument("--port", type=int)
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        _serve(args.config_dir, args.host, args.port, args.access_log)
+        return 0
+    with KeystoneServer(args.directory, port=args.port) as ks:
+        print(f"Keystone on {ks.url} (pid {ks.process.pid}); config in {ks.conf_file}")
+        with contextlib.suppress(KeyboardInterrupt):
+            ks.process.wait()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
