@@ -1,0 +1,68 @@
+{#- Runbook, "Create a network bridge containing the current interface":
+    ifcfg-<physical> (em1) enslaved to ifcfg-<bridge> (br100), after a one-time
+    backup of the admin's own ifcfg-<physical>. NetworkManager off and the
+    network service on come from common.service (runbook, "Disable any fancy
+    network managers"), required first so NetworkManager never acts on these
+    files. The network restart is network.bridge.restart. When the interface
+    names or the MAC address are missing, one state fails and says so: no
+    ifcfg file is written without its HWADDR. -#}
+{%- from "network/bridge/ifcfg.jinja" import ifcfg with context %}
+include:
+  - common.service
+
+{%- if not ifcfg.applicable %}
+
+network-bridge-not-applicable:
+  test.succeed_without_changes:
+    - name: {{ ifcfg.reason | json }}
+
+{%- elif ifcfg.errors %}
+
+network-bridge-ifcfg-files-managed:
+  test.configurable_test_state:
+    - name: {{ ifcfg.physical.path | json }}
+    - changes: false
+    - result: false
+    - allow_test_mode_failure: true
+    - comment: {{ ("ifcfg files not written: " ~ ifcfg.errors | join("; ")) | json }}
+
+{%- else %}
+
+{#- Once: only while there is no backup yet (force: false), only an existing
+    file, and never a file this state wrote itself. #}
+network-bridge-physical-ifcfg-backed-up:
+  file.copy:
+    - name: {{ ifcfg.physical.backup | json }}
+    - source: {{ ifcfg.physical.path | json }}
+    - force: false
+    - preserve: true
+    - makedirs: true
+    - onlyif:
+      - fun: file.file_exists
+        path: {{ ifcfg.physical.path | json }}
+    - unless:
+      - fun: file.search
+        path: {{ ifcfg.physical.path | json }}
+        pattern: {{ ("^" ~ ifcfg.marker | regex_escape ~ "$") | json }}
+        multiline: true
+        ignore_if_missing: true
+    - require:
+      - sls: common.service
+
+network-bridge-physical-ifcfg-managed:
+  file.managed:
+    - name: {{ ifcfg.physical.path | json }}
+    - contents: {{ ifcfg.physical.contents | json }}
+    - mode: {{ ifcfg.mode | string | json }}
+    - require:
+      - file: network-bridge-physical-ifcfg-backed-up
+      - sls: common.service
+
+network-bridge-bridge-ifcfg-managed:
+  file.managed:
+    - name: {{ ifcfg.bridge.path | json }}
+    - contents: {{ ifcfg.bridge.contents | json }}
+    - mode: {{ ifcfg.mode | string | json }}
+    - require:
+      - sls: common.service
+{%- endif %}

@@ -1,0 +1,3 @@
+include:
+  - network.bridge.file
+  - network.bridge.restart

@@ -1,0 +1,2 @@
+include:
+  - network.ipv6.file

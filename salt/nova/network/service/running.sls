@@ -1,0 +1,25 @@
+{#- Runbook, "OpenStack daemons": nova-network and the metadata API running
+    and enabled at boot; both restart when nova.conf changes. The self-heal
+    reactor restarts nova-network by its name in hltcloud.nova.network.service. -#}
+{%- from "map.jinja" import hltcloud with context %}
+{%- set network = hltcloud.nova.network %}
+include:
+  - nova.config.file
+
+nova-network-service-running:
+  service.running:
+    - name: {{ network.service }}
+    - enable: true
+    - require:
+      - sls: nova.config.file
+    - watch:
+      - id: nova-config-file-managed
+
+nova-network-metadata-service-running:
+  service.running:
+    - name: {{ network.metadata_service }}
+    - enable: true
+    - require:
+      - sls: nova.config.file
+    - watch:
+      - id: nova-config-file-managed

@@ -1,0 +1,45 @@
+{#- Runbook, "OpenStack packages" and "The Compute service": the RDO Icehouse
+    repository with the highest yum priority, and the python-oslo-config hack.
+    Shared by the head and the compute nodes; RedHat only (parameters
+    openstack:repo). Elsewhere one state says it is not needed. -#}
+{%- from "map.jinja" import hltcloud with context %}
+{%- set repo = hltcloud.openstack.repo %}
+
+{%- if repo.managed %}
+
+openstack-repo-priorities-plugin-installed:
+  pkg.installed:
+    - pkgs: {{ repo.pkgs | json }}
+
+openstack-repo-release-package-installed:
+  pkg.installed:
+    - sources:
+      - {{ repo.release_pkg }}: {{ repo.release_rpm | json }}
+    - require:
+      - pkg: openstack-repo-priorities-plugin-installed
+
+{#- The runbook's hand edit of the repo file: baseurl and priority. #}
+openstack-repo-file-configured:
+  openstack_ini.present:
+    - name: {{ repo.file | json }}
+    - sections: {{ {repo.section: repo.settings} | json }}
+    - require:
+      - pkg: openstack-repo-release-package-installed
+{%-   if repo.rpms %}
+
+{#- The python-oslo-config hack: Fedora 20 RPMs that Fedora 19 lacks. #}
+openstack-repo-extra-rpms-installed:
+  pkg.installed:
+    - sources: {{ repo.rpms | json }}
+    - require:
+      - openstack_ini: openstack-repo-file-configured
+{%-   endif %}
+
+{%- else %}
+
+{%-   set reason = "No RDO repository for os_family " ~ grains.get("os_family")
+        ~ ": its own OpenStack packages are used (openstack:repo:managed is false)" %}
+openstack-repo-not-needed:
+  test.succeed_without_changes:
+    - name: {{ reason | json }}
+{%- endif %}

@@ -1,0 +1,403 @@
+"""
+Each compute node's compiled `compute` SLS, checked against the runbook's "Workers
+configuration" and "Legacy networking": masterless `salt-call --id cnXX.internal
+state.show_sls compute` in a copy of the checkout with its own secrets.
+
+The compute nodes run RedHat (the runbook's names and ifcfg network scripts); this test host is
+Debian. Static grains in the copy's etc/salt/grains stand in for a node's: os_family RedHat and
+a MAC address for em1 (grain hwaddr_interfaces). Only compiling happens with those grains, no
+state runs: a RedHat package module does not load on Debian.
+"""
+
+import json
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from tests.support.localcluster import REPO, inventory
+
+PY = sys.executable
+SALT_CALL = str(pathlib.Path(PY).parent / "salt-call")
+HEAD = "cn43.internal"
+COMPUTE = ["cn44.internal", "cn45.internal", "cn46.internal", "cn47.internal"]
+# cn44's is the runbook's (HWADDR=00:30:48:C9:A2:4A); the others are made up.
+MACS = {
+    "cn44.internal": "00:30:48:c9:a2:4a",
+    "cn45.internal": "52:54:00:00:00:45",
+    "cn46.internal": "52:54:00:00:00:46",
+    "cn47.internal": "52:54:00:00:00:47",
+}
+REDHAT = {"os_family": "RedHat"}
+
+
+@pytest.fixture(scope="module")
+def checkout(tmp_path_factory):
+    target = tmp_path_factory.mktemp("compute-checkout") / "hlt-cloud"
+    shutil.copytree(
+        REPO,
+        target,
+        symlinks=True,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", ".local", "secrets.yaml", "__pycache__", ".pytest_cache"
+        ),
+    )
+    # A cache, pki and proc dir of its own: salt-call refuses a state function while another
+    # salt-call on this host (another test, an admin) runs one from the same proc dir.
+    with (target / "etc" / "salt" / "minion").open("a") as minion:
+        minion.write(f"\nroot_dir: {target / '.salt-root'}\n")
+    proc = subprocess.run(
+        [PY, "-m", "tools.make_secrets"], cwd=target, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    return target
+
+
+@pytest.fixture(scope="module")
+def secrets(checkout):
+    return yaml.safe_load((checkout / "pillar" / "secrets.yaml").read_text())
+
+
+def salt_call(checkout, node, *args, grains=None):
+    """Run salt-call masterless as ``node`` with ``grains`` as static grains; return its JSON."""
+    grains_file = checkout / "etc" / "salt" / "grains"
+    if grains:
+        grains_file.write_text(yaml.safe_dump(grains))
+    else:
+        grains_file.unlink(missing_ok=True)
+    try:
+        proc = subprocess.run(
+            [SALT_CALL, "--id", node, "--out=json", "--log-level=quiet", *args],
+            cwd=checkout,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    finally:
+        grains_file.unlink(missing_ok=True)
+    assert proc.stdout, proc.stderr
+    return proc.returncode, json.loads(proc.stdout)["local"]
+
+
+def show(checkout, node, grains=None, *args):
+    code, high = salt_call(checkout, node, "state.show_sls", "compute", *args, grains=grains)
+    assert code == 0 and isinstance(high, dict), high
+    return high
+
+
+def args_of(high, state_id):
+    """The arguments of one state in a compiled highstate: (function, {arg: value})."""
+    body = high[state_id]
+    module = next(key for key in body if not key.startswith("__"))
+    fun = next(item for item in body[module] if isinstance(item, str))
+    args = {}
+    for item in body[module]:
+        if isinstance(item, dict):
+            args.update(item)
+    return f"{module}.{fun}", args
+
+
+def node_grains(node):
+    return {**REDHAT, "hwaddr_interfaces": {"lo": "00:00:00:00:00:00", "em1": MACS[node]}}
+
+
+def node_ip(node):
+    return inventory()["nodes"][node.split(".")[0]]["ip"]
+
+
+def expected_nova_conf(node, secrets):
+    ip = node_ip(node)
+    return {
+        "DEFAULT": {
+            # The Compute service
+            "auth_strategy": "keystone",
+            "rpc_backend": "qpid",
+            "qpid_hostname": HEAD,
+            "my_ip": ip,
+            "vnc_enabled": True,
+            "vncserver_listen": "0.0.0.0",
+            "vncserver_proxyclient_address": ip,
+            "novncproxy_base_url": f"http://{HEAD}:6080/vnc_auto.html",
+            "glance_host": HEAD,
+            # Legacy networking: OpenStack daemons
+            "network_api_class": "nova.network.api.API",
+            "security_group_api": "nova",
+            "network_manager": "nova.network.manager.FlatDHCPManager",
+            "firewall_driver": "nova.virt.libvirt.firewall.IptablesFirewallDriver",
+            "network_size": 254,
+            "allow_same_net_traffic": False,
+            "multi_host": True,
+            "send_arp_for_ha": True,
+            "share_dhcp_address": True,
+            "force_dhcp_release": True,
+            "flat_network_bridge": "br100",
+            "flat_interface": "em1",
+            "public_interface": "em1",
+        },
+        "database": {"connection": f"mysql://nova:{secrets['nova_dbpass']}@{HEAD}/nova"},
+        "keystone_authtoken": {
+            "auth_uri": f"http://{HEAD}:5000",
+            "auth_host": HEAD,
+            "auth_protocol": "http",
+            "auth_port": 35357,
+            "admin_user": "nova",
+            "admin_tenant_name": "service",
+            "admin_password": secrets["nova_pass"],
+        },
+        "libvirt": {"virt_type": "qemu"},
+    }
+
+
+@pytest.fixture(scope="module")
+def compiled(checkout):
+    """{node: compiled compute SLS} for the four compute nodes, with RedHat grains."""
+    return {node: show(checkout, node, node_grains(node)) for node in COMPUTE}
+
+
+@pytest.mark.parametrize("node", COMPUTE)
+def test_nova_conf_is_one_state_with_every_runbook_setting(compiled, secrets, node):
+    high = compiled[node]
+    ini_states = [sid for sid in high if "openstack_ini" in high[sid]]
+    assert set(ini_states) == {"openstack-repo-file-configured", "nova-config-file-managed"}
+    fun, args = args_of(high, "nova-config-file-managed")
+    assert fun == "openstack_ini.present"
+    assert (args["name"], args["user"], args["group"], args["mode"]) == (
+        "/etc/nova/nova.conf",
+        "root",
+        "nova",
+        "0640",
+    )
+    assert args["sections"] == expected_nova_conf(node, secrets)
+
+
+@pytest.mark.parametrize("node", COMPUTE)
+def test_ifcfg_files_are_the_runbooks_with_the_nodes_mac(compiled, node):
+    high = compiled[node]
+    fun, em1 = args_of(high, "network-bridge-physical-ifcfg-managed")
+    assert fun == "file.managed"
+    assert em1["name"] == "/etc/sysconfig/network-scripts/ifcfg-em1"
+    assert em1["mode"] == "0644"
+    assert em1["contents"] == (
+        "# Managed by Salt (hlt-cloud, network.bridge): do not edit by hand.\n"
+        "DEVICE=em1\n"
+        f"HWADDR={MACS[node].upper()}\n"
+        "ONBOOT=yes\n"
+        "BOOTPROTO=none\n"
+        "TYPE=Ethernet\n"
+        "USERCTL=no\n"
+        "PEERDNS=yes\n"
+        "IPV6INIT=no\n"
+        "DEFROUTE=no\n"
+        "PEERROUTES=yes\n"
+        "IPV4_FAILURE_FATAL=no\n"
+        "BRIDGE=br100\n"
+        'NAME="System em1"\n'
+    )
+    _, br100 = args_of(high, "network-bridge-bridge-ifcfg-managed")
+    assert br100["name"] == "/etc/sysconfig/network-scripts/ifcfg-br100"
+    assert br100["contents"] == (
+        "# Managed by Salt (hlt-cloud, network.bridge): do not edit by hand.\n"
+        "DEVICE=br100\n"
+        "TYPE=Bridge\n"
+        "ONBOOT=yes\n"
+        "BOOTPROTO=dhcp\n"
+        "PERSISTENT_DHCLIENT=1\n"
+        "IPV6INIT=no\n"
+    )
+
+
+def test_original_ifcfg_is_backed_up_once_outside_the_network_scripts(compiled):
+    high = compiled["cn44.internal"]
+    fun, backup = args_of(high, "network-bridge-physical-ifcfg-backed-up")
+    assert fun == "file.copy"
+    assert backup["source"] == "/etc/sysconfig/network-scripts/ifcfg-em1"
+    assert not backup["name"].startswith("/etc/sysconfig/network-scripts/")
+    assert pathlib.PurePath(backup["name"]).name == "ifcfg-em1"
+    assert backup["force"] is False
+    _, em1 = args_of(high, "network-bridge-physical-ifcfg-managed")
+    assert {"file": "network-bridge-physical-ifcfg-backed-up"} in em1["require"]
+    # NetworkManager is off (the foundation's common.service) before the files change.
+    assert {"sls": "common.service"} in em1["require"]
+    assert "common-service-NetworkManager-dead" in high
+    assert "common-service-network-enabled" in high
+
+
+def test_network_restart_is_scheduled_last_and_only_on_ifcfg_changes(compiled):
+    fun, restart = args_of(compiled["cn44.internal"], "network-bridge-restart-scheduled")
+    assert fun == "cmd.run"
+    assert restart["onchanges"] == [{"sls": "network.bridge.file"}]
+    assert restart["order"] == "last"
+    assert restart["bg"] is True
+    assert restart["name"] == (
+        "setsid sh -c 'sleep 60; service network restart' "
+        ">>/var/log/hltcloud-network-restart.log 2>&1"
+    )
+
+
+def test_ipv6_is_disabled_through_sysctl_d(compiled):
+    high = compiled["cn44.internal"]
+    fun, sysctl = args_of(high, "network-ipv6-sysctl-file-managed")
+    assert fun == "file.managed"
+    assert sysctl["name"] == "/etc/sysctl.d/disable_ipv6.conf"
+    assert sysctl["contents"] == "net.ipv6.conf.all.disable_ipv6=1\n"
+    _, load = args_of(high, "network-ipv6-sysctl-file-loaded")
+    assert load["name"] == "sysctl -p /etc/sysctl.d/disable_ipv6.conf"
+    assert load["onchanges"] == [{"file": "network-ipv6-sysctl-file-managed"}]
+
+
+def test_rdo_repo_and_the_python_oslo_config_hack(compiled):
+    high = compiled["cn44.internal"]
+    assert args_of(high, "openstack-repo-priorities-plugin-installed")[1]["pkgs"] == [
+        "yum-plugin-priorities"
+    ]
+    _, release = args_of(high, "openstack-repo-release-package-installed")
+    assert release["sources"] == [
+        {
+            "rdo-release": "http://repos.fedorapeople.org/repos/openstack/openstack-icehouse/"
+            "rdo-release-icehouse-3.noarch.rpm"
+        }
+    ]
+    _, repo_file = args_of(high, "openstack-repo-file-configured")
+    assert repo_file["name"] == "/etc/yum.repos.d/rdo-release.repo"
+    assert repo_file["sections"] == {
+        "openstack-icehouse": {
+            "baseurl": "http://repos.fedorapeople.org/repos/openstack/openstack-icehouse/fedora-20/",
+            "priority": 1,
+        }
+    }
+    _, hack = args_of(high, "openstack-repo-extra-rpms-installed")
+    (rpm,) = hack["sources"]
+    assert list(rpm) == ["python-oslo-config"]
+    assert rpm["python-oslo-config"].endswith("python-oslo-config-1.2.0-0.5.a3.fc20.noarch.rpm")
+    # The nova packages come after the repository.
+    for sid in ("nova-compute-packages-installed", "nova-network-packages-installed"):
+        assert {"sls": "openstack.repo"} in args_of(high, sid)[1]["require"]
+
+
+def test_packages_and_services_are_the_runbooks(compiled):
+    high = compiled["cn44.internal"]
+    assert args_of(high, "nova-compute-packages-installed")[1]["pkgs"] == [
+        "openstack-nova-compute",
+        "openstack-utils",
+    ]
+    assert args_of(high, "nova-network-packages-installed")[1]["pkgs"] == [
+        "openstack-nova-network",
+        "openstack-nova-api",
+    ]
+    running = {
+        args["name"]: args
+        for fun, args in (args_of(high, sid) for sid in high)
+        if fun == "service.running"
+    }
+    assert set(running) == {
+        "libvirtd",
+        "dbus",
+        "openstack-nova-compute",
+        "openstack-nova-network",
+        "openstack-nova-metadata-api",
+    }
+    assert all(args["enable"] is True for args in running.values())
+    for name in ("openstack-nova-compute", "openstack-nova-network", "openstack-nova-metadata-api"):
+        assert running[name]["watch"] == [{"id": "nova-config-file-managed"}], name
+
+
+def test_no_dhclient_exit_hook_is_installed_and_a_leftover_one_goes(compiled):
+    high = compiled["cn44.internal"]
+    hooks = [sid for sid in high if "dhclient-exit-hooks" in json.dumps(args_of(high, sid)[1])]
+    assert hooks == ["network-dhclient-runbook-hook-absent"]
+    fun, hook = args_of(high, "network-dhclient-runbook-hook-absent")
+    assert fun == "file.absent"
+    (guard,) = hook["onlyif"]
+    assert guard["fun"] == "file.search"
+    assert "openstack\\-nova\\-network" in guard["pattern"]
+
+
+def test_virt_type_and_ports_come_from_pillar_when_set(checkout):
+    lookup = {
+        "hltcloud": {
+            "lookup": {
+                "nova": {
+                    "compute": {"settings": {"libvirt": {"virt_type": "kvm"}}},
+                    "novncproxy": {"port": 16080},
+                }
+            }
+        }
+    }
+    high = show(
+        checkout, "cn45.internal", node_grains("cn45.internal"), f"pillar={json.dumps(lookup)}"
+    )
+    sections = args_of(high, "nova-config-file-managed")[1]["sections"]
+    assert sections["libvirt"]["virt_type"] == "kvm"
+    assert sections["DEFAULT"]["novncproxy_base_url"] == f"http://{HEAD}:16080/vnc_auto.html"
+
+
+def test_debian_test_host_gets_no_ifcfg_files_and_no_repo(checkout):
+    high = show(checkout, "cn44.internal")
+    assert "network-bridge-physical-ifcfg-managed" not in high
+    assert "network-bridge-restart-scheduled" not in high
+    assert args_of(high, "network-bridge-not-applicable")[0] == "test.succeed_without_changes"
+    assert args_of(high, "openstack-repo-not-needed")[0] == "test.succeed_without_changes"
+    assert "nova-config-file-managed" in high
+
+
+def _failing(high, state_id):
+    fun, args = args_of(high, state_id)
+    assert fun == "test.configurable_test_state"
+    assert args["result"] is False
+    assert args["allow_test_mode_failure"] is True
+    return args["comment"]
+
+
+def test_missing_em1_mac_fails_clearly_and_writes_no_ifcfg_file(checkout):
+    grains = {
+        **REDHAT,
+        "hwaddr_interfaces": {"lo": "00:00:00:00:00:00", "eth0": "52:54:00:12:34:56"},
+    }
+    high = show(checkout, "cn44.internal", grains)
+    comment = _failing(high, "network-bridge-ifcfg-files-managed")
+    assert "hwaddr_interfaces has no MAC address for em1 on cn44.internal" in comment
+    assert not [sid for sid in high if sid.endswith("-ifcfg-managed")]
+    # nova.conf does not depend on the MAC.
+    assert args_of(high, "nova-config-file-managed")[0] == "openstack_ini.present"
+
+
+def test_missing_em1_mac_fails_the_dry_run_with_that_message(checkout, tmp_path):
+    # The Debian host with the RedHat network-scripts path pointed at a temp dir: the state
+    # runs (test=True) and fails with the message, nothing else about the bridge runs.
+    lookup = {"hltcloud": {"lookup": {"network": {"bridge": {"scripts_dir": str(tmp_path)}}}}}
+    code, ret = salt_call(
+        checkout,
+        "cn44.internal",
+        "state.apply",
+        "network.bridge",
+        "test=True",
+        f"pillar={json.dumps(lookup)}",
+    )
+    assert code != 0
+    by_id = {state["__id__"]: state for state in ret.values()}
+    failed = by_id["network-bridge-ifcfg-files-managed"]
+    assert failed["result"] is False
+    assert "no MAC address for em1" in failed["comment"]
+    assert "Traceback" not in json.dumps(ret)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_node_without_mgmt_ipv4_fails_clearly_instead_of_writing_none(checkout):
+    # A node outside the inventory with a static role: pillar and secrets, but no address
+    # in the mgmt network on this host and no `ip` in the inventory.
+    high = show(checkout, "cn98.internal", {**node_grains("cn44.internal"), "role": "compute"})
+    comment = _failing(high, "nova-config-file-managed")
+    assert "grain mgmt_ipv4 is missing on cn98.internal" in comment
+    assert "None" not in json.dumps(high)
+
+
+def test_missing_secret_fails_clearly_instead_of_writing_none(checkout):
+    override = json.dumps({"secrets": {"nova_pass": ""}})
+    high = show(checkout, "cn46.internal", node_grains("cn46.internal"), f"pillar={override}")
+    comment = _failing(high, "nova-config-file-managed")
+    assert "pillar secrets:nova_pass is missing on cn46.internal" in comment
+    assert "make secrets" in comment
+    assert "None" not in json.dumps(high)

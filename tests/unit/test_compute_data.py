@@ -1,0 +1,181 @@
+"""
+The compute formulas' data (salt/parameters) and the rule that their states read every name,
+path and port from it.
+"""
+
+import re
+
+import pytest
+import yaml
+
+from tests.conftest import REPO
+
+SALT = REPO / "salt"
+PARAMETERS = SALT / "parameters"
+COMPUTE_FORMULAS = ("compute.sls", "compute", "nova", "network", "openstack")
+
+
+def _load(name):
+    return yaml.safe_load((PARAMETERS / name).read_text())
+
+
+def _merged(os_family):
+    """defaults.yaml with the os_family's entry merged in, as salt/map.jinja does (recurse)."""
+
+    def merge(base, over):
+        out = dict(base)
+        for key, value in over.items():
+            if isinstance(value, dict) and isinstance(out.get(key), dict):
+                out[key] = merge(out[key], value)
+            else:
+                out[key] = value
+        return out
+
+    return merge(_load("defaults.yaml"), _load("osfamilymap.yaml").get(os_family, {}))
+
+
+def _compute_sls_files():
+    files = []
+    for name in COMPUTE_FORMULAS:
+        path = SALT / name
+        files += [path] if path.is_file() else sorted(path.rglob("*.sls"))
+    return files
+
+
+def test_redhat_keeps_the_runbooks_package_and_service_names():
+    data = _merged("RedHat")
+    nova = data["nova"]
+    assert nova["compute"]["pkgs"] == ["openstack-nova-compute", "openstack-utils"]
+    assert nova["compute"]["service"] == "openstack-nova-compute"
+    assert nova["compute"]["support_services"] == ["libvirtd", "dbus"]
+    assert nova["network"]["pkgs"] == ["openstack-nova-network", "openstack-nova-api"]
+    assert nova["network"]["metadata_service"] == "openstack-nova-metadata-api"
+    repo = data["openstack"]["repo"]
+    assert repo["managed"] is True
+    assert repo["pkgs"] == ["yum-plugin-priorities"]
+    assert repo["release_rpm"].endswith("/openstack-icehouse/rdo-release-icehouse-3.noarch.rpm")
+    assert repo["settings"] == {
+        "baseurl": "http://repos.fedorapeople.org/repos/openstack/openstack-icehouse/fedora-20/",
+        "priority": 1,
+    }
+    assert [next(iter(rpm)) for rpm in repo["rpms"]] == ["python-oslo-config"]
+    assert data["network"]["bridge"]["scripts_dir"] == "/etc/sysconfig/network-scripts"
+    assert data["network"]["bridge"]["restart"]["cmd"] == "service network restart"
+
+
+def test_nova_network_service_name_is_where_the_self_heal_reactor_reads_it():
+    # hltcloud.nova.network.service, see salt/map.jinja
+    assert _merged("RedHat")["nova"]["network"]["service"] == "openstack-nova-network"
+    assert _merged("Debian")["nova"]["network"]["service"] == "nova-network"
+
+
+def test_debian_has_no_rdo_repo_and_no_ifcfg_scripts():
+    data = _merged("Debian")
+    assert data["openstack"]["repo"]["managed"] is False
+    assert data["network"]["bridge"]["scripts_dir"] is None
+    # The common data of the foundation is kept.
+    assert data["common"]["services"]["disabled"] == ["NetworkManager", "firewalld"]
+
+
+def test_ifcfg_values_stay_strings_not_yaml_booleans():
+    # Unquoted yes/no would load as booleans; the files must say yes/no, as the runbook does.
+    bridge = _load("defaults.yaml")["network"]["bridge"]
+    for section in ("physical", "bridge"):
+        for key, value in bridge[section].items():
+            assert not isinstance(value, bool), (section, key)
+    assert bridge["physical"]["ONBOOT"] == "yes"
+    assert bridge["physical"]["IPV6INIT"] == "no"
+
+
+def _literals():
+    """Every package/service name, path and port of the data, for both os_families."""
+    found = set()
+
+    def walk(value, key=""):
+        if isinstance(value, dict):
+            for k, v in value.items():
+                walk(v, k)
+        elif isinstance(value, list):
+            for v in value:
+                walk(v, key)
+        elif isinstance(value, str) and (
+            key in {"pkgs", "service", "support_services", "metadata_service", "release_pkg"}
+            or value.startswith("/")
+        ):
+            found.add(value)
+        elif isinstance(value, int) and not isinstance(value, bool) and value > 1000:
+            found.add(str(value))
+
+    for family in ("RedHat", "Debian"):
+        walk(_merged(family)["nova"])
+        walk(_merged(family)["network"])
+        walk(_merged(family)["openstack"])
+    return found
+
+
+@pytest.mark.parametrize("sls", _compute_sls_files(), ids=lambda p: str(p.relative_to(SALT)))
+def test_states_contain_no_literal_names_paths_or_ports(sls):
+    # Comments ({# #} and YAML #) may name things; state data may not.
+    text = re.sub(r"\{#.*?#\}", "", sls.read_text(), flags=re.S)
+    code = "\n".join(line.split(" #", 1)[0] for line in text.splitlines())
+    for literal in _literals():
+        assert not re.search(rf"(?<![\w.-]){re.escape(literal)}(?![\w.-])", code), literal
+
+
+def test_the_killswitch_is_not_shadowed_by_the_role_bundle():
+    # `compute` is salt/compute.sls; a salt/compute/init.sls would make it ambiguous.
+    assert (SALT / "compute.sls").is_file()
+    assert not (SALT / "compute" / "init.sls").exists()
+    assert (SALT / "compute" / "killswitch.sls").is_file()
+
+
+def test_role_bundle_includes_the_compute_formulas():
+    bundle = yaml.safe_load((SALT / "compute.sls").read_text())
+    assert bundle["include"] == [
+        "common",
+        "openstack.repo",
+        "network",
+        "nova.compute",
+        "nova.network",
+    ]
+
+
+def test_pillar_example_documents_the_new_keys():
+    example = yaml.safe_load((REPO / "pillar.example").read_text())
+    lookup = example["hltcloud"]["lookup"]
+    assert lookup["nova"]["compute"]["settings"]["libvirt"]["virt_type"] == "qemu"
+    assert lookup["nova"]["identity"]["admin_port"] == 35357
+    assert lookup["nova"]["novncproxy"]["port"] == 6080
+    assert lookup["nova"]["network"]["service"] == "openstack-nova-network"
+    assert lookup["network"]["bridge"]["restart"]["delay"] == 60
+    assert lookup["openstack"]["repo"]["settings"]["priority"] == 1
+
+
+def test_every_formula_folder_has_its_install_config_service_steps_and_clean_twins():
+    steps = {
+        "nova/compute": [
+            "package/install.sls",
+            "package/clean.sls",
+            "service/running.sls",
+            "service/clean.sls",
+            "init.sls",
+        ],
+        "nova/network": [
+            "package/install.sls",
+            "package/clean.sls",
+            "service/running.sls",
+            "service/clean.sls",
+            "init.sls",
+        ],
+        "nova/config": ["file.sls", "clean.sls"],
+        "network/bridge": ["file.sls", "restart.sls", "clean.sls", "init.sls"],
+        "network/ipv6": ["file.sls", "clean.sls", "init.sls"],
+        "openstack/repo": ["init.sls", "clean.sls"],
+    }
+    missing = [
+        f"{folder}/{step}"
+        for folder, names in steps.items()
+        for step in names
+        if not (SALT / folder / step).is_file()
+    ]
+    assert not missing
