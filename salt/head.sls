@@ -1,3 +1,4 @@
 # The head node (cn43): the role bundle the service formulas join as they land.
 include:
-  - common
+  - common             # NetworkManager off, network on, iptables
+  - openstack.repo     # RDO Icehouse, the same state as the compute nodes

@@ -47,6 +47,8 @@ def test_highstate_compiles_on_every_node(salt_cli, cluster_minions):
         # A render error comes back as a list of messages, a highstate as a dict.
         assert isinstance(high, dict) and high, (minion_id, high)
         assert "common-packages-installed" in high
+        # the RDO repository state is one state shared by head and compute nodes
+        assert any(sid.startswith("openstack-repo-") for sid in high), sorted(high)
 
 
 def test_compute_dry_run_succeeds_on_the_compute_nodes(salt_cli, cluster_minions):
