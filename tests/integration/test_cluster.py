@@ -1,5 +1,7 @@
 """The foundation on a real master and five real minions: targeting, roles, pillar, highstate."""
 
+import time
+
 import pytest
 
 from tests.support.localcluster import inventory, node_ids, start_minion, sync
@@ -117,5 +119,48 @@ def test_static_role_grain_overrides_the_inventory(cluster_master, salt_cli, clu
         assert grains.data == {"role": "compute"}
         pillar = salt_cli.run("pillar.get", "secrets", "unmask=True", minion_tgt=factory.id)
         assert set(pillar.data) == {"nova_dbpass", "nova_pass"}
+    finally:
+        factory.terminate()
+
+
+def test_highstate_runs_when_a_minion_starts_with_its_custom_modules(
+    cluster_master, salt_cli, cluster_minions, event_listener
+):
+    """
+    startup_states: highstate (etc/salt/minion) on a minion that was never
+    synced: the highstate syncs the custom modules itself before its states run
+    (salt#40220), so nova.conf's openstack_ini state works on the first boot.
+    The id is outside the inventory (the five are taken by the cluster), so
+    role and address come as static grains. `test: True` keeps this host unchanged.
+    """
+    start = time.time()
+    factory = start_minion(
+        cluster_master,
+        "cn97.internal",
+        {
+            "startup_states": "highstate",
+            "test": True,
+            "grains": {"role": "compute", "mgmt_ipv4": "10.162.128.97"},
+        },
+    )
+    try:
+        tag = f"salt/job/*/ret/{factory.id}"
+        deadline = time.time() + 180
+        returns = []
+        while time.time() < deadline and not returns:
+            returns = [
+                e
+                for e in event_listener.get_events([(cluster_master.id, tag)], after_time=start)
+                if e.data.get("fun") == "state.highstate"
+            ]
+            time.sleep(1)
+        assert returns, "no highstate return after the minion started"
+        states = returns[0].data["return"]
+        assert isinstance(states, dict) and states, states
+        assert any("openstack_ini_|-nova-config-file-managed" in sid for sid in states), [
+            (sid, s["comment"]) for sid, s in states.items() if "nova-config" in sid
+        ]
+        failed = {sid: s["comment"] for sid, s in states.items() if s["result"] is False}
+        assert not failed, failed
     finally:
         factory.terminate()
