@@ -15,6 +15,7 @@ stored as given (``%(tenant_id)s`` stays literal). A missing region is created.
 Credentials: see the ``keystone_v3`` execution module.
 """
 
+import functools
 import logging
 
 from salt.exceptions import CommandExecutionError
@@ -80,21 +81,20 @@ def _validate(interface, url=None, check_url=True):
 
 def _create(ret, label, service_id, interface, url, region, enabled, auth):
     new = {"url": url, "enabled": bool(enabled)}
-    if __opts__["test"]:
-        ret.update(
-            result=None, changes={"old": None, "new": new}, comment=f"The {label} would be created"
+
+    def create():
+        made = dict(new)
+        regions = __salt__["keystone_v3.region_list"](auth=auth, cache=True)
+        if not any(r.get("id") == region for r in regions):
+            __salt__["keystone_v3.region_create"](region, auth=auth)
+            made["region_created"] = True
+        created = __salt__["keystone_v3.endpoint_create"](
+            service_id, interface, url, region=region, enabled=enabled, auth=auth
         )
-        return ret
-    regions = __salt__["keystone_v3.region_list"](auth=auth, cache=True)
-    if not any(r.get("id") == region for r in regions):
-        __salt__["keystone_v3.region_create"](region, auth=auth)
-        new["region_created"] = True
-    created = __salt__["keystone_v3.endpoint_create"](
-        service_id, interface, url, region=region, enabled=enabled, auth=auth
-    )
-    new["id"] = created["id"]
-    ret.update(changes={"old": None, "new": new}, comment=f"The {label} created")
-    return ret
+        made["id"] = created["id"]
+        return made
+
+    return __utils__["keystone_states.create"](ret, f"The {label}", new, create, __opts__["test"])
 
 
 def _update(ret, label, current, duplicates, url, enabled, auth):
@@ -102,27 +102,18 @@ def _update(ret, label, current, duplicates, url, enabled, auth):
     if duplicates:
         ids = ", ".join(d["id"] for d in duplicates)
         extra = f" ({len(duplicates)} duplicate(s) left alone: {ids})"
-    wanted = {"url": url, "enabled": bool(enabled)}
-    diff = {k: v for k, v in wanted.items() if current.get(k) != v}
-    if not diff:
-        ret["comment"] = f"The {label} is already in the desired state{extra}"
-        return ret
-    old = {k: current.get(k) for k in diff}
-    if __opts__["test"]:
-        ret.update(
-            result=None,
-            changes={"old": old, "new": diff},
-            comment=f"The {label} would be updated in place{extra}",
-        )
-        return ret
     # PATCH the one endpoint: its id stays, and no other interface is touched.
-    updated = __salt__["keystone_v3.endpoint_update"](current["id"], auth=auth, **diff)
-    ret["changes"] = {"old": old, "new": {k: updated.get(k) for k in diff}}
-    if any(updated.get(k) != v for k, v in diff.items()):
-        ret.update(result=False, comment=f"Keystone did not apply the {label} update")
-    else:
-        ret["comment"] = f"The {label} updated in place (id {current['id']}){extra}"
-    return ret
+    return __utils__["keystone_states.update"](
+        ret,
+        f"The {label}",
+        current,
+        {"url": url, "enabled": bool(enabled)},
+        functools.partial(__salt__["keystone_v3.endpoint_update"], auth=auth),
+        __opts__["test"],
+        note=extra,
+        in_place=True,
+        unapplied=lambda left: f"Keystone did not apply the {label} update",
+    )
 
 
 def present(
@@ -198,23 +189,20 @@ def absent(name, service, interface="public", region="RegionOne", service_type=N
         ret.update(result=False, comment=problem)
         return ret
     label = f"{interface} endpoint of service '{service}' in {region}"
-    try:
+
+    def get():
         svc = _service(service, service_type, auth)
-        found = []
-        if svc is not None:
-            endpoints = __salt__["keystone_v3.endpoint_list"](auth=auth, cache=True)
-            first, duplicates = _pick(endpoints, svc["id"], interface, region)
-            found = [first, *duplicates] if first else []
-        if not found:
-            ret["comment"] = f"The {label} is already absent"
-            return ret
-        changes = {"old": [{"id": e["id"], "url": e["url"]} for e in found], "new": None}
-        if __opts__["test"]:
-            ret.update(result=None, changes=changes, comment=f"The {label} would be deleted")
-            return ret
-        for endpoint in found:
-            __salt__["keystone_v3.endpoint_delete"](endpoint["id"], auth=auth)
-        ret.update(changes=changes, comment=f"The {label} deleted")
-    except CommandExecutionError as exc:
-        ret.update(result=False, comment=str(exc))
-    return ret
+        if svc is None:
+            return []
+        endpoints = __salt__["keystone_v3.endpoint_list"](auth=auth, cache=True)
+        first, duplicates = _pick(endpoints, svc["id"], interface, region)
+        return [first, *duplicates] if first else []
+
+    return __utils__["keystone_states.absent"](
+        ret,
+        f"The {label}",
+        get,
+        functools.partial(__salt__["keystone_v3.endpoint_delete"], auth=auth),
+        __opts__["test"],
+        fields=("id", "url"),
+    )

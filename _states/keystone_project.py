@@ -12,6 +12,7 @@ Credentials: see the ``keystone_v3`` execution module (``keystone:auth`` in pill
 minion config, or ``auth: {...}`` here).
 """
 
+import functools
 import logging
 
 from salt.exceptions import CommandExecutionError
@@ -27,52 +28,35 @@ def __virtual__():
     return (False, "keystone_project: the keystone_v3 execution module is not available")
 
 
-def _wanted_changes(current, wanted):
-    """The fields of ``wanted`` (None = unmanaged) that differ from ``current``."""
-    return {k: v for k, v in wanted.items() if v is not None and current.get(k) != v}
-
-
 def _create(ret, name, wanted, domain, auth):
     new = {"name": name, "domain_id": domain, **{k: v for k, v in wanted.items() if v is not None}}
-    if __opts__["test"]:
-        ret.update(
-            result=None,
-            changes={"old": None, "new": new},
-            comment=f"Project '{name}' would be created",
+
+    def create():
+        created = __salt__["keystone_v3.project_create"](
+            name,
+            description=wanted["description"],
+            enabled=wanted["enabled"],
+            domain=domain,
+            auth=auth,
         )
-        return ret
-    created = __salt__["keystone_v3.project_create"](
-        name, description=wanted["description"], enabled=wanted["enabled"], domain=domain, auth=auth
+        return {k: created.get(k) for k in ("id", *new)}
+
+    return __utils__["keystone_states.create"](
+        ret, f"Project '{name}'", new, create, __opts__["test"]
     )
-    ret["changes"] = {"old": None, "new": {k: created.get(k) for k in ("id", *new)}}
-    ret["comment"] = f"Project '{name}' created"
-    return ret
 
 
 def _update(ret, current, wanted, auth):
     name = current["name"]
-    diff = _wanted_changes(current, wanted)
-    if not diff:
-        ret["comment"] = f"Project '{name}' is already in the desired state"
-        return ret
-    old = {k: current.get(k) for k in diff}
-    if __opts__["test"]:
-        ret.update(
-            result=None,
-            changes={"old": old, "new": diff},
-            comment=f"Project '{name}' would be updated",
-        )
-        return ret
-    updated = __salt__["keystone_v3.project_update"](current["id"], auth=auth, **diff)
-    ret["changes"] = {"old": old, "new": {k: updated.get(k) for k in diff}}
-    left = _wanted_changes(updated, diff)
-    if left:
-        ret.update(
-            result=False, comment=f"Keystone did not apply {sorted(left)} to project '{name}'"
-        )
-    else:
-        ret["comment"] = f"Project '{name}' updated"
-    return ret
+    return __utils__["keystone_states.update"](
+        ret,
+        f"Project '{name}'",
+        current,
+        wanted,
+        functools.partial(__salt__["keystone_v3.project_update"], auth=auth),
+        __opts__["test"],
+        unapplied=lambda left: f"Keystone did not apply {left} to project '{name}'",
+    )
 
 
 def present(name, description=None, enabled=True, domain="default", auth=None):
@@ -117,17 +101,10 @@ def absent(name, domain="default", auth=None):
         Keystone credentials overriding ``keystone:auth``.
     """
     ret = {"name": name, "result": True, "changes": {}, "comment": ""}
-    try:
-        current = __salt__["keystone_v3.project_get"](name, domain=domain, auth=auth, cache=True)
-        if current is None:
-            ret["comment"] = f"Project '{name}' is already absent"
-            return ret
-        changes = {"old": {"name": name, "id": current["id"]}, "new": None}
-        if __opts__["test"]:
-            ret.update(result=None, changes=changes, comment=f"Project '{name}' would be deleted")
-            return ret
-        __salt__["keystone_v3.project_delete"](current["id"], auth=auth)
-        ret.update(changes=changes, comment=f"Project '{name}' deleted")
-    except CommandExecutionError as exc:
-        ret.update(result=False, comment=str(exc))
-    return ret
+    return __utils__["keystone_states.absent"](
+        ret,
+        f"Project '{name}'",
+        lambda: __salt__["keystone_v3.project_get"](name, domain=domain, auth=auth, cache=True),
+        functools.partial(__salt__["keystone_v3.project_delete"], auth=auth),
+        __opts__["test"],
+    )

@@ -10,6 +10,7 @@ Keystone v3 global roles (``admin``, ``_member_``, ...).
 Credentials: see the ``keystone_v3`` execution module.
 """
 
+import functools
 import logging
 
 from salt.exceptions import CommandExecutionError
@@ -23,6 +24,11 @@ def __virtual__():
     if "keystone_v3.role_list" in __salt__:
         return __virtualname__
     return (False, "keystone_role: the keystone_v3 execution module is not available")
+
+
+def _create(name, auth):
+    created = __salt__["keystone_v3.role_create"](name, auth=auth)
+    return {"name": created["name"], "id": created["id"]}
 
 
 def present(name, auth=None):
@@ -42,17 +48,8 @@ def present(name, auth=None):
         if __salt__["keystone_v3.role_get"](name, auth=auth, cache=True) is not None:
             ret["comment"] = f"Role '{name}' already exists"
             return ret
-        if __opts__["test"]:
-            ret.update(
-                result=None,
-                changes={"old": None, "new": {"name": name}},
-                comment=f"Role '{name}' would be created",
-            )
-            return ret
-        created = __salt__["keystone_v3.role_create"](name, auth=auth)
-        ret.update(
-            changes={"old": None, "new": {"name": created["name"], "id": created["id"]}},
-            comment=f"Role '{name}' created",
+        return __utils__["keystone_states.create"](
+            ret, f"Role '{name}'", {"name": name}, lambda: _create(name, auth), __opts__["test"]
         )
     except CommandExecutionError as exc:
         ret.update(result=False, comment=str(exc))
@@ -69,17 +66,10 @@ def absent(name, auth=None):
         Keystone credentials overriding ``keystone:auth``.
     """
     ret = {"name": name, "result": True, "changes": {}, "comment": ""}
-    try:
-        current = __salt__["keystone_v3.role_get"](name, auth=auth, cache=True)
-        if current is None:
-            ret["comment"] = f"Role '{name}' is already absent"
-            return ret
-        changes = {"old": {"name": name, "id": current["id"]}, "new": None}
-        if __opts__["test"]:
-            ret.update(result=None, changes=changes, comment=f"Role '{name}' would be deleted")
-            return ret
-        __salt__["keystone_v3.role_delete"](current["id"], auth=auth)
-        ret.update(changes=changes, comment=f"Role '{name}' deleted")
-    except CommandExecutionError as exc:
-        ret.update(result=False, comment=str(exc))
-    return ret
+    return __utils__["keystone_states.absent"](
+        ret,
+        f"Role '{name}'",
+        lambda: __salt__["keystone_v3.role_get"](name, auth=auth, cache=True),
+        functools.partial(__salt__["keystone_v3.role_delete"], auth=auth),
+        __opts__["test"],
+    )

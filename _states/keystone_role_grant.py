@@ -12,6 +12,7 @@ Grants of a Keystone v3 role to a user on a project (the runbook's ``user-role-a
 ``role`` defaults to ``name``. Credentials: see the ``keystone_v3`` execution module.
 """
 
+import functools
 import logging
 
 from salt.exceptions import CommandExecutionError
@@ -48,6 +49,52 @@ def _granted(ids, auth):
     return wanted in grants
 
 
+def _ensure(held, name, user, project, role, user_domain, project_domain, auth):
+    """What :func:`present` (``held`` True) and :func:`absent` (False) share."""
+    role = role or name
+    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
+    grant = {"user": user, "project": project, "role": role}
+    label = f"role '{role}' of user '{user}' on project '{project}'"
+    try:
+        ids, missing = _lookup(user, project, role, user_domain, project_domain, auth)
+        if missing and held:
+            if __opts__["test"]:
+                ret.update(
+                    result=None,
+                    changes={"old": None, "new": grant},
+                    comment="Grant of {} would be made once {} exist(s)".format(
+                        label, " and ".join(missing)
+                    ),
+                )
+            else:
+                ret.update(
+                    result=False,
+                    comment="Cannot grant {}: {} not found".format(label, " and ".join(missing)),
+                )
+            return ret
+        holds = not missing and _granted(ids, auth)
+        if holds == held:
+            state = "already exists" if held else "is already absent"
+            ret["comment"] = f"Grant of {label} {state}"
+            return ret
+        if held:
+            changes, would, done = {"old": None, "new": grant}, "would be made", "Granted"
+        else:
+            changes, would, done = {"old": grant, "new": None}, "would be revoked", "Revoked"
+        write = __salt__["keystone_v3.role_grant" if held else "keystone_v3.role_revoke"]
+        return __utils__["keystone_states.act"](
+            ret,
+            __opts__["test"],
+            changes,
+            f"Grant of {label} {would}",
+            f"{done} {label}",
+            functools.partial(write, ids["user"], ids["project"], ids["role"], auth=auth),
+        )
+    except CommandExecutionError as exc:
+        ret.update(result=False, comment=str(exc))
+    return ret
+
+
 def present(
     name,
     user,
@@ -73,42 +120,7 @@ def present(
     auth
         Keystone credentials overriding ``keystone:auth``.
     """
-    role = role or name
-    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
-    grant = {"user": user, "project": project, "role": role}
-    label = f"role '{role}' of user '{user}' on project '{project}'"
-    try:
-        ids, missing = _lookup(user, project, role, user_domain, project_domain, auth)
-        if missing:
-            if __opts__["test"]:
-                ret.update(
-                    result=None,
-                    changes={"old": None, "new": grant},
-                    comment="Grant of {} would be made once {} exist(s)".format(
-                        label, " and ".join(missing)
-                    ),
-                )
-            else:
-                ret.update(
-                    result=False,
-                    comment="Cannot grant {}: {} not found".format(label, " and ".join(missing)),
-                )
-            return ret
-        if _granted(ids, auth):
-            ret["comment"] = f"Grant of {label} already exists"
-            return ret
-        if __opts__["test"]:
-            ret.update(
-                result=None,
-                changes={"old": None, "new": grant},
-                comment=f"Grant of {label} would be made",
-            )
-            return ret
-        __salt__["keystone_v3.role_grant"](ids["user"], ids["project"], ids["role"], auth=auth)
-        ret.update(changes={"old": None, "new": grant}, comment=f"Granted {label}")
-    except CommandExecutionError as exc:
-        ret.update(result=False, comment=str(exc))
-    return ret
+    return _ensure(True, name, user, project, role, user_domain, project_domain, auth)
 
 
 def absent(
@@ -125,24 +137,4 @@ def absent(
 
     Arguments as for :func:`present`; a missing user, project or role means no grant.
     """
-    role = role or name
-    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
-    grant = {"user": user, "project": project, "role": role}
-    label = f"role '{role}' of user '{user}' on project '{project}'"
-    try:
-        ids, missing = _lookup(user, project, role, user_domain, project_domain, auth)
-        if missing or not _granted(ids, auth):
-            ret["comment"] = f"Grant of {label} is already absent"
-            return ret
-        if __opts__["test"]:
-            ret.update(
-                result=None,
-                changes={"old": grant, "new": None},
-                comment=f"Grant of {label} would be revoked",
-            )
-            return ret
-        __salt__["keystone_v3.role_revoke"](ids["user"], ids["project"], ids["role"], auth=auth)
-        ret.update(changes={"old": grant, "new": None}, comment=f"Revoked {label}")
-    except CommandExecutionError as exc:
-        ret.update(result=False, comment=str(exc))
-    return ret
+    return _ensure(False, name, user, project, role, user_domain, project_domain, auth)

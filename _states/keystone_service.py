@@ -13,6 +13,7 @@ Keystone v3 catalog services, matched by name and type.
 converges it rather than adding a second one. Credentials: see ``keystone_v3``.
 """
 
+import functools
 import logging
 
 from salt.exceptions import CommandExecutionError
@@ -66,40 +67,28 @@ def present(name, service_type, description=None, enabled=True, auth=None):
         if not found:
             new = {"name": name, "type": service_type}
             new.update({k: v for k, v in wanted.items() if v is not None})
-            if __opts__["test"]:
-                ret.update(
-                    result=None,
-                    changes={"old": None, "new": new},
-                    comment=f"{label} would be created",
+
+            def create():
+                created = __salt__["keystone_v3.service_create"](
+                    name, service_type, description=description, enabled=enabled, auth=auth
                 )
-                return ret
-            created = __salt__["keystone_v3.service_create"](
-                name, service_type, description=description, enabled=enabled, auth=auth
-            )
-            new["id"] = created["id"]
-            ret.update(changes={"old": None, "new": new}, comment=f"{label} created")
-            return ret
-        current = found[0]
+                return {**new, "id": created["id"]}
+
+            return __utils__["keystone_states.create"](ret, label, new, create, __opts__["test"])
         extra = ""
         if len(found) > 1:
             extra = " ({} duplicates left alone: {})".format(
                 len(found) - 1, ", ".join(s["id"] for s in found[1:])
             )
-        diff = {k: v for k, v in wanted.items() if v is not None and current.get(k) != v}
-        if not diff:
-            ret["comment"] = f"{label} is already in the desired state{extra}"
-            return ret
-        old = {k: current.get(k) for k in diff}
-        if __opts__["test"]:
-            ret.update(
-                result=None,
-                changes={"old": old, "new": diff},
-                comment=f"{label} would be updated{extra}",
-            )
-            return ret
-        updated = __salt__["keystone_v3.service_update"](current["id"], auth=auth, **diff)
-        ret["changes"] = {"old": old, "new": {k: updated.get(k) for k in diff}}
-        ret["comment"] = f"{label} updated{extra}"
+        return __utils__["keystone_states.update"](
+            ret,
+            label,
+            found[0],
+            wanted,
+            functools.partial(__salt__["keystone_v3.service_update"], auth=auth),
+            __opts__["test"],
+            note=extra,
+        )
     except CommandExecutionError as exc:
         ret.update(result=False, comment=str(exc))
     return ret
@@ -118,22 +107,13 @@ def absent(name, service_type=None, auth=None):
         Keystone credentials overriding ``keystone:auth``.
     """
     ret = {"name": name, "result": True, "changes": {}, "comment": ""}
-    try:
-        services = __salt__["keystone_v3.service_list"](auth=auth, cache=True)
-        found = _matching(services, name, service_type)
-        if not found:
-            ret["comment"] = f"Service '{name}' is already absent"
-            return ret
-        changes = {
-            "old": [{"name": s["name"], "type": s["type"], "id": s["id"]} for s in found],
-            "new": None,
-        }
-        if __opts__["test"]:
-            ret.update(result=None, changes=changes, comment=f"Service '{name}' would be deleted")
-            return ret
-        for service in found:
-            __salt__["keystone_v3.service_delete"](service["id"], auth=auth)
-        ret.update(changes=changes, comment=f"Service '{name}' deleted")
-    except CommandExecutionError as exc:
-        ret.update(result=False, comment=str(exc))
-    return ret
+    return __utils__["keystone_states.absent"](
+        ret,
+        f"Service '{name}'",
+        lambda: _matching(
+            __salt__["keystone_v3.service_list"](auth=auth, cache=True), name, service_type
+        ),
+        functools.partial(__salt__["keystone_v3.service_delete"], auth=auth),
+        __opts__["test"],
+        fields=("name", "type", "id"),
+    )

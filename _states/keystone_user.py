@@ -20,6 +20,7 @@ issues a token for it; it never appears in ``changes``, ``comment`` or logs.
 Credentials: see the ``keystone_v3`` execution module.
 """
 
+import functools
 import logging
 import secrets
 
@@ -36,10 +37,6 @@ def __virtual__():
     if "keystone_v3.user_list" in __salt__:
         return __virtualname__
     return (False, "keystone_user: the keystone_v3 execution module is not available")
-
-
-def _wanted_changes(current, wanted):
-    return {k: v for k, v in wanted.items() if v is not None and current.get(k) != v}
 
 
 def _project_names(projects):
@@ -90,25 +87,20 @@ def _create(ret, name, password, wanted, projects, domain, auth):
     new.update(_shown({k: v for k, v in wanted.items() if v is not None}, projects))
     if password is not None:
         new["password"] = HIDDEN
-    if __opts__["test"]:
-        ret.update(
-            result=None,
-            changes={"old": None, "new": new},
-            comment=f"User '{name}' would be created",
+
+    def create():
+        created = __salt__["keystone_v3.user_create"](
+            name,
+            password=password,
+            email=wanted["email"],
+            enabled=wanted["enabled"],
+            default_project_id=wanted["default_project_id"],
+            domain=domain,
+            auth=auth,
         )
-        return ret
-    created = __salt__["keystone_v3.user_create"](
-        name,
-        password=password,
-        email=wanted["email"],
-        enabled=wanted["enabled"],
-        default_project_id=wanted["default_project_id"],
-        domain=domain,
-        auth=auth,
-    )
-    new["id"] = created["id"]
-    ret.update(changes={"old": None, "new": new}, comment=f"User '{name}' created")
-    return ret
+        return {**new, "id": created["id"]}
+
+    return __utils__["keystone_states.create"](ret, f"User '{name}'", new, create, __opts__["test"])
 
 
 def _password_plan(current, password, wanted, domain, auth, notes):
@@ -132,7 +124,7 @@ def _with_notes(comment, notes):
 
 def _update(ret, current, password, wanted, projects, notes, domain, auth):
     name = current["name"]
-    diff = _wanted_changes(current, wanted)
+    diff = __utils__["keystone_states.differences"](current, wanted)
     change_password, check_later = _password_plan(current, password, wanted, domain, auth, notes)
     if not diff and not change_password and not check_later:
         ret["comment"] = _with_notes(f"User '{name}' is already in the desired state", notes)
@@ -156,7 +148,7 @@ def _update(ret, current, password, wanted, projects, notes, domain, auth):
             current["id"], password=password if change_password else None, auth=auth, **diff
         )
         password_sent = change_password
-        left = _wanted_changes(updated, diff)
+        left = __utils__["keystone_states.differences"](updated, diff)
         if left:
             return _failed(ret, f"Keystone did not apply {sorted(left)} to user '{name}'")
     if check_later and not _password_ok(name, password, domain, auth):
@@ -235,20 +227,13 @@ def absent(name, domain="default", auth=None):
         Keystone credentials overriding ``keystone:auth``.
     """
     ret = {"name": name, "result": True, "changes": {}, "comment": ""}
-    try:
-        current = __salt__["keystone_v3.user_get"](name, domain=domain, auth=auth, cache=True)
-        if current is None:
-            ret["comment"] = f"User '{name}' is already absent"
-            return ret
-        changes = {"old": {"name": name, "id": current["id"]}, "new": None}
-        if __opts__["test"]:
-            ret.update(result=None, changes=changes, comment=f"User '{name}' would be deleted")
-            return ret
-        __salt__["keystone_v3.user_delete"](current["id"], auth=auth)
-        ret.update(changes=changes, comment=f"User '{name}' deleted")
-    except CommandExecutionError as exc:
-        ret.update(result=False, comment=str(exc))
-    return ret
+    return __utils__["keystone_states.absent"](
+        ret,
+        f"User '{name}'",
+        lambda: __salt__["keystone_v3.user_get"](name, domain=domain, auth=auth, cache=True),
+        functools.partial(__salt__["keystone_v3.user_delete"], auth=auth),
+        __opts__["test"],
+    )
 
 
 def token_valid(
@@ -287,15 +272,19 @@ def token_valid(
     scope = f"project '{project}'" if project else "no project (unscoped)"
     problems = []
     findings = []
-    try:
-        right = __salt__["keystone_v3.token_check"](
+
+    def check(secret):
+        return __salt__["keystone_v3.token_check"](
             name,
-            password,
+            secret,
             project=project,
             user_domain=domain,
             project_domain=project_domain,
             auth=auth,
         )
+
+    try:
+        right = check(password)
         if right["valid"]:
             findings.append(
                 "user '{}' got a token for {} (HTTP {})".format(name, scope, right["status"])
@@ -310,14 +299,7 @@ def token_valid(
             wrong = secrets.token_hex(16)
             while wrong == password:  # pragma: no cover - 1 in 2**128
                 wrong = secrets.token_hex(16)
-            bad = __salt__["keystone_v3.token_check"](
-                name,
-                wrong,
-                project=project,
-                user_domain=domain,
-                project_domain=project_domain,
-                auth=auth,
-            )
+            bad = check(wrong)
             if bad["valid"]:
                 problems.append(f"Keystone issued user '{name}' a token for a wrong password")
             else:

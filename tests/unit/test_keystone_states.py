@@ -1,11 +1,13 @@
 """The keystone_* states' decisions, with the keystone_v3 execution module stubbed."""
 
+import inspect
 from unittest.mock import MagicMock
 
 import pytest
 from salt.exceptions import CommandExecutionError
 
 from _states import keystone_endpoint, keystone_role_grant, keystone_service, keystone_user
+from _utils import keystone_states
 
 PASSWORD = "c0ffee00c0ffee00c0ff"
 SERVICE = "svc-id"
@@ -102,9 +104,19 @@ def opts():
 
 
 @pytest.fixture
-def configure_loader_modules(salt_funcs, opts):
+def utils():
+    """The state modules' ``__utils__``: the real shared steps of _utils/keystone_states.py."""
     return {
-        module: {"__salt__": salt_funcs, "__opts__": opts}
+        f"keystone_states.{name}": func
+        for name, func in vars(keystone_states).items()
+        if inspect.isfunction(func) and not name.startswith("_")
+    }
+
+
+@pytest.fixture
+def configure_loader_modules(salt_funcs, opts, utils):
+    return {
+        module: {"__salt__": salt_funcs, "__opts__": opts, "__utils__": utils}
         for module in (keystone_user, keystone_role_grant, keystone_endpoint, keystone_service)
     }
 
