@@ -110,6 +110,7 @@ def salt_call_config(root, server):
         "module_dirs": [str(REPO / "_modules")],
         "states_dirs": [str(REPO / "_states")],
         "grains_dirs": [str(REPO / "_grains")],
+        "utils_dirs": [str(REPO / "_utils")],
     }
     (root / "minion").write_text(yaml.safe_dump(minion))
     return root
@@ -137,27 +138,11 @@ def salt_call(config_dir):
 
 
 def loaders_for(root):
-    import salt.config
     from saltfactories.utils.functional import Loaders
 
-    opts = salt.config.minion_config(None)
-    opts.update(
-        {
-            "id": "bench.internal",
-            "root_dir": str(root),
-            "cachedir": str(root / "cache"),
-            "pki_dir": str(root / "pki"),
-            "sock_dir": str(root / "sock"),
-            "file_client": "local",
-            "file_roots": {"base": [str(REPO / "salt")]},
-            "pillar_roots": {"base": [str(root / "pillar")]},
-            "module_dirs": [str(REPO / "_modules")],
-            "states_dirs": [str(REPO / "_states")],
-            "grains_dirs": [str(REPO / "_grains")],
-            "test": False,
-        }
-    )
-    return Loaders(opts)
+    from tests.support.checkout import repo_minion_opts
+
+    return Loaders(repo_minion_opts(root, "bench.internal"))
 
 
 def in_process(loaders, server):

@@ -30,6 +30,10 @@ import salt.config
 import salt.loader
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tests.support.checkout import repo_minion_opts  # noqa: E402
+
 STOCK = REPO / "tests" / "functional" / "files"
 FILES = ("glance-api.conf", "glance-registry.conf")
 
@@ -61,22 +65,7 @@ def crudini_path():
 
 def build_states(root):
     """Salt's state functions, with the repo's _modules/_states, loaded in this process."""
-    opts = salt.config.minion_config(None)
-    opts.update(
-        {
-            "id": "bench.internal",
-            "root_dir": str(root),
-            "cachedir": str(root / "cache"),
-            "pki_dir": str(root / "pki"),
-            "sock_dir": str(root / "sock"),
-            "file_client": "local",
-            "module_dirs": [str(REPO / "_modules")],
-            "states_dirs": [str(REPO / "_states")],
-            "test": False,
-            "grains": {},
-            "pillar": {},
-        }
-    )
+    opts = repo_minion_opts(root, "bench.internal", grains={}, pillar={})
     utils = salt.loader.utils(opts)
     funcs = salt.loader.minion_mods(opts, utils=utils)
     return salt.loader.states(opts, funcs, utils, salt.loader.serializers(opts))

@@ -11,14 +11,14 @@ state runs: a RedHat package module does not load on Debian.
 
 import json
 import pathlib
-import shutil
 import subprocess
 import sys
 
 import pytest
 import yaml
 
-from tests.support.localcluster import REPO, inventory
+from tests.support.checkout import copy_checkout
+from tests.support.localcluster import inventory
 
 PY = sys.executable
 SALT_CALL = str(pathlib.Path(PY).parent / "salt-call")
@@ -36,19 +36,7 @@ REDHAT = {"os_family": "RedHat"}
 
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory):
-    target = tmp_path_factory.mktemp("compute-checkout") / "hlt-cloud"
-    shutil.copytree(
-        REPO,
-        target,
-        symlinks=True,
-        ignore=shutil.ignore_patterns(
-            ".git", ".venv", ".local", "secrets.yaml", "__pycache__", ".pytest_cache"
-        ),
-    )
-    # A cache, pki and proc dir of its own: salt-call refuses a state function while another
-    # salt-call on this host (another test, an admin) runs one from the same proc dir.
-    with (target / "etc" / "salt" / "minion").open("a") as minion:
-        minion.write(f"\nroot_dir: {target / '.salt-root'}\n")
+    target = copy_checkout(tmp_path_factory.mktemp("compute-checkout") / "hlt-cloud")
     proc = subprocess.run(
         [PY, "-m", "tools.make_secrets"], cwd=target, capture_output=True, text=True, check=False
     )

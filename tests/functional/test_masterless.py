@@ -6,29 +6,20 @@ checkout so its secrets are the test's own.
 
 import json
 import pathlib
-import shutil
 import subprocess
 import sys
 
 import pytest
 
-from tests.support.localcluster import REPO, node_ids
+from tests.support.checkout import copy_checkout
+from tests.support.localcluster import node_ids
 
 PY = sys.executable
 
 
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory):
-    target = tmp_path_factory.mktemp("checkout") / "hlt-cloud"
-    shutil.copytree(
-        REPO,
-        target,
-        symlinks=True,
-        ignore=shutil.ignore_patterns(
-            ".git", ".venv", ".local", "secrets.yaml", "__pycache__", ".pytest_cache"
-        ),
-    )
-    return target
+    return copy_checkout(tmp_path_factory.mktemp("checkout") / "hlt-cloud")
 
 
 def _run(checkout, *args):
