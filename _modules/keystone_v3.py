@@ -18,10 +18,10 @@ Settings come from the ``keystone:auth`` block of pillar or minion config (read 
       auth:
         auth_url: http://cn43.internal:35357/v3   # the default
         # either the bootstrap admin token ([DEFAULT] admin_token in keystone.conf) ...
-        token: 0123456789abcdef0123
+        token: <ADMIN_TOKEN>
         # ... or a user's password, scoped to a project
         username: admin
-        password: 0123456789abcdef0123
+        password: <ADMIN_PASS>
         project_name: admin
         user_domain_id: default       # the default
         project_domain_id: default    # the default
