@@ -17,6 +17,7 @@ import sys
 import pytest
 import yaml
 
+from tests.support import runbook
 from tests.support.checkout import copy_checkout
 from tests.support.localcluster import inventory
 
@@ -97,46 +98,7 @@ def node_ip(node):
 
 
 def expected_nova_conf(node, secrets):
-    ip = node_ip(node)
-    return {
-        "DEFAULT": {
-            # The Compute service
-            "auth_strategy": "keystone",
-            "rpc_backend": "qpid",
-            "qpid_hostname": HEAD,
-            "my_ip": ip,
-            "vnc_enabled": True,
-            "vncserver_listen": "0.0.0.0",
-            "vncserver_proxyclient_address": ip,
-            "novncproxy_base_url": f"http://{HEAD}:6080/vnc_auto.html",
-            "glance_host": HEAD,
-            # Legacy networking: OpenStack daemons
-            "network_api_class": "nova.network.api.API",
-            "security_group_api": "nova",
-            "network_manager": "nova.network.manager.FlatDHCPManager",
-            "firewall_driver": "nova.virt.libvirt.firewall.IptablesFirewallDriver",
-            "network_size": 254,
-            "allow_same_net_traffic": False,
-            "multi_host": True,
-            "send_arp_for_ha": True,
-            "share_dhcp_address": True,
-            "force_dhcp_release": True,
-            "flat_network_bridge": "br100",
-            "flat_interface": "em1",
-            "public_interface": "em1",
-        },
-        "database": {"connection": f"mysql://nova:{secrets['nova_dbpass']}@{HEAD}/nova"},
-        "keystone_authtoken": {
-            "auth_uri": f"http://{HEAD}:5000",
-            "auth_host": HEAD,
-            "auth_protocol": "http",
-            "auth_port": 35357,
-            "admin_user": "nova",
-            "admin_tenant_name": "service",
-            "admin_password": secrets["nova_pass"],
-        },
-        "libvirt": {"virt_type": "qemu"},
-    }
+    return runbook.nova_conf(node_ip(node), HEAD, secrets["nova_dbpass"], secrets["nova_pass"])
 
 
 @pytest.fixture(scope="module")

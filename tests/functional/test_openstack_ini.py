@@ -14,6 +14,8 @@ import stat
 import pytest
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
+from tests.support import runbook
+
 FILES = pathlib.Path(__file__).resolve().parent / "files"
 
 GLANCE_DBPASS = "9f3c1a7e2b4d6c8e0a1b"
@@ -41,44 +43,8 @@ def glance_settings():
 
 
 def nova_settings():
-    """The runbook's nova.conf settings on the controller (compute service + nova-network)."""
-    return {
-        "database": {"connection": f"mysql://nova:{NOVA_DBPASS}@cn43.internal/nova"},
-        "DEFAULT": {
-            "auth_strategy": "keystone",
-            "rpc_backend": "qpid",
-            "qpid_hostname": "cn43.internal",
-            "my_ip": THIS_IP,
-            "vnc_enabled": True,
-            "vncserver_listen": "0.0.0.0",
-            "vncserver_proxyclient_address": THIS_IP,
-            "novncproxy_base_url": "http://cn43.internal:6080/vnc_auto.html",
-            "glance_host": "cn43.internal",
-            "network_api_class": "nova.network.api.API",
-            "security_group_api": "nova",
-            "network_manager": "nova.network.manager.FlatDHCPManager",
-            "firewall_driver": "nova.virt.libvirt.firewall.IptablesFirewallDriver",
-            "network_size": 254,
-            "allow_same_net_traffic": False,
-            "multi_host": True,
-            "send_arp_for_ha": True,
-            "share_dhcp_address": True,
-            "force_dhcp_release": True,
-            "flat_network_bridge": "br100",
-            "flat_interface": "em1",
-            "public_interface": "em1",
-        },
-        "keystone_authtoken": {
-            "auth_uri": "http://cn43.internal:5000",
-            "auth_host": "cn43.internal",
-            "auth_protocol": "http",
-            "auth_port": 35357,
-            "admin_user": "nova",
-            "admin_tenant_name": "service",
-            "admin_password": NOVA_PASS,
-        },
-        "libvirt": {"virt_type": "qemu"},
-    }
+    """The runbook's nova.conf settings of a compute node (compute service + nova-network)."""
+    return runbook.nova_conf(THIS_IP, "cn43.internal", NOVA_DBPASS, NOVA_PASS)
 
 
 def stock(tmp_path, name, as_name=None):

@@ -1,0 +1,47 @@
+"""The runbook's settings, written out once, as the tests expect them."""
+
+
+def nova_conf(my_ip, head, nova_dbpass, nova_pass):
+    """
+    nova.conf of a compute node: "The Compute service" and "OpenStack daemons"
+    (legacy networking) of the runbook, for a node whose address is ``my_ip``.
+    """
+    return {
+        "DEFAULT": {
+            # The Compute service
+            "auth_strategy": "keystone",
+            "rpc_backend": "qpid",
+            "qpid_hostname": head,
+            "my_ip": my_ip,
+            "vnc_enabled": True,
+            "vncserver_listen": "0.0.0.0",
+            "vncserver_proxyclient_address": my_ip,
+            "novncproxy_base_url": f"http://{head}:6080/vnc_auto.html",
+            "glance_host": head,
+            # Legacy networking: OpenStack daemons
+            "network_api_class": "nova.network.api.API",
+            "security_group_api": "nova",
+            "network_manager": "nova.network.manager.FlatDHCPManager",
+            "firewall_driver": "nova.virt.libvirt.firewall.IptablesFirewallDriver",
+            "network_size": 254,
+            "allow_same_net_traffic": False,
+            "multi_host": True,
+            "send_arp_for_ha": True,
+            "share_dhcp_address": True,
+            "force_dhcp_release": True,
+            "flat_network_bridge": "br100",
+            "flat_interface": "em1",
+            "public_interface": "em1",
+        },
+        "database": {"connection": f"mysql://nova:{nova_dbpass}@{head}/nova"},
+        "keystone_authtoken": {
+            "auth_uri": f"http://{head}:5000",
+            "auth_host": head,
+            "auth_protocol": "http",
+            "auth_port": 35357,
+            "admin_user": "nova",
+            "admin_tenant_name": "service",
+            "admin_password": nova_pass,
+        },
+        "libvirt": {"virt_type": "qemu"},
+    }
