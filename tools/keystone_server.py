@@ -38,7 +38,6 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from typing import Self
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 KEYSTONE_VENV = REPO / ".local" / "keystone-venv"
@@ -169,7 +168,7 @@ class KeystoneServer:
                 f"{proc.stdout[-2000:]}{proc.stderr[-4000:]}"
             )
 
-    def setup(self) -> Self:
+    def setup(self) -> KeystoneServer:
         """Write the config, create the database and keys, and bootstrap the admin."""
         if not available(self.venv):
             raise KeystoneError(
@@ -200,7 +199,7 @@ class KeystoneServer:
         )
         return self
 
-    def clone(self, directory, **kwargs) -> Self:
+    def clone(self, directory, **kwargs) -> KeystoneServer:
         """A new, stopped Keystone whose database and keys start as copies of this one's.
 
         Much faster than :meth:`setup` (no db_sync): for tests that need a Keystone fresh
@@ -231,7 +230,7 @@ class KeystoneServer:
 
     # -- process --------------------------------------------------------------------------------
 
-    def start(self) -> Self:
+    def start(self) -> KeystoneServer:
         """Start serving and wait until ``GET /v3`` answers."""
         if self.process is not None:
             return self
@@ -301,7 +300,7 @@ class KeystoneServer:
         path = self.directory / "server.out"
         return path.read_text(errors="replace") if path.exists() else ""
 
-    def __enter__(self) -> Self:
+    def __enter__(self) -> KeystoneServer:
         self.setup()
         return self.start()
 
