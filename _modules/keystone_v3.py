@@ -39,6 +39,22 @@ try only once; a refused admin token or password (HTTP 401) fails at once. A wri
 timed out waiting for the answer is not sent again (it may have been applied). Passwords
 and tokens never appear in messages or logs (requests carrying one are not logged).
 
+Identity API calls used (all in Icehouse's v3.2 and in today's Keystone)
+-------------------------------------------------------------------------
+``POST /auth/tokens`` (password or token check), ``GET/POST /projects``,
+``PATCH/DELETE /projects/{id}``, ``GET/POST /users``, ``PATCH/DELETE /users/{id}``,
+``GET/POST /roles``, ``DELETE /roles/{id}``, ``GET /role_assignments``,
+``PUT/DELETE /projects/{id}/users/{id}/roles/{id}``, ``GET/POST /services``,
+``PATCH/DELETE /services/{id}``, ``GET/POST /regions`` (v3.2 introduced regions; a POST
+with an ``id`` keeps it), ``GET/POST /endpoints``, ``PATCH/DELETE /endpoints/{id}``.
+
+Regions: an Icehouse (v3.2) endpoint has ``region``, a free string that its v2.0 catalog
+shows; ``region_id``, a reference to a region, came with Juno, where ``region`` is still
+accepted and read back. Endpoints are created and updated with both keys set to the same
+region name, so both kinds of Keystone store it (Icehouse keeps the unknown ``region_id``
+as an extra attribute). The ``keystone_endpoint`` state counts an endpoint as right only
+when both say its region.
+
 Prefetch
 --------
 With ``cache=True`` (what the states pass) each resource type is listed once per state
@@ -63,7 +79,8 @@ __virtualname__ = "keystone_v3"
 
 DEFAULT_AUTH_URL = "http://cn43.internal:35357/v3"
 DEFAULT_DOMAIN = "default"
-DEFAULT_REGION = "RegionOne"
+# The region the runbook's `keystone endpoint-create` (v2.0 CLI) gives every endpoint.
+DEFAULT_REGION = "regionOne"
 INTERFACES = ("public", "internal", "admin")
 AUTH_DEFAULTS = {
     "auth_url": DEFAULT_AUTH_URL,
@@ -712,9 +729,26 @@ def endpoint_list(auth=None, cache=False):
     return _list(settings, "endpoints", "/endpoints", "endpoints", cache)
 
 
+def endpoint_region_fields(region):
+    """
+    The request fields that put an endpoint in ``region``: ``region`` (Icehouse, v3.2) and
+    ``region_id`` (Juno and later), the same name in both.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 keystone_v3.endpoint_region_fields regionOne
+    """
+    if not isinstance(region, str) or not region:
+        raise KeystoneError(f"region must be a non-empty string, not {region!r}")
+    return {"region": region, "region_id": region}
+
+
 def endpoint_create(service_id, interface, url, region=DEFAULT_REGION, enabled=True, auth=None):
     """
-    Create one endpoint (one interface of one service in one region) and return it.
+    Create one endpoint (one interface of one service in one region) and return it. The region
+    is sent as both ``region`` and ``region_id`` (see the module's docstring).
 
     CLI Example:
 
@@ -731,7 +765,7 @@ def endpoint_create(service_id, interface, url, region=DEFAULT_REGION, enabled=T
         "service_id": service_id,
         "interface": interface,
         "url": url,
-        "region_id": region,
+        **endpoint_region_fields(region),
         "enabled": bool(enabled),
     }
     created = _send(settings, "POST", "/endpoints", {"endpoint": endpoint}).json()["endpoint"]
@@ -741,7 +775,8 @@ def endpoint_create(service_id, interface, url, region=DEFAULT_REGION, enabled=T
 
 def endpoint_update(endpoint_id, auth=None, **kwargs):
     """
-    Change an endpoint's ``url`` or ``enabled`` in place (PATCH; its id stays).
+    Change an endpoint's ``url``, ``enabled`` or region in place (PATCH; its id stays). A
+    region given as ``region`` or ``region_id`` is sent as both.
 
     CLI Example:
 
@@ -750,7 +785,12 @@ def endpoint_update(endpoint_id, auth=None, **kwargs):
         salt cn43 keystone_v3.endpoint_update 1b2c... url='http://cn43.internal:35357/v2.0'
     """
     settings = _settings(auth)
-    fields = _fields(kwargs, ("url", "enabled"))
+    fields = _fields(kwargs, ("url", "enabled", "region", "region_id"))
+    regions = {fields.pop(key) for key in ("region", "region_id") if key in fields}
+    if len(regions) > 1:
+        raise KeystoneError(f"region and region_id differ: {sorted(regions)}")
+    if regions:
+        fields.update(endpoint_region_fields(regions.pop()))
     updated = _send(settings, "PATCH", "/endpoints/" + endpoint_id, {"endpoint": fields}).json()[
         "endpoint"
     ]

@@ -27,6 +27,12 @@ def pytest_configure(config):
     Hand Salt's start-up log buffer to pytest's logging now: left alone, Salt
     flushes it at exit into pytest's already closed capture stream.
     """
+    import atexit  # pylint: disable=import-outside-toplevel
+
     import salt._logging.impl  # pylint: disable=import-outside-toplevel
 
+    temp_handler = salt._logging.impl.get_temp_handler()
     salt._logging.impl.shutdown_temp_handler()
+    if temp_handler is not None:
+        # Salt 3006 also registered the handler's flush with atexit.
+        atexit.unregister(temp_handler.flush)

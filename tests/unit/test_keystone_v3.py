@@ -38,3 +38,69 @@ def test_every_public_function_has_a_cli_example():
     assert len(public) > 20
     missing = [n for n in public if "CLI Example:" not in (vars(keystone_v3)[n].__doc__ or "")]
     assert missing == []
+
+
+# -- endpoints carry both region keys ------------------------------------------------------------
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    """The (method, path, body) of every request the module sends; answers echo the body."""
+    requests = []
+
+    class Answer:
+        def __init__(self, body):
+            self.body = body
+
+        def json(self):
+            return self.body
+
+    def send(settings, method, path, body=None, **kwargs):
+        requests.append((method, path, body))
+        return Answer({"endpoint": {"id": "e1", **(body or {}).get("endpoint", {})}})
+
+    monkeypatch.setattr(keystone_v3, "_settings", lambda auth, **kwargs: {"auth_url": "x"})
+    monkeypatch.setattr(keystone_v3, "_send", send)
+    monkeypatch.setattr(keystone_v3, "_cache_put", lambda *args, **kwargs: None)
+    return requests
+
+
+def test_endpoint_create_sends_region_and_region_id(sent):
+    keystone_v3.endpoint_create("svc", "public", "http://cn43.internal:9292")
+
+    ((method, path, body),) = sent
+    assert (method, path) == ("POST", "/endpoints")
+    assert body["endpoint"]["region"] == body["endpoint"]["region_id"] == "regionOne"
+
+
+def test_endpoint_create_in_another_region_sends_it_as_both(sent):
+    keystone_v3.endpoint_create("svc", "admin", "http://x", region="RegionTwo")
+
+    assert sent[0][2]["endpoint"]["region"] == sent[0][2]["endpoint"]["region_id"] == "RegionTwo"
+
+
+@pytest.mark.parametrize("key", ["region", "region_id"])
+def test_endpoint_update_of_the_region_sends_both_keys(sent, key):
+    keystone_v3.endpoint_update("e1", **{key: "regionOne"})
+
+    ((method, path, body),) = sent
+    assert (method, path) == ("PATCH", "/endpoints/e1")
+    assert body == {"endpoint": {"region": "regionOne", "region_id": "regionOne"}}
+
+
+def test_endpoint_update_of_the_url_alone_sends_no_region(sent):
+    keystone_v3.endpoint_update("e1", url="http://x")
+
+    assert sent[0][2] == {"endpoint": {"url": "http://x"}}
+
+
+def test_endpoint_update_refuses_two_different_regions(sent):
+    with pytest.raises(keystone_v3.KeystoneError, match="region and region_id differ"):
+        keystone_v3.endpoint_update("e1", region="a", region_id="b")
+    assert sent == []
+
+
+def test_docstring_lists_the_identity_calls_icehouse_has():
+    doc = keystone_v3.__doc__
+    for call in ("POST /auth/tokens", "GET/POST /regions", "GET/POST /endpoints"):
+        assert call in doc
