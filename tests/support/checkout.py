@@ -33,6 +33,9 @@ def repo_minion_opts(root, minion_id="functional.internal", **extra):
             "id": minion_id,
             "root_dir": str(root),
             "cachedir": str(root / "cache"),
+            # not the host's /var/cache/salt/minion/extmods: a salt-call there would load
+            # stale copies of our modules ahead of the checkout's
+            "extension_modules": str(root / "cache" / "extmods"),
             "pki_dir": str(root / "pki"),
             "sock_dir": str(root / "sock"),
             "file_client": "local",
