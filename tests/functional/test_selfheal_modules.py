@@ -252,8 +252,16 @@ def test_a_failed_restart_is_reported_failed_and_stamped_after_the_attempt(node,
     assert failed["result"] is False and failed["action"] == "restarted"
     assert f"restarting {double.name} failed" in failed["comment"]
     assert after["history"]["failures"] == 1
-    assert after["history"]["last"] >= json.loads(json.dumps(after["history"]))["last"]
     assert again["result"] is True and again["action"] == "skipped"
+    assert len(double.restarts()) == 1
+
+
+def test_the_cooldown_counts_from_the_end_of_the_attempt(node, double, tmp_path):
+    # the double takes 2 s; a stamp taken before the restart would have expired by then
+    double.set_mode("slow")
+    out = run(node, double, tmp_path, [DEL_GATEWAY, HEAL, DEL_GATEWAY, HEAL], cooldown=1.5)
+    assert out["results"][1]["action"] == "restarted"
+    assert out["results"][3]["action"] == "skipped", out["results"][3]
     assert len(double.restarts()) == 1
 
 
