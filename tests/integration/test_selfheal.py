@@ -225,6 +225,27 @@ def test_failed_restarts_back_off_then_give_up_with_one_event(selfheal, bridge, 
         bridge.del_guest("vnet1")
 
 
+def test_drained_node_is_left_alone_until_resumed(selfheal, bridge, event_listener):
+    """The grain compute.killswitch sets: no beacon event, no restart; lifted, it heals."""
+    fake, master, cli = selfheal.fake, selfheal.master, selfheal.cli
+    ret = cli.run("grains.setval", "hltcloud_drained", True, minion_tgt=MINION)
+    assert ret.returncode == 0, ret
+    before = len(fake.restarts())
+    try:
+        start = time.time()
+        bridge.del_gateway()
+        time.sleep(3)  # a window for silence
+        assert not event_listener.get_events([(master.id, BEACON_TAG)], after_time=start)
+        heal = cli.run("selfheal.heal", minion_tgt=MINION).data
+        assert heal["result"] is True and heal["comment"].startswith("node is drained")
+        assert len(fake.restarts()) == before
+        assert not bridge.has_gateway()
+    finally:
+        ret = cli.run("grains.setval", "hltcloud_drained", False, minion_tgt=MINION)
+    assert ret.returncode == 0, ret
+    assert bridge.wait_for_gateway(timeout=30) is not None, "not healed after the resume"
+
+
 def test_heals_after_a_master_restart(selfheal, bridge):
     """
     The master restarts with a new session key; the first beacon event after it
