@@ -539,8 +539,8 @@ def _restart(conf, address, service):
         comment = f"restarted {service} but {address} is not back on {bridge} after " + (
             f"{conf['timeout']}s"
         )
-    comment += f" (failed restarts in a row: {failures}, next attempt in {state['wait']:g}s)"
     if failures >= int(conf["giveup_after"]):
+        comment += f" (failed restarts in a row: {failures})"
         state["gave_up"] = {"at": state["last"], "failures": failures, "guests": guests}
         _write_state(bridge, state)
         sent = __salt__["event.send"](
@@ -561,5 +561,6 @@ def _restart(conf, address, service):
             elapsed=elapsed,
             event_sent=bool(sent),
         )
+    comment += f" (failed restarts in a row: {failures}, next attempt in {state['wait']:g}s)"
     _write_state(bridge, state)
     return _answer(False, "restarted", comment, elapsed=elapsed)
