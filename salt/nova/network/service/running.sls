@@ -1,6 +1,7 @@
 {#- Runbook, "OpenStack daemons": nova-network and the metadata API running
     and enabled at boot; both restart when nova.conf changes. The self-heal
-    reactor restarts nova-network by its name in hltcloud.nova.network.service. -#}
+    reactor's selfheal.heal restarts the same service: it renders
+    hltcloud.nova.network.service from map.jinja (selfheal.service_name). -#}
 {%- from "map.jinja" import hltcloud with context %}
 {%- set network = hltcloud.nova.network %}
 include:
