@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv apt keystone secrets show demo test test-fast lint bench clean
+.PHONY: help venv apt keystone glance secrets show demo test test-fast lint bench clean
 
 help:
 	@echo "make demo                 start a local master + 5 minions, dry-run the highstate, stop"
@@ -31,6 +31,10 @@ apt:
 keystone:
 	@tools/install-keystone.sh
 
+# The real Glance the glance tests run on the loopback (.local/glance-venv).
+glance:
+	@tools/install-glance.sh
+
 secrets: venv
 	@$(PY) -m tools.make_secrets
 
@@ -40,7 +44,7 @@ show: venv secrets
 demo: apt venv
 	$(PY) -m pytest tools/demo_cluster.py -p tests.conftest -q -s --no-header -p no:warnings
 
-test: apt venv keystone
+test: apt venv keystone glance
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: venv
