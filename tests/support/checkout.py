@@ -33,6 +33,10 @@ def repo_minion_opts(root, minion_id="functional.internal", **extra):
             "id": minion_id,
             "root_dir": str(root),
             "cachedir": str(root / "cache"),
+            # Not the default /var/cache/salt/minion/extmods, which every checkout's tests
+            # on this host share: a state run syncs the modules there, and another
+            # checkout's sync would replace or delete them under this one's loaders.
+            "extension_modules": str(root / "cache" / "extmods"),
             "pki_dir": str(root / "pki"),
             "sock_dir": str(root / "sock"),
             "file_client": "local",
