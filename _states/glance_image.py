@@ -31,7 +31,9 @@ not installed yet) the state says what it would do and that it could not check.
 import functools
 import logging
 import os
+import posixpath
 import re
+import urllib.parse
 
 from salt.exceptions import CommandExecutionError
 
@@ -45,6 +47,7 @@ CONTAINER_FORMATS = ("ami", "ari", "aki", "bare", "ovf")
 VISIBILITIES = ("public", "private")
 HASH_LENGTHS = {32: "md5", 40: "sha1", 56: "sha224", 64: "sha256", 96: "sha384", 128: "sha512"}
 BUSY = ("saving", "importing", "uploading")
+URL_SCHEMES = ("http", "https", "ftp", "salt")
 SHOWN = (
     "id",
     "name",
@@ -90,12 +93,25 @@ def parse_source_hash(source_hash):
     return hash_type, digest
 
 
+def _is_url(source):
+    return urllib.parse.urlsplit(source).scheme in URL_SCHEMES
+
+
+def cached_path(source, cache_dir):
+    """Where the file of a URL ``source`` is kept: ``cache_dir/<its file name>``."""
+    return os.path.join(cache_dir, posixpath.basename(urllib.parse.urlsplit(source).path))
+
+
 def _validate(name, source, source_hash, disk_format, container_format, visibility):
     """A problem with the arguments, or None."""
     if not name or not isinstance(name, str):
         return "name must be a non-empty string"
-    if not source or not isinstance(source, str) or not os.path.isabs(source):
-        return f"source of image '{name}' must be the absolute path of the image file"
+    if not isinstance(source, str) or not (os.path.isabs(source) or _is_url(source)):
+        return (
+            f"source of image '{name}' must be a URL ("
+            + ", ".join(URL_SCHEMES)
+            + ") or the absolute path of the image file"
+        )
     try:
         parse_source_hash(source_hash)
     except ValueError as exc:
@@ -129,6 +145,33 @@ def _source_md5(name, source, source_hash):
             f"{digest}: it is not the wanted image; remove it so that it is downloaded again"
         )
     return hashes["md5"], None
+
+
+def _local_data(name, source, source_hash, cache_dir):
+    """
+    ``(path, md5, problem, note)`` of the image data. A URL ``source`` is downloaded into
+    ``cache_dir`` unless a file with the right hash is there already (in test mode it is
+    not downloaded: the problem says so and the md5 is source_hash's when it is one).
+    """
+    if not _is_url(source):
+        md5, problem = _source_md5(name, source, source_hash)
+        return source, md5, problem, ""
+    path = cached_path(source, cache_dir)
+    md5, problem = _source_md5(name, path, source_hash)
+    if problem is None:
+        return path, md5, None, ""
+    if __opts__["test"]:
+        return path, md5, f"{source} would be downloaded into {path}", ""
+    __salt__["glance_image.download"](source, path)
+    md5, problem = _source_md5(name, path, source_hash)
+    if problem:
+        os.remove(path)
+        hash_type, digest = parse_source_hash(source_hash)
+        problem = (
+            f"{source} downloaded but its {hash_type} is not the source_hash {digest}: "
+            "file removed; check the URL and source_hash"
+        )
+    return path, md5, problem, f" ({source} downloaded into {path})"
 
 
 def _wanted(name, checksum, disk_format, container_format, visibility):
@@ -310,19 +353,23 @@ def present(
     disk_format="qcow2",
     container_format="bare",
     visibility="public",
+    cache_dir=None,
     auth=None,
 ):
     """
-    Ensure one image called ``name`` holds the data of the file ``source``.
+    Ensure one image called ``name`` holds the data of ``source``.
 
     name
         The image's name (what ``glance image-list`` shows); one image per name.
     source
-        Absolute path of the image file on the minion (cache it with ``file.managed``
-        first).
+        A URL (http, https, ftp, salt) or the absolute path of the image file on the
+        minion. A URL is downloaded once into ``cache_dir`` (not in test mode).
     source_hash
         The file's digest, ``<type>=<hex>`` (``md5=...``, ``sha256=...``) or bare hex; the
         file is checked against it before anything is uploaded.
+    cache_dir
+        Where downloaded files are kept (default: ``glance_images`` in the minion's
+        cachedir); a file there with the right hash is not downloaded again.
     disk_format
         ``qcow2`` (default), ``raw``, ``vmdk``, ``vdi``, ``iso``, ``vhd``, ``ami``...
     container_format
@@ -340,7 +387,8 @@ def present(
         # Ask once: a dry run must not wait for a Glance that is not there yet.
         auth = dict(auth or {}, retry_timeout=0)
     try:
-        checksum, problem = _source_md5(name, source, source_hash)
+        cache_dir = cache_dir or os.path.join(__opts__["cachedir"], "glance_images")
+        source, checksum, problem, note = _local_data(name, source, source_hash, cache_dir)
         wanted = _wanted(name, checksum, disk_format, container_format, visibility)
         try:
             found = __salt__["glance_image.image_list"](name=name, auth=auth)
@@ -353,7 +401,9 @@ def present(
                 f"uploaded unless Glance already has it with md5 {checksum or '(unknown)'}",
             )
             return ret
-        return _decide(ret, name, found, source, checksum, problem, wanted, auth)
+        ret = _decide(ret, name, found, source, checksum, problem, wanted, auth)
+        ret["comment"] += note
+        return ret
     except CommandExecutionError as exc:
         return _failed(ret, f"image '{name}': {exc}")
 

@@ -164,18 +164,20 @@ def test_another_images_directory_is_made_and_given_to_glance_api(checkout):
     assert "DEFAULT" not in registry
 
 
-def test_cirros_is_cached_checked_and_registered_as_admin(compiled, secrets):
-    fun, cached = args_of(compiled, "glance-image-cirros-cached")
-    assert fun == "file.managed"
-    assert cached["name"] == "/var/cache/hltcloud/images/cirros-0.3.2-x86_64-disk.img"
-    assert cached["source"] == (
-        "http://cdn.download.cirros-cloud.net/0.3.2/cirros-0.3.2-x86_64-disk.img"
-    )
-    assert cached["source_hash"] == "md5=64d7c1cd2b6f60c92c14662941cb7913"
+def test_cirros_is_downloaded_once_checked_and_registered_as_admin(compiled, secrets):
+    assert not [
+        sid
+        for sid, body in compiled.items()
+        if body["__sls__"] == "glance.image" and "file" in body
+    ]
     fun, image = args_of(compiled, "glance-image-cirros-present")
     assert fun == "glance_image.present"
     assert image["name"] == "CirrOS Test Image"
-    assert image["source"] == cached["name"]
+    assert image["source"] == (
+        "http://cdn.download.cirros-cloud.net/0.3.2/cirros-0.3.2-x86_64-disk.img"
+    )
+    assert image["source_hash"] == "md5=64d7c1cd2b6f60c92c14662941cb7913"
+    assert image["cache_dir"] == "/var/cache/hltcloud/images"
     assert (image["disk_format"], image["container_format"], image["visibility"]) == (
         "qcow2",
         "bare",
@@ -187,7 +189,6 @@ def test_cirros_is_cached_checked_and_registered_as_admin(compiled, secrets):
         "password": secrets["admin_pass"],
         "project_name": "admin",
     }
-    assert {"file": "glance-image-cirros-cached"} in image["require"]
     assert {"sls": "glance.service.running"} in image["require"]
     assert {"sls": "keystone.catalog"} in image["require"]
 

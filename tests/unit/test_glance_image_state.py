@@ -58,7 +58,8 @@ def test_runbook_arguments_are_valid():
     ("changes", "message"),
     [
         ({"name": ""}, "name must be a non-empty string"),
-        ({"source": "cirros.img"}, "must be the absolute path"),
+        ({"source": "cirros.img"}, "must be a URL (http, https, ftp, salt) or the absolute path"),
+        ({"source": "gopher://host/cirros.img"}, "must be a URL"),
         ({"source_hash": "md5=zz"}, "is not a hex digest"),
         ({"disk_format": "qcow3"}, "disk_format of image 'CirrOS Test Image' must be one of"),
         ({"container_format": "box"}, "container_format of image"),
@@ -86,3 +87,10 @@ def test_shown_keeps_no_locations_or_urls():
         "status": "active",
         "checksum": MD5,
     }
+
+
+def test_a_url_is_cached_under_its_file_name():
+    url = "http://cdn.download.cirros-cloud.net/0.3.2/cirros-0.3.2-x86_64-disk.img?x=1"
+    assert glance_image.cached_path(url, "/var/cache/hltcloud/images") == (
+        "/var/cache/hltcloud/images/cirros-0.3.2-x86_64-disk.img"
+    )

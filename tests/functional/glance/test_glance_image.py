@@ -1,14 +1,18 @@
 """glance_image.present / absent against a real Glance 33 behind a real Keystone."""
 
+import http.server
 import json
 import logging
+import pathlib
 import re
+import threading
 import time
 import uuid
 
 import pytest
 import requests.adapters
 
+from tools import keystone_server
 from tools.glance_server import writes
 
 pytestmark = pytest.mark.slow
@@ -265,3 +269,91 @@ def test_no_token_or_password_in_returns_or_logs(
     text = logged + shown + glance.log()
     for secret in [*tokens, keystone.admin_password, "wrong-password-0123"]:
         assert secret not in text
+
+
+@pytest.fixture
+def web(qcow2):
+    """The qcow2 files served over HTTP on the loopback: (base URL, list of GET paths)."""
+    folder = pathlib.Path(qcow2("16M")[0]).parent
+    qcow2("32M")
+    gets = []
+
+    class Handler(http.server.SimpleHTTPRequestHandler):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, directory=str(folder), **kwargs)
+
+        def do_GET(self):
+            gets.append(self.path)
+            super().do_GET()
+
+        def log_message(self, format, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", gets
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_url_source_is_downloaded_once_into_cache_dir(
+    loaders, glance, auth, qcow2, unique, web, tmp_path
+):
+    base, gets = web
+    path, md5, _ = qcow2("16M")
+    url = f"{base}/{pathlib.Path(path).name}"
+    name = unique()
+    cache = tmp_path / "cache"
+    ret = present(loaders, name, (url, md5, None), auth, cache_dir=str(cache))
+    assert ret.result is True, ret.comment
+    cached = cache / pathlib.Path(path).name
+    assert f"({url} downloaded into {cached})" in ret.comment
+    assert cached.read_bytes() == pathlib.Path(path).read_bytes()
+    assert images_named(loaders, name, auth)[0]["checksum"] == md5
+    assert len(gets) == 1
+    mark = glance.mark()
+    again = present(loaders, name, (url, md5, None), auth, cache_dir=str(cache))
+    assert again.result is True and again.changes == {}
+    assert len(gets) == 1
+    assert writes(glance.requests(mark)) == []
+
+
+def test_test_mode_downloads_nothing(loaders, glance, auth, qcow2, unique, web, tmp_path):
+    base, gets = web
+    path, md5, _ = qcow2("16M")
+    url = f"{base}/{pathlib.Path(path).name}"
+    name = unique()
+    ret = present(loaders, name, (url, md5, None), auth, cache_dir=str(tmp_path), test=True)
+    assert ret.result is None
+    assert ret.changes["new"]["checksum"] == md5
+    assert gets == []
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_download_that_does_not_match_source_hash_is_removed_and_fails(
+    loaders, glance, auth, qcow2, unique, web, tmp_path
+):
+    base, _ = web
+    path, _, _ = qcow2("16M")
+    other_md5 = qcow2("32M")[1]
+    url = f"{base}/{pathlib.Path(path).name}"
+    name = unique()
+    mark = glance.mark()
+    ret = present(loaders, name, (url, other_md5, None), auth, cache_dir=str(tmp_path))
+    assert ret.result is False
+    assert f"{url} downloaded but its md5 is not the source_hash {other_md5}" in ret.comment
+    assert list(tmp_path.iterdir()) == []
+    assert writes(glance.requests(mark)) == []
+    assert images_named(loaders, name, auth) == []
+
+
+def test_unreachable_url_fails_naming_it(loaders, glance, auth, qcow2, unique, tmp_path):
+    _, md5, _ = qcow2("16M")
+    url = f"http://127.0.0.1:{keystone_server.closed_port()}/cirros.img"
+    ret = present(loaders, unique(), (url, md5, None), auth, cache_dir=str(tmp_path))
+    assert ret.result is False
+    assert f"cannot download {url}" in ret.comment
+    assert list(tmp_path.iterdir()) == []
