@@ -6,8 +6,9 @@ Glance images, idempotent by name and checksum (Image API v2).
     glance-image-cirros-present:
       glance_image.present:
         - name: CirrOS Test Image
-        - source: /var/cache/hltcloud/images/cirros-0.3.2-x86_64-disk.img
+        - source: http://cdn.download.cirros-cloud.net/0.3.2/cirros-0.3.2-x86_64-disk.img
         - source_hash: md5=64d7c1cd2b6f60c92c14662941cb7913
+        - cache_dir: /var/cache/hltcloud/images
         - disk_format: qcow2
         - container_format: bare
         - visibility: public
@@ -17,6 +18,7 @@ Glance images, idempotent by name and checksum (Image API v2).
             password: {{ pillar['secrets']['admin_pass'] | json }}
             project_name: admin
 
+A URL source is downloaded once into ``cache_dir`` and checked against ``source_hash``.
 An image of that name whose checksum (Glance's md5 of the data) is the source file's is
 left alone (its visibility is corrected in place); none is created and uploaded; one
 created earlier whose upload never finished (``queued``) gets the data. An image of that
