@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv apt keystone salt3006 secrets show demo test test-3006 test-fast lint bench clean
+.PHONY: help venv apt keystone glance salt3006 secrets show demo test test-3006 test-fast lint bench clean
 
 help:
 	@echo "make demo                 start a local master + 5 minions, dry-run the highstate, stop"
@@ -45,6 +45,10 @@ SALT3006_TESTS := tests/unit/test_grains_hltcloud.py tests/unit/test_keystone_v3
 	tests/functional/test_openstack_ini.py tests/functional/test_selfheal_modules.py \
 	tests/functional/keystone
 
+# The real Glance the glance tests run on the loopback (.local/glance-venv).
+glance:
+	@tools/install-glance.sh
+
 secrets: venv
 	@$(PY) -m tools.make_secrets
 
@@ -54,7 +58,7 @@ show: venv secrets
 demo: apt venv
 	$(PY) -m pytest tools/demo_cluster.py -p tests.conftest -q -s --no-header -p no:warnings
 
-test: apt venv keystone salt3006
+test: apt venv keystone glance salt3006
 	$(PY) -m pytest $(PYTEST_ARGS)
 	@$(MAKE) --no-print-directory test-3006
 

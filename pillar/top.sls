@@ -6,6 +6,7 @@ base:
     - cluster
     - secrets.head
     - keystone
+    - glance
   'role:compute':
     - match: grain
     - cluster

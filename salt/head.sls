@@ -2,3 +2,4 @@
 include:
   - common             # NetworkManager off, network on, iptables
   - openstack.repo     # RDO Icehouse, the same state as the compute nodes
+  - glance             # image service and the CirrOS image (after keystone)
