@@ -33,6 +33,10 @@ def repo_minion_opts(root, minion_id="functional.internal", **extra):
             "id": minion_id,
             "root_dir": str(root),
             "cachedir": str(root / "cache"),
+            # minion_config() derived extension_modules from the default cachedir: left
+            # alone, every test run that syncs modules (state.sls) would share
+            # /var/cache/salt/minion/extmods with the others on this machine.
+            "extension_modules": str(root / "cache" / "extmods"),
             "pki_dir": str(root / "pki"),
             "sock_dir": str(root / "sock"),
             "file_client": "local",
