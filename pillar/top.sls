@@ -6,6 +6,8 @@ base:
     - cluster
     - secrets.head
     - keystone
+    - nova
+    - smoke
   'role:compute':
     - match: grain
     - cluster
