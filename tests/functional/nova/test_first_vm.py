@@ -21,9 +21,7 @@ def network(loaders, double, head_pillar):
     return next(iter(double.networks.values()))
 
 
-def test_first_vm_goes_from_nothing_to_active_with_a_console(
-    loaders, double, head_pillar, network
-):
+def test_first_vm_goes_from_nothing_to_active_with_a_console(loaders, double, head_pillar, network):
     results = apply(loaders, "smoke.first_vm", head_pillar)
     assert {sid: r.result for sid, r in results.items()} == {
         KEYPAIR: True,
@@ -128,7 +126,11 @@ def test_first_vm_test_mode_boots_nothing(loaders, double, head_pillar, network)
 
 def test_unknown_flavor_fails_before_booting(loaders, double, demo_auth, network):
     ret = loaders.states.nova_server.present(
-        name="vm", flavor="m1.huge", image="CirrOS Test Image", networks=["demo-net"], auth=demo_auth
+        name="vm",
+        flavor="m1.huge",
+        image="CirrOS Test Image",
+        networks=["demo-net"],
+        auth=demo_auth,
     )
     assert ret.result is False
     assert "Nova has no flavor named 'm1.huge'" in ret.comment
