@@ -35,7 +35,8 @@ Failures
 Every failure is a ``CommandExecutionError`` whose message says what failed and where
 (Nova's own fault message included); passwords, tokens and a new server's ``adminPass``
 never appear in messages, logs or return values. An expired token (HTTP 401) is renewed
-once by the client; Nova down is retried for ``retry_timeout`` seconds.
+once by the client; Nova down is retried for ``retry_timeout`` seconds (in a ``test=True``
+run: tried once, as nothing would start it meanwhile).
 """
 
 import logging
@@ -124,7 +125,12 @@ def _settings(auth):
     config = None
     if "config.get" in __salt__:
         config = __salt__["config.get"]("nova:auth", {}) or None
-    return _client("resolve")(config, auth, where="nova:auth")
+    settings = _client("resolve")(config, auth, where="nova:auth")
+    if __opts__.get("test"):
+        # A dry run starts no service, so waiting for nova-api or Keystone to come up
+        # cannot help: one attempt, then a clear failure.
+        settings["retry_timeout"] = 0.0
+    return settings
 
 
 def _call(auth, method, path, body=None, expect=(200, 201, 202, 204)):

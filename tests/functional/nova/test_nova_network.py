@@ -3,9 +3,12 @@ nova_network through salt/nova/flat_network against the Compute API TEST DOUBLE,
 through the real test Keystone's catalog.
 """
 
+import time
+
 import pytest
 
 from tests.functional.nova.conftest import apply
+from tools import keystone_server
 
 pytestmark = pytest.mark.slow
 
@@ -161,3 +164,24 @@ def test_demo_user_cannot_create_networks(loaders, double, demo_auth):
     )
     assert ret.result is False
     assert "HTTP 403" in ret.comment
+
+
+@pytest.mark.parametrize("testmode", [True, False])
+def test_keystone_down_fails_clearly_and_dry_run_does_not_wait(loaders, testmode):
+    auth = {
+        "auth_url": f"http://127.0.0.1:{keystone_server.closed_port()}/v3",
+        "username": "admin",
+        "password": "THE-ADMIN-PASSWORD",
+        "project_name": "admin",
+        "retry_timeout": 3,
+    }
+    started = time.monotonic()
+    ret = loaders.states.nova_network.present(
+        name="demo-net", cidr="203.0.113.24/29", bridge="br100", auth=auth, test=testmode
+    )
+    took = time.monotonic() - started
+    assert ret.result is False
+    assert "is not answering" in ret.comment
+    assert "THE-ADMIN-PASSWORD" not in ret.comment
+    # A real run waits for retry_timeout (nova-api may be starting); a dry run tries once.
+    assert (took < 2) is testmode, took
