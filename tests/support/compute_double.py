@@ -201,7 +201,7 @@ class ComputeDouble:
         if not isinstance(net, dict) or not net.get("label"):
             raise Fault(400, "Network label is required")
         if not net.get("cidr"):
-            raise Fault(400, "No CIDR requested")
+            raise Fault(400, "Network cidr or cidr_v6 is required")
         try:
             cidr = ipaddress.IPv4Network(net["cidr"], strict=False)
         except ValueError:
