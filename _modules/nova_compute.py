@@ -351,6 +351,12 @@ def image_find(name, auth=None):
 # -- servers --------------------------------------------------------------------------------------
 
 
+def _regex_literal(text):
+    """``text`` as a POSIX extended regular expression (what MySQL's REGEXP reads): only
+    ERE's special characters escaped (Python's re.escape also escapes ``-``)."""
+    return re.sub(r"([.\[\](){}*+?|^$\\])", r"\\\1", text)
+
+
 def _server_view(server):
     return {k: server[k] for k in SERVER_KEYS if k in (server or {})}
 
@@ -368,7 +374,7 @@ def server_list(name=None, auth=None):
     """
     path = "/servers/detail"
     if name is not None:
-        path += "?name=" + _quote("^" + re.escape(name) + "$")
+        path += "?name=" + _quote("^" + _regex_literal(name) + "$")
     servers = (_call(auth, "GET", path) or {}).get("servers", [])
     if name is not None:
         servers = _by_name(servers, name)

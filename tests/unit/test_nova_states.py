@@ -1,8 +1,11 @@
 """The create-or-fail flow the nova_* states share, and nova_server's masking helpers."""
 
+import re
+
 import pytest
 from salt.exceptions import CommandExecutionError
 
+from _modules import nova_compute
 from _states import nova_keypair, nova_server
 from _utils import nova_states
 
@@ -93,3 +96,11 @@ def test_fault_message_carries_its_code():
 def test_keypair_comment_does_not_make_another_key():
     a = "ssh-rsa AAAAB3Nza demo@cn43"
     assert nova_keypair._key_material(a) == nova_keypair._key_material("ssh-rsa AAAAB3Nza other")
+
+
+@pytest.mark.parametrize("name", ["demo-inst1", "a.b(c)*", "x|y", "[vm]+?", "back\\slash"])
+def test_server_name_filter_matches_exactly_that_name(name):
+    pattern = "^" + nova_compute._regex_literal(name) + "$"
+    assert re.search(pattern, name)
+    assert not re.search(pattern, name + "x")
+    assert "\\-" not in pattern  # MySQL's REGEXP gets no escapes it may not know
