@@ -7,6 +7,8 @@ base:
     - secrets.head
     - keystone
     - glance
+    - nova
+    - smoke
   'role:compute':
     - match: grain
     - cluster

@@ -3,3 +3,5 @@ include:
   - common             # NetworkManager off, network on, iptables
   - openstack.repo     # RDO Icehouse, the same state as the compute nodes
   - glance             # image service and the CirrOS image (after keystone)
+  - nova.controller    # Nova controller: api, cert, consoleauth, scheduler, conductor, novncproxy
+  - nova.flat_network  # the demo network (pillar flat_network), once nova-api answers
