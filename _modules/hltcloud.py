@@ -429,3 +429,108 @@ def validate():
         __grains__,
     )
     return {"valid": not errors, "errors": errors}
+
+
+# -- status and drift -----------------------------------------------------------------------------
+
+DRIFT_FILE = ("hltcloud", "drift.json")
+
+
+def _drift_path():
+    import os  # pylint: disable=import-outside-toplevel
+
+    return os.path.join(__opts__["cachedir"], *DRIFT_FILE)
+
+
+def _reason(result):
+    """One line saying why a state would change or failed."""
+    comment = " ".join(str(result.get("comment") or "").split())
+    if not comment and result.get("changes"):
+        comment = "would change " + ", ".join(sorted(map(str, result["changes"])))
+    return comment[:200] or "would change"
+
+
+def summarize(results):
+    """
+    Reduce a highstate's state results to ``{"in_sync", "drift", "failed"}``: the state IDs
+    that would change (result None, or changes in test mode) and those that failed, each
+    with a one-line reason. A list (render or pillar errors) is all failure.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-call hltcloud.summarize "$(salt-call --out=json state.highstate test=True)"
+    """
+    if not isinstance(results, dict):
+        lines = results if isinstance(results, list) else [results]
+        return {
+            "in_sync": False,
+            "drift": {},
+            "failed": {"highstate": " ".join(map(str, lines))[:200]},
+        }
+    drift, failed = {}, {}
+    for result in results.values():
+        if not isinstance(result, dict):
+            continue
+        sid = result.get("__id__") or result.get("name")
+        if result.get("result") is False:
+            failed[sid] = _reason(result)
+        elif result.get("result") is None or result.get("changes"):
+            drift[sid] = _reason(result)
+    return {"in_sync": not drift and not failed, "drift": drift, "failed": failed}
+
+
+def drift():
+    """
+    Run the highstate in test mode, keep its summary on the node and return it: what the
+    Salt schedule ``hltcloud-drift`` (pillar ``schedule``) runs every hour by default.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn44.internal hltcloud.drift
+    """
+    import json  # pylint: disable=import-outside-toplevel
+    import os  # pylint: disable=import-outside-toplevel
+    import time  # pylint: disable=import-outside-toplevel
+
+    results = __salt__["state.highstate"](test=True)
+    if isinstance(results, list) and any("is running as PID" in str(r) for r in results):
+        # Another state run holds the node: keep the last record, check again next time.
+        return {"skipped": " ".join(map(str, results))[:200]}
+    record = summarize(results)
+    record["checked"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    path = _drift_path()
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as stream:
+        json.dump(record, stream)
+    os.replace(tmp, path)
+    return record
+
+
+def report():
+    """
+    What ``salt-run hlt.status`` asks every node: its kill-switch mark and its last drift
+    check (None before the first).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn44.internal hltcloud.report
+    """
+    import json  # pylint: disable=import-outside-toplevel
+
+    try:
+        with open(_drift_path(), encoding="utf-8") as stream:
+            last = json.load(stream)
+    except (OSError, ValueError):
+        last = None
+    return {
+        "role": __grains__.get("role"),
+        "drained": bool(__grains__.get("hltcloud_drained")),
+        "drift": last,
+    }

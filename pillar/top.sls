@@ -6,8 +6,10 @@ base:
     - cluster
     - secrets.head
     - keystone
+    - schedule
   'role:compute':
     - match: grain
     - cluster
     - secrets.compute
     - selfheal
+    - schedule
