@@ -9,8 +9,10 @@ base:
     - glance
     - nova
     - smoke
+    - schedule
   'role:compute':
     - match: grain
     - cluster
     - secrets.compute
     - selfheal
+    - schedule

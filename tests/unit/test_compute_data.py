@@ -151,6 +151,7 @@ def test_the_killswitch_is_not_shadowed_by_the_role_bundle():
 def test_role_bundle_includes_the_compute_formulas():
     bundle = yaml.safe_load((SALT / "compute.sls").read_text())
     assert bundle["include"] == [
+        "validate",
         "common",
         "openstack.repo",
         "network",
