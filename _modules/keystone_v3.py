@@ -741,7 +741,7 @@ def endpoint_region_fields(region):
         salt cn43 keystone_v3.endpoint_region_fields regionOne
     """
     if not isinstance(region, str) or not region:
-        raise KeystoneError(f"region must be a non-empty string, not {region!r}")
+        raise CommandExecutionError(f"region must be a non-empty string, not {region!r}")
     return {"region": region, "region_id": region}
 
 
@@ -788,7 +788,7 @@ def endpoint_update(endpoint_id, auth=None, **kwargs):
     fields = _fields(kwargs, ("url", "enabled", "region", "region_id"))
     regions = {fields.pop(key) for key in ("region", "region_id") if key in fields}
     if len(regions) > 1:
-        raise KeystoneError(f"region and region_id differ: {sorted(regions)}")
+        raise CommandExecutionError(f"region and region_id differ: {sorted(regions)}")
     if regions:
         fields.update(endpoint_region_fields(regions.pop()))
     updated = _send(settings, "PATCH", "/endpoints/" + endpoint_id, {"endpoint": fields}).json()[

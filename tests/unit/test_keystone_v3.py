@@ -2,7 +2,9 @@
 
 import pathlib
 
+import pytest
 import salt.modules
+from salt.exceptions import CommandExecutionError
 
 from _modules import keystone_v3
 
@@ -95,7 +97,7 @@ def test_endpoint_update_of_the_url_alone_sends_no_region(sent):
 
 
 def test_endpoint_update_refuses_two_different_regions(sent):
-    with pytest.raises(keystone_v3.KeystoneError, match="region and region_id differ"):
+    with pytest.raises(CommandExecutionError, match="region and region_id differ"):
         keystone_v3.endpoint_update("e1", region="a", region_id="b")
     assert sent == []
 
