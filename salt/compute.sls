@@ -1,7 +1,8 @@
 # The compute nodes (cn44-cn47): `salt 'cn4[4-7]*' state.apply compute`.
 # Runbook, "Workers configuration" and the compute half of "Legacy networking".
 include:
-  - common             # NetworkManager off, network on, iptables
+  - firewall           # the rules file first, then iptables enabled and started
+  - common             # NetworkManager off, network on
   - openstack.repo     # RDO Icehouse
   - network            # IPv6 off, em1 in br100, no dhclient exit hook
   - nova.compute       # nova-compute, libvirtd, dbus, nova.conf

@@ -1,4 +1,5 @@
 # The head node (cn43): the role bundle the service formulas join as they land.
 include:
-  - common             # NetworkManager off, network on, iptables
+  - firewall           # the rules file first, then iptables enabled and started
+  - common             # NetworkManager off, network on
   - openstack.repo     # RDO Icehouse, the same state as the compute nodes
