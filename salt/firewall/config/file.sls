@@ -51,7 +51,7 @@ firewall-config-rules-loaded:
     - onchanges:
       - file: firewall-config-file-managed
 {%-   if firewall_rules.role == "compute" %}
-{%-     for service in (hltcloud.nova.network.service, hltcloud.nova.network.metadata_service, hltcloud.nova.compute.service) %}
+{%-     for service in [hltcloud.nova.network.service, hltcloud.nova.network.metadata_service, hltcloud.nova.compute.service] | unique %}
 
 firewall-config-{{ service }}-chains-restored:
   service.running:
