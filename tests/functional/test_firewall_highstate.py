@@ -131,10 +131,11 @@ def test_compute_rules_open_vnc_and_leave_forward_to_nova_network(checkout):
         "openstack-nova-metadata-api",
         "openstack-nova-compute",
     ):
-        fun, args = args_of(high, f"firewall-config-{service}-chains-restored")
-        assert fun == "service.running"
-        assert args["name"] == service
-        assert args["watch"] == [{"cmd": "firewall-config-rules-loaded"}]
+        body = high[f"firewall-config-{service}-chains-restored"]["module"]
+        assert "run" in body
+        args = {k: v for arg in body if isinstance(arg, dict) for k, v in arg.items()}
+        assert args["service.restart"] == [{"name": service}]
+        assert args["onchanges"] == [{"cmd": "firewall-config-rules-loaded"}]
         assert args["onlyif"] == [{"fun": "service.status", "args": [service]}]
 
 

@@ -54,12 +54,13 @@ firewall-config-rules-loaded:
 {%-     for service in [hltcloud.nova.network.service, hltcloud.nova.network.metadata_service, hltcloud.nova.compute.service] | unique %}
 
 firewall-config-{{ service }}-chains-restored:
-  service.running:
-    - name: {{ service }}
+  module.run:
+    - service.restart:
+      - name: {{ service | json }}
     - onlyif:
       - fun: service.status
         args: [{{ service | json }}]
-    - watch:
+    - onchanges:
       - cmd: firewall-config-rules-loaded
 {%-     endfor %}
 {%-   endif %}
