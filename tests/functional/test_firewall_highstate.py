@@ -158,6 +158,10 @@ def test_debian_names_are_netfilter_persistent_and_rules_v4(checkout):
             'pillar firewall:open:0:sources has "10.0.0.0/33"',
         ),
         (
+            {"open": [{"port": 9191, "sources": []}]},
+            "pillar firewall:open:0:sources is empty",
+        ),
+        (
             {"sources": {"35357": ["192.0.2.10", "10.0.0.300/24"]}},
             'pillar firewall:sources:35357 has "10.0.0.300/24"',
         ),
