@@ -338,7 +338,7 @@ def test_reload_gives_nova_network_its_chains_back(compute, checkout):
     pillar["firewall"]["open"] = [6082]
     code, states = _apply(net, checkout, "cn44.internal", compute["bindir"], pillar)
     assert code == 0, _failed(states)
-    restored = f"firewall-config-{nova.name}-chains-restored"
+    restored = f"firewall-service-{nova.name}-chains-restored"
     assert states[restored]["changes"], states[restored]
     assert nova.calls() == ["start", "restart"]
     rules = net.iptables("-S", "INPUT")

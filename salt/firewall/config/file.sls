@@ -5,12 +5,7 @@
     loaded with one atomic iptables-restore when it changed. A bad pillar
     value makes the same ID a state that fails and names the key: nothing is
     written or loaded then, and the iptables service, which requires it, is
-    neither enabled nor started.
-
-    iptables-restore replaces the whole filter table, the chains that
-    nova-network, nova-api-metadata and nova-compute add to it too: after a
-    reload those services are restarted, where they run, so that they put
-    their chains back. -#}
+    neither enabled nor started. -#}
 {%- from "map.jinja" import hltcloud with context %}
 {%- from "firewall/rules.jinja" import firewall_rules with context %}
 {%- set fw = hltcloud.firewall %}
@@ -50,18 +45,4 @@ firewall-config-rules-loaded:
     - name: {{ (fw.load_cmd ~ " " ~ fw.rules_file) | json }}
     - onchanges:
       - file: firewall-config-file-managed
-{%-   if firewall_rules.role == "compute" %}
-{%-     for service in [hltcloud.nova.network.service, hltcloud.nova.network.metadata_service, hltcloud.nova.compute.service] | unique %}
-
-firewall-config-{{ service }}-chains-restored:
-  module.run:
-    - service.restart:
-      - name: {{ service | json }}
-    - onlyif:
-      - fun: service.status
-        args: [{{ service | json }}]
-    - onchanges:
-      - cmd: firewall-config-rules-loaded
-{%-     endfor %}
-{%-   endif %}
 {%- endif %}
