@@ -2,7 +2,8 @@
 # Runbook, "Workers configuration" and the compute half of "Legacy networking".
 include:
   - validate           # the inventory and pillar pass the schema, or nothing runs
-  - common             # NetworkManager off, network on, iptables
+  - firewall           # the rules file first, then iptables enabled and started
+  - common             # NetworkManager off, network on
   - openstack.repo     # RDO Icehouse
   - network            # IPv6 off, em1 in br100, no dhclient exit hook
   - nova.compute       # nova-compute, libvirtd, dbus, nova.conf

@@ -244,6 +244,7 @@ def test_packages_and_services_are_the_runbooks(compiled):
         if fun == "service.running"
     }
     assert set(running) == {
+        "iptables",  # the firewall's, started after its rules load
         "libvirtd",
         "dbus",
         "openstack-nova-compute",

@@ -76,3 +76,39 @@ def controller_nova_conf(my_ip, head, nova_dbpass, nova_pass):
             "admin_password": nova_pass,
         },
     }
+
+
+# The runbook's "Firewall" table, as written there (Port, Service, Head, Work).
+FIREWALL_TABLE = """\
+| 8776      | Block storage     |   ?  |      |
+| 8774      | Compute endpoints |   ✔  |      |
+| 8773,8775 | Compute API       |   ✔  |      |
+| 5900-5999 | VNC               |      |   ✔  |
+| 6080      | novnc browser     |   ✔  |      |
+| 6081      | Normal VNC proxy  |   ?  |      |
+| 6082      | Compute HTML5 pxy |   ?  |   ?  |
+| 35357     | Keystone admin    |   ?  |      |
+| 5000      | Keystone public   |   ✔  |      |
+| 9292      | Glance API        |   ✔  |      |
+| 9191      | Glance registry   |   ?  |   ?  |
+| 9696      | Neutron           |   ?  |   ?  |
+| 5672      | Qpid              |   ✔  |      |
+"""
+
+
+def firewall_table():
+    """[{port, service, head, compute}] of the runbook's table, marks as written."""
+    rows = []
+    for line in FIREWALL_TABLE.splitlines():
+        port, service, head, work = (cell.strip() for cell in line.strip("|").split("|"))
+        rows.append({"port": port, "service": service, "head": head, "compute": work})
+    return rows
+
+
+def expand_ports(port):
+    """ "8773,8775" -> [8773, 8775]; "5900-5999" -> [5900, ..., 5999]."""
+    ports = []
+    for item in port.split(","):
+        low, _, high = item.partition("-")
+        ports.extend(range(int(low), int(high or low) + 1))
+    return ports

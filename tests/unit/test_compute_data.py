@@ -92,8 +92,9 @@ def test_debian_has_no_rdo_repo_and_no_ifcfg_scripts():
     data = _merged("Debian")
     assert data["openstack"]["repo"]["managed"] is False
     assert data["network"]["bridge"]["scripts_dir"] is None
-    # The common data of the foundation is kept.
-    assert data["common"]["services"]["disabled"] == ["NetworkManager", "firewalld"]
+    # The common data of the foundation is kept; firewalld went to the firewall formula.
+    assert data["common"]["services"]["disabled"] == ["NetworkManager"]
+    assert data["firewall"]["conflicting_services"] == ["firewalld"]
 
 
 def test_ifcfg_values_stay_strings_not_yaml_booleans():
@@ -152,6 +153,7 @@ def test_role_bundle_includes_the_compute_formulas():
     bundle = yaml.safe_load((SALT / "compute.sls").read_text())
     assert bundle["include"] == [
         "validate",
+        "firewall",
         "common",
         "openstack.repo",
         "network",

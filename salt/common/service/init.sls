@@ -12,8 +12,8 @@ common-service-{{ service }}-dead:
 
 {%- for service in hltcloud.common.services.enabled %}
 
-{#- Enabled for the next boot, not started here: iptables' stock rules would
-    shut the Salt ports before the firewall state opens them. #}
+{#- Enabled for the next boot, not started here. (iptables is not one of
+    these: the firewall formula enables it together with its rules.) #}
 common-service-{{ service }}-enabled:
   service.enabled:
     - name: {{ service }}

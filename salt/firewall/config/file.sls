@@ -1,0 +1,48 @@
+{#- Runbook, "Firewall": the node's rules as ONE file in iptables-save format
+    (parameters firewall:rules_file), rendered from the port tables by
+    files/rules.jinja with the data of firewall/rules.jinja. The new file is
+    checked with `iptables-restore --test` before it replaces the old one and
+    loaded with one atomic iptables-restore when it changed. A bad pillar
+    value makes the same ID a state that fails and names the key: nothing is
+    written or loaded then, and the iptables service, which requires it, is
+    neither enabled nor started. -#}
+{%- from "map.jinja" import hltcloud with context %}
+{%- from "firewall/rules.jinja" import firewall_rules with context %}
+{%- set fw = hltcloud.firewall %}
+include:
+  - firewall.package.install
+
+{%- if not fw.rules_file %}
+{%-   do firewall_rules.errors.append("parameters firewall:rules_file is not set for os_family " ~ grains.get("os_family")) %}
+{%- endif %}
+
+{%- if firewall_rules.errors %}
+
+firewall-config-file-managed:
+  test.configurable_test_state:
+    - name: {{ (fw.rules_file or "firewall rules") | json }}
+    - changes: false
+    - result: false
+    - allow_test_mode_failure: true
+    - comment: {{ ((fw.rules_file or "firewall rules") ~ " not written: " ~ firewall_rules.errors | join("; ")) | json }}
+
+{%- else %}
+
+firewall-config-file-managed:
+  file.managed:
+    - name: {{ fw.rules_file | json }}
+    - source: salt://firewall/files/rules.jinja
+    - template: jinja
+    - context: {{ firewall_rules | json }}
+    - mode: {{ fw.file_mode | string | json }}
+    - makedirs: true
+    - check_cmd: {{ fw.check_cmd | json }}
+    - require:
+      - sls: firewall.package.install
+
+firewall-config-rules-loaded:
+  cmd.run:
+    - name: {{ (fw.load_cmd ~ " " ~ fw.rules_file) | json }}
+    - onchanges:
+      - file: firewall-config-file-managed
+{%- endif %}

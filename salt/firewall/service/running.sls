@@ -1,0 +1,40 @@
+{#- Runbook, "Getting started": iptables enabled at boot and started, only
+    once its rules file is in place and loaded (firewall.config.file): it
+    never starts with the distribution's stock rules, which would shut
+    Salt's and OpenStack's ports. No watch: a changed file is loaded
+    atomically by firewall.config.file, never by a service restart (a
+    restart flushes the rules first).
+
+    Loading the file (iptables-restore here and when the service starts)
+    replaces the whole filter table, with the chains nova-network,
+    nova-api-metadata and nova-compute add to it: on a compute node those
+    services are restarted after either, where they run, so that they put
+    their chains back. -#}
+{%- from "map.jinja" import hltcloud with context %}
+include:
+  - firewall.config.file
+
+firewall-service-running:
+  service.running:
+    - name: {{ hltcloud.firewall.service | json }}
+    - enable: true
+    - require:
+      - id: firewall-config-file-managed
+      - sls: firewall.config.file
+{%- if grains.get("role") == "compute" %}
+{%-   for service in [hltcloud.nova.network.service, hltcloud.nova.network.metadata_service, hltcloud.nova.compute.service] | unique %}
+
+firewall-service-{{ service }}-chains-restored:
+  module.run:
+    - service.restart:
+      - name: {{ service | json }}
+    - onlyif:
+      - fun: service.status
+        args: [{{ service | json }}]
+    - onchanges:
+      - id: firewall-config-file-managed        # reloaded by firewall-config-rules-loaded
+      - service: firewall-service-running
+    - require:
+      - service: firewall-service-running
+{%-   endfor %}
+{%- endif %}

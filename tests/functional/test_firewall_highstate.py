@@ -1,0 +1,188 @@
+"""
+The firewall in the compiled highstates of cn43 (head) and cn44 (compute) with RedHat grains,
+as in test_compute_highstate.py: masterless `salt-call state.show_lowstate` in a copy of the
+checkout with its own secrets. Only compiling happens, no state runs. Checks that iptables is
+enabled and started by one state only, after its rules file is written and loaded, and that a bad
+pillar value becomes one failing state that names the key.
+"""
+
+import json
+
+import pytest
+
+from tests.functional.test_compute_highstate import (  # noqa: F401
+    MACS,
+    REDHAT,
+    args_of,
+    checkout,
+    salt_call,
+)
+from tests.support.localcluster import inventory
+
+NODES = ["cn43.internal", "cn44.internal"]
+
+
+def grains(node):
+    if node in MACS:
+        return {**REDHAT, "hwaddr_interfaces": {"lo": "00:00:00:00:00:00", "em1": MACS[node]}}
+    return dict(REDHAT)
+
+
+@pytest.fixture(scope="module")
+def lowstates(checkout):
+    """{node: the highstate's low chunks, in execution order}, RedHat grains."""
+    result = {}
+    for node in NODES:
+        code, low = salt_call(checkout, node, "state.show_lowstate", grains=grains(node))
+        assert code == 0 and isinstance(low, list), low
+        result[node] = low
+    return result
+
+
+def _index(low, state_id):
+    (index,) = [i for i, chunk in enumerate(low) if chunk["__id__"] == state_id]
+    return index
+
+
+@pytest.mark.parametrize("node", NODES)
+def test_iptables_is_enabled_only_by_the_firewall_after_its_rules_load(lowstates, node):
+    low = lowstates[node]
+    iptables = [c for c in low if c["state"] == "service" and c["name"] == "iptables"]
+    assert [c["__id__"] for c in iptables] == ["firewall-service-running"]
+    (service,) = iptables
+    assert (service["fun"], service["enable"]) == ("running", True)
+    assert {"id": "firewall-config-file-managed"} in service["require"]
+    assert "watch" not in service  # a restart would flush the rules first
+    rules = low[_index(low, "firewall-config-file-managed")]
+    assert (rules["state"], rules["name"]) == ("file", "/etc/sysconfig/iptables")
+    assert rules["check_cmd"] == "iptables-restore --test"
+    loaded = low[_index(low, "firewall-config-rules-loaded")]
+    assert loaded["name"] == "iptables-restore /etc/sysconfig/iptables"
+    assert loaded["onchanges"] == [{"file": "firewall-config-file-managed"}]
+    # firewalld off -> rules file -> loaded -> iptables enabled, in this order.
+    order = [
+        _index(low, sid)
+        for sid in (
+            "firewall-conflicting-service-firewalld-dead",
+            "firewall-config-file-managed",
+            "firewall-config-rules-loaded",
+            "firewall-service-running",
+        )
+    ]
+    assert order == sorted(order)
+    # The firewall is the role's first formula.
+    assert low[0]["__sls__"].startswith("firewall.")
+    assert _index(low, "firewall-service-running") < _index(low, "common-service-network-enabled")
+
+
+@pytest.mark.parametrize("node", NODES)
+def test_common_no_longer_touches_iptables_or_firewalld(lowstates, node):
+    common = [c for c in lowstates[node] if c["__sls__"].startswith("common")]
+    assert common
+    assert not [c for c in common if "iptables" in json.dumps(c) or "firewalld" in json.dumps(c)]
+
+
+def _rules_context(checkout, node, *args):
+    high = show_firewall(checkout, node, *args)
+    return args_of(high, "firewall-config-file-managed")[1]["context"]
+
+
+def show_firewall(checkout, node, *args):
+    code, high = salt_call(checkout, node, "state.show_sls", "firewall", *args, grains=grains(node))
+    assert code == 0 and isinstance(high, dict), high
+    return high
+
+
+def test_head_rules_open_the_runbook_and_salt_ports_and_restrict_mariadb_and_keystone_admin(
+    checkout,
+):
+    context = _rules_context(checkout, "cn43.internal")
+    anyone = sorted(r["dport"] for r in context["accept"] if r["source"] is None)
+    assert anyone == sorted(
+        ["22", "8774", "8773", "8775", "6080", "5000", "9292", "5672", "4505:4506"]
+    )
+    node_ips = sorted(node["ip"] for node in inventory()["nodes"].values())
+    for port in ("3306", "35357"):
+        sources = sorted(r["source"] for r in context["accept"] if r["dport"] == port)
+        assert sources == node_ips, port
+    closed = {(row["port"], row["mark"]) for row in context["closed"]}
+    assert closed == {
+        ("8776", "?"),
+        ("5900-5999", ""),
+        ("6081", "?"),
+        ("6082", "?"),
+        ("9191", "?"),
+        ("9696", "?"),
+    }
+    assert context["forward_reject"] is True
+
+
+def test_compute_rules_open_vnc_and_leave_forward_to_nova_network(checkout):
+    high = show_firewall(checkout, "cn44.internal")
+    context = args_of(high, "firewall-config-file-managed")[1]["context"]
+    assert [(r["dport"], r["source"]) for r in context["accept"]] == [
+        ("22", None),
+        ("5900:5999", None),
+    ]
+    assert context["forward_reject"] is False
+    # After a reload the nova services that own filter chains rebuild them, where they run.
+    for service in (
+        "openstack-nova-network",
+        "openstack-nova-metadata-api",
+        "openstack-nova-compute",
+    ):
+        body = high[f"firewall-service-{service}-chains-restored"]["module"]
+        assert "run" in body
+        args = {k: v for arg in body if isinstance(arg, dict) for k, v in arg.items()}
+        assert args["service.restart"] == [{"name": service}]
+        assert args["onchanges"] == [
+            {"id": "firewall-config-file-managed"},
+            {"service": "firewall-service-running"},
+        ]
+        assert args["onlyif"] == [{"fun": "service.status", "args": [service]}]
+
+
+def test_debian_names_are_netfilter_persistent_and_rules_v4(checkout):
+    code, high = salt_call(checkout, "cn43.internal", "state.show_sls", "firewall")
+    assert code == 0, high
+    assert args_of(high, "firewall-config-file-managed")[1]["name"] == "/etc/iptables/rules.v4"
+    assert args_of(high, "firewall-service-running")[1]["name"] == "netfilter-persistent"
+
+
+@pytest.mark.parametrize(
+    ("pillar", "message"),
+    [
+        ({"open": [70000]}, 'pillar firewall:open:0:port is "70000"'),
+        ({"open": [{"port": "0"}]}, 'pillar firewall:open:0:port is "0"'),
+        ({"open": [22, "9191-80"]}, 'pillar firewall:open:1:port is "9191-80"'),
+        ({"open": ["ssh"]}, 'pillar firewall:open:0:port is "ssh"'),
+        (
+            {"open": [{"port": 9191, "sources": ["10.0.0.0/33"]}]},
+            'pillar firewall:open:0:sources has "10.0.0.0/33"',
+        ),
+        (
+            {"open": [{"port": 9191, "sources": []}]},
+            "pillar firewall:open:0:sources is empty",
+        ),
+        (
+            {"sources": {"35357": ["192.0.2.10", "10.0.0.300/24"]}},
+            'pillar firewall:sources:35357 has "10.0.0.300/24"',
+        ),
+        ({"sources": {"3306": "192.0.2.0/24"}}, "pillar firewall:sources:3306 must be a list"),
+        ({"sources": {"9292": ["192.0.2.10"]}}, "pillar firewall:sources:9292: 9292 is not a port"),
+    ],
+)
+def test_bad_pillar_value_is_one_failing_state_naming_the_key(checkout, pillar, message):
+    high = show_firewall(checkout, "cn43.internal", f"pillar={json.dumps({'firewall': pillar})}")
+    fun, args = args_of(high, "firewall-config-file-managed")
+    assert fun == "test.configurable_test_state"
+    assert args["result"] is False
+    assert message in args["comment"]
+    assert args["comment"].startswith("/etc/sysconfig/iptables not written: ")
+    failing = [sid for sid in high if args_of(high, sid)[0] == "test.configurable_test_state"]
+    assert failing == ["firewall-config-file-managed"]
+    assert "firewall-config-rules-loaded" not in high
+    # The iptables service still requires it, so it is neither enabled nor started.
+    assert {"id": "firewall-config-file-managed"} in args_of(high, "firewall-service-running")[1][
+        "require"
+    ]

@@ -1,0 +1,83 @@
+"""
+The firewall's data (salt/parameters firewall): the runbook's port table kept as written, what
+the cloud adds to it, and the RedHat/Debian names of the rules file and boot service.
+"""
+
+import yaml
+
+from tests.conftest import REPO
+from tests.support import runbook
+from tests.unit.test_compute_data import _load, _merged
+
+SALT = REPO / "salt"
+
+
+def test_runbook_port_table_is_kept_as_written_with_its_marks():
+    assert _load("defaults.yaml")["firewall"]["runbook_ports"] == runbook.firewall_table()
+
+
+def test_every_mark_of_the_tables_has_a_meaning():
+    firewall = _load("defaults.yaml")["firewall"]
+    marks = firewall["marks"]
+    assert marks == {"✔": "open", "?": "closed", "": "closed", "nodes": "nodes"}
+    for row in firewall["runbook_ports"] + firewall["cloud_ports"]:
+        assert row["head"] in marks and row["compute"] in marks, row
+
+
+def test_cloud_adds_salt_to_the_head_and_keeps_mariadb_and_keystone_admin_to_the_nodes():
+    rows = {row["port"]: row for row in _load("defaults.yaml")["firewall"]["cloud_ports"]}
+    assert (rows["4505-4506"]["head"], rows["4505-4506"]["compute"]) == ("✔", "")
+    for port in ("3306", "35357"):
+        assert (rows[port]["head"], rows[port]["compute"]) == ("nodes", ""), port
+
+
+def test_ssh_is_always_open_and_forward_is_left_to_nova_network_on_compute_nodes():
+    firewall = _load("defaults.yaml")["firewall"]
+    assert {"port": "22", "service": "SSH"} in firewall["always_open"]
+    assert firewall["forward_reject"] == {"head": True, "compute": False}
+
+
+def test_redhat_rules_are_etc_sysconfig_iptables_loaded_by_the_iptables_service():
+    firewall = _merged("RedHat")["firewall"]
+    assert firewall["rules_file"] == "/etc/sysconfig/iptables"
+    assert firewall["service"] == "iptables"
+    assert firewall["pkgs"] == ["iptables-services"]
+    assert firewall["conflicting_services"] == ["firewalld"]
+    assert firewall["check_cmd"] == "iptables-restore --test"
+    assert firewall["load_cmd"] == "iptables-restore"
+    # common enables no iptables any more: only the firewall does, with its rules.
+    assert "iptables" not in _merged("RedHat")["common"]["services"]["enabled"]
+
+
+def test_debian_rules_are_rules_v4_loaded_by_netfilter_persistent():
+    firewall = _merged("Debian")["firewall"]
+    assert firewall["rules_file"] == "/etc/iptables/rules.v4"
+    assert firewall["service"] == "netfilter-persistent"
+    assert "netfilter-persistent" not in _merged("Debian")["common"]["services"]["enabled"]
+
+
+def test_firewall_is_the_first_formula_of_both_roles():
+    for bundle in ("head.sls", "compute.sls"):
+        assert yaml.safe_load((SALT / bundle).read_text())["include"][0] == "firewall", bundle
+
+
+def test_firewall_folder_has_its_install_config_service_steps_and_clean_twins():
+    for step in (
+        "init.sls",
+        "clean.sls",
+        "package/install.sls",
+        "package/clean.sls",
+        "config/file.sls",
+        "config/clean.sls",
+        "service/running.sls",
+        "service/clean.sls",
+        "files/rules.jinja",
+        "rules.jinja",
+    ):
+        assert (SALT / "firewall" / step).is_file(), step
+
+
+def test_pillar_example_documents_the_firewall_keys():
+    example = yaml.safe_load((REPO / "pillar.example").read_text())
+    assert set(example["firewall"]) == {"open", "sources"}
+    assert example["hltcloud"]["lookup"]["firewall"]["rules_file"] == "/etc/sysconfig/iptables"
