@@ -28,7 +28,7 @@ MASK = "***"
 SECRET_WORDS = ("password", "token", "secret", "passwd")
 SECRET_NAMES = ("connection", "transport_url")
 SECRET_SUFFIXES = ("_connection",)
-MINION_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+MINION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
 class ShowError(Exception):
@@ -98,7 +98,7 @@ def main(argv=None):
         sys.stderr.write("usage: make show NODE=<minion id>, e.g. NODE=cn44.internal\n")
         return 2
     node = argv[0]
-    if not MINION_ID.match(node):
+    if not MINION_ID.fullmatch(node):
         sys.stderr.write(
             f"{node!r} is not a minion id (letters, digits, '.', '-', '_'), e.g. cn44.internal\n"
         )
