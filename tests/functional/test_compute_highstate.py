@@ -11,6 +11,7 @@ state runs: a RedHat package module does not load on Debian.
 
 import json
 import pathlib
+import shutil
 import subprocess
 import sys
 
@@ -378,3 +379,39 @@ def test_node_without_pillar_fails_the_states_needing_it_and_the_rest_compiles(c
     assert [name for name, value in secrets.items() if value in shown] == []
     assert args_of(high, "nova-compute-packages-installed")[0] == "pkg.installed"
     assert args_of(high, "network-ipv6-sysctl-file-managed")[0] == "file.managed"
+
+
+def test_a_dry_run_at_trace_level_prints_no_secret(checkout, secrets, tmp_path):
+    """
+    The full salt-call output (stdout, and every logger at trace on stderr) of a
+    dry run of nova.conf, whose sections hold nova_dbpass and nova_pass. test=True:
+    on this host the package states only say what they would install.
+    """
+    conf = tmp_path / "nova.conf"
+    shutil.copy(pathlib.Path(__file__).parent / "files" / "nova.conf.stock", conf)
+    lookup = {"hltcloud": {"lookup": {"nova": {"conf": {"path": str(conf), "group": "root"}}}}}
+    proc = subprocess.run(
+        [
+            SALT_CALL,
+            "--id",
+            "cn44.internal",
+            "--log-level=trace",
+            "state.apply",
+            "nova.config.file",
+            "test=True",
+            f"pillar={json.dumps(lookup)}",
+        ],
+        cwd=checkout,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output = proc.stdout + proc.stderr
+    assert "ID: nova-config-file-managed" in output, output[-3000:]
+    assert "database/connection" in output  # the secret settings are there, by name
+    assert "[TRACE   ]" in output  # trace logging really was on
+    assert [name for name, value in secrets.items() if value in output] == []
+    assert (
+        conf.read_text()
+        == (pathlib.Path(__file__).parent / "files" / "nova.conf.stock").read_text()
+    )
