@@ -182,3 +182,23 @@ def test_a_secret_removed_from_the_file_is_the_one_line_error_of_the_run(with_se
     assert "Traceback" not in output and "jinja" not in output.lower()
     values = _secret_values(with_secrets)
     assert [v for v in values if v in proc.stdout + proc.stderr] == []
+
+
+@pytest.mark.parametrize("node", ["cn99.internal", "cn44.internal", "rogue.example.org"])
+def test_masterless_role_head_grain_brings_no_head_secret(with_secrets, node):
+    """The issue's reproduction: etc/salt/grains with `role: head`, then pillar.items."""
+    grains = with_secrets / "etc/salt/grains"
+    grains.write_text("role: head\n")
+    try:
+        proc = _salt_call(with_secrets, node, "pillar.items", "unmask=True")
+    finally:
+        grains.unlink()
+    assert proc.returncode == 0, proc.stderr
+    pillar = json.loads(proc.stdout)["local"]
+    values = yaml.safe_load((with_secrets / "pillar/secrets.yaml").read_text())
+    head_only = {k: v for k, v in values.items() if k not in ("nova_dbpass", "nova_pass")}
+    assert [k for k, v in head_only.items() if v in proc.stdout + proc.stderr] == []
+    if node == "cn44.internal":
+        assert pillar["secrets"] == {k: values[k] for k in ("nova_dbpass", "nova_pass")}
+    else:
+        assert pillar == {}
