@@ -52,8 +52,13 @@ glance:
 secrets: venv
 	@$(PY) -m tools.make_secrets
 
-show: venv secrets
-	@$(PY) -m tools.show "$(NODE)"
+# NODE reaches tools.show as one argument, never as shell or make text: its raw
+# value goes through the environment (a quote, `;` or $(...) in it runs nothing).
+# Read-only: without pillar/secrets.yaml it says to run `make secrets`.
+unexport NODE
+show: export HLT_SHOW_NODE = $(value NODE)
+show: venv
+	@$(PY) -m tools.show "$$HLT_SHOW_NODE"
 
 demo: apt venv
 	$(PY) -m pytest tools/demo_cluster.py -p tests.conftest -q -s --no-header -p no:warnings

@@ -2,7 +2,7 @@
     "Define services and API URLs"), converged by salt/keystone/catalog.sls.
     Every key is documented in pillar/keystone.example.yaml. Head node only: it carries
     the admin token and the service passwords. -#}
-{%- from "lib/secrets.jinja" import secrets with context %}
+{%- from "lib/secrets.jinja" import secrets, problem with context %}
 {%- from "lib/cluster.jinja" import cluster with context %}
 {%- set head = cluster.head_fqdn %}
 {%- set email = "dario.berzano@cern.ch" %}
@@ -10,10 +10,14 @@
 {%- set identity_admin = "http://" ~ head ~ ":35357/v2.0" %}
 {%- set image = "http://" ~ head ~ ":9292" %}
 {%- set compute = "http://" ~ head ~ ":8774/v2/%(tenant_id)s" %}
+{%- set message = problem(["admin_token", "admin_pass", "demo_pass", "glance_pass", "nova_pass"]) %}
+{%- if message %}
+_errors: {{ [message | string] | json }}
+{%- else %}
 keystone:
   auth:
     auth_url: {{ ("http://" ~ head ~ ":35357/v3") | json }}
-    token: {{ secrets.admin_token | string | json }}
+    token: {{ secrets.admin_token | json }}
   region: regionOne
   roles:
     - admin
@@ -27,12 +31,12 @@ keystone:
       description: Service Tenant
   users:
     admin:
-      password: {{ secrets.admin_pass | string | json }}
+      password: {{ secrets.admin_pass | json }}
       email: {{ email }}
       roles:
         admin: [admin, _member_]
     demo:
-      password: {{ secrets.demo_pass | string | json }}
+      password: {{ secrets.demo_pass | json }}
       email: {{ email }}
       roles:
         demo: [_member_]
@@ -52,7 +56,7 @@ keystone:
         internal: {{ image | json }}
         admin: {{ image | json }}
       user:
-        password: {{ secrets.glance_pass | string | json }}
+        password: {{ secrets.glance_pass | json }}
         email: {{ email }}
         project: service
         role: admin
@@ -64,10 +68,11 @@ keystone:
         internal: {{ compute | json }}
         admin: {{ compute | json }}
       user:
-        password: {{ secrets.nova_pass | string | json }}
+        password: {{ secrets.nova_pass | json }}
         email: {{ email }}
         project: service
         role: admin
   verify:
     user: admin
     project: admin
+{%- endif %}

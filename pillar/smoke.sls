@@ -3,7 +3,7 @@
     pillar/demo-key.pub (the runbook's `ssh-keygen` + demo-key.pub; copy yours
     there on the master). Without that file smoke.first_vm fails and says so.
     Head node only. -#}
-{%- from "lib/secrets.jinja" import secrets with context %}
+{%- from "lib/secrets.jinja" import secrets, problem with context %}
 {%- from "lib/cluster.jinja" import cluster with context %}
 {%- set public_key = [] %}
 {%- for root in opts.pillar_roots.get(saltenv or "base", []) %}
@@ -11,13 +11,18 @@
 {%-     do public_key.append(salt["file.read"](root ~ "/demo-key.pub") | trim) %}
 {%-   endif %}
 {%- endfor %}
+{%- set message = problem(["demo_pass"]) %}
+{%- if message %}
+_errors: {{ [message | string] | json }}
+{%- else %}
 smoke:
   first_vm:
     auth:
       auth_url: {{ ("http://" ~ cluster.head_fqdn ~ ":35357/v3") | json }}
       username: demo
-      password: {{ secrets.demo_pass | string | json }}
+      password: {{ secrets.demo_pass | json }}
       project_name: demo
 {%- if public_key %}
     public_key: {{ public_key[0] | json }}
+{%- endif %}
 {%- endif %}

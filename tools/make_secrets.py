@@ -5,7 +5,14 @@ Every secret named in pillar/secrets/catalog.yaml gets 10 random bytes as hex,
 like the runbook's ``openssl rand -hex 10``. The file is written with mode 0600
 and is git-ignored. Existing secrets are kept: only missing ones are added,
 unless ``--rotate NAME`` (or ``--rotate-all``) asks for new values. Values are
-never printed.
+never printed. An existing file is tightened to 0600; a symlink is followed
+(the link's target is rewritten, the link kept).
+
+A file it cannot read or that breaks the grammar below is refused with one line
+naming the file, the line and the key (never a value), and nothing is written.
+The grammar is the one pillar/lib/secrets.jinja checks, with the same messages:
+comments, blank lines and one ``name: <20 hex digits>`` per line (name and
+value optionally quoted), each name once.
 
 Usage::
 
@@ -15,7 +22,9 @@ Usage::
 import argparse
 import os
 import pathlib
+import re
 import secrets
+import stat
 import sys
 import tempfile
 
@@ -35,15 +44,65 @@ def new_secret():
     return secrets.token_hex(10)
 
 
+NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+HEX = r"[0-9a-fA-F]{20}"
+# Keep in step with pillar/lib/secrets.jinja (tests/functional/test_secrets_file.py compares them).
+LINE = re.compile(rf"^(?:'({NAME})'|\"({NAME})\"|({NAME}))[ \t]*:(.*)$")
+VALUE = re.compile(rf"^(?:[ \t]+(?:'({HEX})'|\"({HEX})\"|({HEX}))(?:[ \t]+#.*)?)[ \t]*$")
+
+
+class SecretsFileError(Exception):
+    """The secrets file cannot be used; the message names file, line and key, never a value."""
+
+
+def parse(text, where):
+    """
+    Return {name: value} from the text of a secrets file, checked line by line.
+    Raise SecretsFileError for the first line that is not ``name: <20 hex digits>``,
+    a comment or blank, or that repeats a name.
+    """
+    values, first_line = {}, {}
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        at = f"{where}, line {number}"
+        parts = LINE.match(line)
+        if not parts:
+            raise SecretsFileError(
+                f"{at}: expected one secret per line as `name: <20 hex digits>`. "
+                "Fix or delete that line, then run `make secrets`."
+            )
+        name = parts[1] or parts[2] or parts[3]
+        value = VALUE.match(parts[4])
+        if name in first_line:
+            raise SecretsFileError(
+                f"{at}: secret '{name}' is given twice (also on line {first_line[name]}). "
+                "Delete one of them."
+            )
+        if not value:
+            raise SecretsFileError(
+                f"{at}: secret '{name}' is not a string of 20 hex digits. "
+                "Delete that line and run `make secrets` to generate it."
+            )
+        first_line[name] = number
+        values[name] = value[1] or value[2] or value[3]
+    return values
+
+
 def load(path):
     """Return the secrets already in ``path`` ({} when it does not exist)."""
     path = pathlib.Path(path)
-    if not path.exists():
-        return {}
-    data = yaml.safe_load(path.read_text()) or {}
-    if not isinstance(data, dict):
-        raise SystemExit(f"{path}: expected a mapping of secret names to values")
-    return data
+    try:
+        if not path.exists():
+            return {}
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        raise SecretsFileError(
+            f"{path}: cannot read it ({reason}); nothing written. "
+            "Run as the file's owner or fix its permissions."
+        ) from None
+    return parse(text, path)
 
 
 def plan(catalog, existing, rotate=()):
@@ -64,8 +123,8 @@ def plan(catalog, existing, rotate=()):
 
 
 def write(path, values):
-    """Write ``values`` to ``path`` atomically with mode 0600."""
-    path = pathlib.Path(path)
+    """Write ``values`` to ``path`` (a symlink's target) atomically with mode 0600."""
+    path = pathlib.Path(os.path.realpath(path))  # a symlink: write its target, keep the link
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secrets.")
     try:
         os.fchmod(fd, 0o600)
@@ -87,10 +146,17 @@ def main(argv=None):
 
     catalog = yaml.safe_load(CATALOG.read_text())
     rotate = list(catalog) if args.rotate_all else args.rotate
-    values, added, rotated = plan(catalog, load(args.file), rotate)
+    try:
+        existing = load(args.file)
+    except SecretsFileError as exc:
+        sys.stderr.write(f"{exc}\n")
+        return 1
+    values, added, rotated = plan(catalog, existing, rotate)
     if not added and not rotated:
         print(f"{args.file}: all {len(catalog)} secrets present, nothing changed")
-        os.chmod(args.file, 0o600)
+        if stat.S_IMODE(os.stat(args.file).st_mode) != 0o600:
+            os.chmod(args.file, 0o600)
+            print(f"{args.file}: mode tightened to 0600")
         return 0
     write(args.file, values)
     if added:

@@ -11,6 +11,7 @@ state runs: a RedHat package module does not load on Debian.
 
 import json
 import pathlib
+import shutil
 import subprocess
 import sys
 
@@ -337,19 +338,82 @@ def test_missing_em1_mac_fails_the_dry_run_with_that_message(checkout, tmp_path)
     assert list(tmp_path.iterdir()) == []
 
 
-def test_node_without_mgmt_ipv4_fails_clearly_instead_of_writing_none(checkout):
-    # A node outside the inventory with a static role: pillar and secrets, but no address
-    # in the mgmt network on this host and no `ip` in the inventory.
-    high = show(checkout, "cn98.internal", {**node_grains("cn44.internal"), "role": "compute"})
+def _failing_states(high):
+    return sorted(
+        sid
+        for sid in high
+        if args_of(high, sid)[0] == "test.configurable_test_state"
+        and args_of(high, sid)[1]["result"] is False
+    )
+
+
+def test_node_without_mgmt_ipv4_fails_one_state_and_the_rest_compiles(checkout):
+    # An inventory node whose grain mgmt_ipv4 is empty (a static grain hides the
+    # inventory's address): its pillar and secrets are all there.
+    high = show(checkout, "cn44.internal", {**node_grains("cn44.internal"), "mgmt_ipv4": ""})
+    assert _failing_states(high) == ["nova-config-file-managed"]
     comment = _failing(high, "nova-config-file-managed")
-    assert "grain mgmt_ipv4 is missing on cn98.internal" in comment
+    assert "grain mgmt_ipv4 is missing on cn44.internal" in comment
+    assert "secrets" not in comment
     assert "None" not in json.dumps(high)
+    assert args_of(high, "network-bridge-physical-ifcfg-managed")[0] == "file.managed"
+    assert args_of(high, "nova-compute-packages-installed")[0] == "pkg.installed"
 
 
-def test_missing_secret_fails_clearly_instead_of_writing_none(checkout):
-    override = json.dumps({"secrets": {"nova_pass": ""}})
-    high = show(checkout, "cn46.internal", node_grains("cn46.internal"), f"pillar={override}")
+def test_node_without_pillar_fails_the_states_needing_it_and_the_rest_compiles(checkout, secrets):
+    # The real path to a node with no secret: an id outside the inventory that
+    # calls itself a compute node (static grain role). It gets the compute states
+    # by its grain, but no pillar: pillar/top.sls hands pillar out by inventory id.
+    # The two states that need pillar fail, each saying what it misses.
+    grains = {**node_grains("cn44.internal"), "role": "compute", "mgmt_ipv4": "10.162.128.98"}
+    high = show(checkout, "rogue.example.org", grains)
+    assert _failing_states(high) == [
+        "network-bridge-ifcfg-files-managed",
+        "nova-config-file-managed",
+    ]
+    assert "pillar cluster:interfaces" in _failing(high, "network-bridge-ifcfg-files-managed")
     comment = _failing(high, "nova-config-file-managed")
-    assert "pillar secrets:nova_pass is missing on cn46.internal" in comment
+    assert "pillar secrets:nova_dbpass is missing on rogue.example.org" in comment
+    assert "pillar secrets:nova_pass is missing on rogue.example.org" in comment
     assert "make secrets" in comment
-    assert "None" not in json.dumps(high)
+    assert "None" not in json.dumps(args_of(high, "nova-config-file-managed"))
+    shown = json.dumps(high)
+    assert [name for name, value in secrets.items() if value in shown] == []
+    assert args_of(high, "nova-compute-packages-installed")[0] == "pkg.installed"
+    assert args_of(high, "network-ipv6-sysctl-file-managed")[0] == "file.managed"
+
+
+def test_a_dry_run_at_trace_level_prints_no_secret(checkout, secrets, tmp_path):
+    """
+    The full salt-call output (stdout, and every logger at trace on stderr) of a
+    dry run of nova.conf, whose sections hold nova_dbpass and nova_pass. test=True:
+    on this host the package states only say what they would install.
+    """
+    conf = tmp_path / "nova.conf"
+    shutil.copy(pathlib.Path(__file__).parent / "files" / "nova.conf.stock", conf)
+    lookup = {"hltcloud": {"lookup": {"nova": {"conf": {"path": str(conf), "group": "root"}}}}}
+    proc = subprocess.run(
+        [
+            SALT_CALL,
+            "--id",
+            "cn44.internal",
+            "--log-level=trace",
+            "state.apply",
+            "nova.config.file",
+            "test=True",
+            f"pillar={json.dumps(lookup)}",
+        ],
+        cwd=checkout,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    output = proc.stdout + proc.stderr
+    assert "ID: nova-config-file-managed" in output, output[-3000:]
+    assert "database/connection" in output  # the secret settings are there, by name
+    assert "[TRACE   ]" in output  # trace logging really was on
+    assert [name for name, value in secrets.items() if value in output] == []
+    assert (
+        conf.read_text()
+        == (pathlib.Path(__file__).parent / "files" / "nova.conf.stock").read_text()
+    )

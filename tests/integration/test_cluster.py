@@ -1,15 +1,20 @@
 """The foundation on a real master and five real minions: targeting, roles, pillar, highstate."""
 
+import json
 import time
 
 import pytest
+import yaml
 
 from tests.support.localcluster import inventory, node_ids, start_minion, sync
+from tools.make_secrets import CATALOG as CATALOG_FILE
 
 pytestmark = pytest.mark.slow
 
 COMPUTE = {"cn44.internal", "cn45.internal", "cn46.internal", "cn47.internal"}
 HEAD = {"cn43.internal"}
+CATALOG = yaml.safe_load(CATALOG_FILE.read_text())
+COMPUTE_SECRETS = ("nova_dbpass", "nova_pass")
 
 
 def _targets(ret):
@@ -63,32 +68,40 @@ def test_compute_dry_run_succeeds_on_the_compute_nodes(salt_cli, cluster_minions
         assert not failed, (minion_id, failed)
 
 
-@pytest.mark.parametrize(
-    ("minion_id", "expected"),
-    [
-        (
-            "cn43.internal",
-            {
-                "mysql_root_password",
-                "keystone_dbpass",
-                "admin_token",
-                "admin_pass",
-                "demo_pass",
-                "glance_dbpass",
-                "glance_pass",
-                "nova_dbpass",
-                "nova_pass",
-            },
-        ),
-        ("cn44.internal", {"nova_dbpass", "nova_pass"}),
-    ],
-)
-def test_each_role_receives_only_its_secrets(salt_cli, cluster_minions, minion_id, expected):
-    ret = salt_cli.run("pillar.get", "secrets", "unmask=True", minion_tgt=minion_id)
+@pytest.fixture(scope="module")
+def secret_values(cluster_pillar_root):
+    """The cluster's secrets as the master holds them: {name: value}."""
+    return yaml.safe_load((cluster_pillar_root / "secrets.yaml").read_text())
+
+
+@pytest.fixture(scope="module")
+def head_only(secret_values):
+    """The secrets only the head may have: {name: value}."""
+    return {k: v for k, v in secret_values.items() if k not in COMPUTE_SECRETS}
+
+
+def _pillar(salt_cli, minion_id):
+    ret = salt_cli.run("pillar.items", "unmask=True", minion_tgt=minion_id)
     assert ret.returncode == 0, ret
-    secrets = ret.data
-    assert set(secrets) == expected
-    assert all(len(v) == 20 and int(v, 16) >= 0 for v in secrets.values())
+    return ret.data
+
+
+def test_the_head_receives_every_secret(salt_cli, cluster_minions, secret_values):
+    pillar = _pillar(salt_cli, "cn43.internal")
+    assert set(secret_values) == set(CATALOG)
+    assert pillar["secrets"] == secret_values
+    assert pillar["keystone"]["auth"]["token"] == secret_values["admin_token"]
+
+
+@pytest.mark.parametrize("minion_id", sorted(COMPUTE))
+def test_a_compute_node_receives_only_nova_dbpass_and_nova_pass(
+    salt_cli, cluster_minions, secret_values, head_only, minion_id
+):
+    pillar = _pillar(salt_cli, minion_id)
+    assert pillar["secrets"] == {k: secret_values[k] for k in COMPUTE_SECRETS}
+    assert "keystone" not in pillar
+    shown = json.dumps(pillar)
+    assert [name for name, value in head_only.items() if value in shown] == []
 
 
 @pytest.fixture(scope="module")
@@ -111,14 +124,62 @@ def test_unknown_minion_gets_no_role_and_an_empty_highstate(salt_cli, stranger):
     assert pillar.data == {}
 
 
-def test_static_role_grain_overrides_the_inventory(cluster_master, salt_cli, cluster_minions):
+@pytest.fixture(scope="module")
+def spoofers(cluster_master, salt_cli, cluster_minions):
+    """
+    Two minions that claim `role: head` through a static grain: rogue.example.org,
+    outside the inventory, and cn44, the short form of an inventory compute node's id.
+    """
+    factories = {}
+    try:
+        for minion_id in ("rogue.example.org", "cn44"):
+            factories[minion_id] = start_minion(
+                cluster_master, minion_id, {"grains": {"role": "head"}}
+            )
+            sync(salt_cli, minion_id)
+            ret = salt_cli.run("saltutil.refresh_pillar", "wait=True", minion_tgt=minion_id)
+            assert ret.returncode == 0, ret
+        yield factories
+    finally:
+        for factory in factories.values():
+            factory.terminate()
+
+
+@pytest.mark.parametrize("minion_id", ["rogue.example.org", "cn44"])
+def test_a_spoofed_role_grain_shows_but_brings_no_head_secret(
+    salt_cli, spoofers, head_only, minion_id
+):
+    grains = salt_cli.run("grains.item", "role", minion_tgt=minion_id)
+    assert grains.data == {"role": "head"}  # the grain is the minion's own say: display only
+    pillar = _pillar(salt_cli, minion_id)
+    shown = json.dumps(pillar)
+    assert [name for name, value in head_only.items() if value in shown] == []
+    assert "keystone" not in pillar
+
+
+def test_a_minion_outside_the_inventory_gets_no_pillar_whatever_its_grains(salt_cli, spoofers):
+    assert _pillar(salt_cli, "rogue.example.org") == {}
+
+
+def test_an_inventory_node_claiming_head_gets_its_own_compute_share(
+    salt_cli, spoofers, secret_values
+):
+    pillar = _pillar(salt_cli, "cn44")
+    assert pillar["secrets"] == {k: secret_values[k] for k in COMPUTE_SECRETS}
+    assert pillar["cluster"]["head_fqdn"] == "cn43.internal"
+
+
+def test_static_role_grain_gives_states_but_no_pillar_outside_the_inventory(
+    cluster_master, salt_cli, cluster_minions
+):
     factory = start_minion(cluster_master, "cn98.internal", {"grains": {"role": "compute"}})
     try:
         sync(salt_cli, factory.id)
         grains = salt_cli.run("grains.item", "role", minion_tgt=factory.id)
         assert grains.data == {"role": "compute"}
-        pillar = salt_cli.run("pillar.get", "secrets", "unmask=True", minion_tgt=factory.id)
-        assert set(pillar.data) == {"nova_dbpass", "nova_pass"}
+        assert _pillar(salt_cli, factory.id) == {}
+        high = salt_cli.run("state.show_highstate", minion_tgt=factory.id)
+        assert "nova-config-file-managed" in high.data
     finally:
         factory.terminate()
 
@@ -130,17 +191,19 @@ def test_highstate_runs_when_a_minion_starts_with_its_custom_modules(
     startup_states: highstate (etc/salt/minion) on a minion that was never
     synced: the highstate syncs the custom modules itself before its states run
     (salt#40220), so nova.conf's openstack_ini state works on the first boot.
-    The id is outside the inventory (the five are taken by the cluster), so
-    role and address come as static grains. `test: True` keeps this host unchanged.
+    The id is cn47, the short form of the inventory's cn47.internal (that one is
+    taken by the cluster's minion): its pillar and secrets are cn47's. Role and
+    address come as static grains, as the hltcloud grains are not synced yet when
+    a first boot's highstate picks its states. `test: True` keeps this host unchanged.
     """
     start = time.time()
     factory = start_minion(
         cluster_master,
-        "cn97.internal",
+        "cn47",
         {
             "startup_states": "highstate",
             "test": True,
-            "grains": {"role": "compute", "mgmt_ipv4": "10.162.128.97"},
+            "grains": {"role": "compute", "mgmt_ipv4": inventory()["nodes"]["cn47"]["ip"]},
         },
     )
     try:
