@@ -40,8 +40,10 @@ show: venv secrets
 demo: apt venv
 	$(PY) -m pytest tools/demo_cluster.py -p tests.conftest -q -s --no-header -p no:warnings
 
+# HLT_REQUIRE_SERVICES=1: a real-service test that cannot run fails instead of
+# skipping (tests/conftest.py, require_service).
 test: apt venv keystone
-	$(PY) -m pytest $(PYTEST_ARGS)
+	HLT_REQUIRE_SERVICES=1 $(PY) -m pytest $(PYTEST_ARGS)
 
 test-fast: venv
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)

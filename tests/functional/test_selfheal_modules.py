@@ -12,7 +12,7 @@ import textwrap
 import pytest
 import salt.loader
 
-from tests.conftest import REPO
+from tests.conftest import REPO, require_service
 from tests.support.netns import ComputeNetns, usable
 
 CONFIG = [{"bridge": "br100"}, {"network": "203.0.113.24/29"}, {"interval": 1}]
@@ -82,7 +82,7 @@ def test_checks_leak_no_file_descriptor_or_thread(beacons):
 def netns():
     reason = usable()
     if reason:
-        pytest.skip(f"network namespaces: {reason}")
+        require_service(f"network namespaces: {reason}")
     ns = ComputeNetns(f"hlt-fn-{os.getpid()}").setup()
     try:
         yield ns
