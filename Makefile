@@ -7,11 +7,12 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv apt keystone secrets show demo test test-fast lint bench clean
+.PHONY: help venv apt keystone glance salt3006 secrets show demo test test-3006 test-fast lint bench clean
 
 help:
 	@echo "make demo                 start a local master + 5 minions, dry-run the highstate, stop"
 	@echo "make test                 run the whole test suite (tests/unit, functional, integration)"
+	@echo "                          and the Salt 3006.8 leg (make test-3006)"
 	@echo "make secrets              generate missing secrets into pillar/secrets.yaml (0600)"
 	@echo "make show NODE=<id>       print a node's compiled highstate as JSON"
 	@echo "make lint                 ruff, yamllint, salt-lint"
@@ -31,6 +32,23 @@ apt:
 keystone:
 	@tools/install-keystone.sh
 
+# Salt 3006.8, what the Fedora 19 / CentOS 7 minions run (.local/salt3006-venv, Python 3.10).
+SALT3006_VENV := .local/salt3006-venv
+salt3006:
+	@tools/install-salt3006.sh
+
+# The custom modules' unit and functional tests (openstack_ini, keystone_v3 and its states,
+# selfheal and the bridge_gateway beacon, the hltcloud grains) on Salt 3006.8.
+SALT3006_TESTS := tests/unit/test_grains_hltcloud.py tests/unit/test_keystone_v3.py \
+	tests/unit/test_keystone_states.py tests/unit/test_openstack_ini_document.py \
+	tests/unit/test_openstack_ini_state.py tests/unit/test_openstack_ini_values.py \
+	tests/functional/test_openstack_ini.py tests/functional/test_selfheal_modules.py \
+	tests/functional/keystone
+
+# The real Glance the glance tests run on the loopback (.local/glance-venv).
+glance:
+	@tools/install-glance.sh
+
 secrets: venv
 	@$(PY) -m tools.make_secrets
 
@@ -42,8 +60,13 @@ demo: apt venv
 
 # HLT_REQUIRE_SERVICES=1: a real-service test that cannot run fails instead of
 # skipping (tests/conftest.py, require_service).
-test: apt venv keystone
+test: apt venv keystone glance salt3006
 	HLT_REQUIRE_SERVICES=1 $(PY) -m pytest $(PYTEST_ARGS)
+	@$(MAKE) --no-print-directory test-3006
+
+test-3006: keystone salt3006
+	HLT_REQUIRE_SERVICES=1 PATH="$(CURDIR)/$(SALT3006_VENV)/bin:$$PATH" $(SALT3006_VENV)/bin/python -m pytest \
+	    $(SALT3006_TESTS) $(PYTEST_ARGS)
 
 test-fast: venv
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)

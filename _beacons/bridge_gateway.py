@@ -1,15 +1,28 @@
 """
-Beacon: is the flat network's gateway address on the bridge?
+Beacon: is the flat network's gateway address on the bridge where it should be?
 
 nova-network (FlatDHCP, multi-host) puts the flat network's gateway address,
-e.g. 203.0.113.25/29, on br100 beside the node's own address; a network
-restart or a DHCP renewal removes it. This beacon is level-triggered: every
-interval while the address is missing it fires
-``salt/beacon/<minion>/bridge_gateway/gateway_missing``; while it is there it
-is silent. A missing bridge is logged once per interval, no event.
+e.g. 203.0.113.25/29, on br100 beside the node's own address while guests on
+this node need it, and removes it when none is left; a network restart or a
+DHCP renewal removes it too. The address SHOULD be there when
 
-Each check is one ``ip -j addr`` call through ``selfheal.addresses``: no
-netlink socket, thread or NDB instance outlives an interval (salt#70036).
+- guests run here: tap/vnet devices on the bridge or detached from it (a
+  network restart re-creates the bridge without them), or libvirt's running
+  domains where ``virsh`` exists (asked at most every ``libvirt_interval`` s);
+- or this beacon saw it on the bridge since nova-network (the same process)
+  last started, and the guests it saw then did not all go away (nova-network
+  removes the address itself after the last guest).
+
+While it should be there and is not, every interval fires
+``salt/beacon/<minion>/bridge_gateway/gateway_missing``. Silent: the address is
+there; no guest needs it (an idle node is healthy); the node is drained (grain
+``hltcloud_drained``, the kill switch); the heal gave up and the guests have not
+changed since (``selfheal.gave_up``). A missing bridge is logged once per
+interval, no event. While the address is there, failed restarts and a give-up
+are forgotten (``selfheal.settle``; the cool-down since the last restart holds).
+
+Each check is one ``ip -o -4 addr`` call and a few sysfs reads: no netlink
+socket, thread or NDB instance outlives an interval (salt#70036).
 
 Configuration (pillar/selfheal.sls sets it for the compute nodes)::
 
@@ -22,6 +35,7 @@ Configuration (pillar/selfheal.sls sets it for the compute nodes)::
 """
 
 import logging
+import time
 
 import salt.utils.beacons
 from salt.exceptions import SaltException
@@ -29,6 +43,7 @@ from salt.exceptions import SaltException
 log = logging.getLogger(__name__)
 
 __virtualname__ = "bridge_gateway"
+LIBVIRT_INTERVAL = 10
 
 
 def __virtual__():
@@ -49,19 +64,72 @@ def validate(config):
     return True, "Valid beacon configuration"
 
 
+def _domains(memory, conf):
+    """libvirt's running domains, asked at most every ``libvirt_interval`` seconds."""
+    now = time.monotonic()
+    every = float(conf.get("libvirt_interval", LIBVIRT_INTERVAL))
+    if "domains_at" not in memory or now - memory["domains_at"] >= every:
+        memory["domains"] = __salt__["selfheal.domains"]() or []
+        memory["domains_at"] = now
+    return memory["domains"]
+
+
+def _guests(bridge, memory, conf):
+    guests = __salt__["selfheal.fingerprint"](bridge, with_domains=False)
+    if not guests:
+        guests = [f"domain:{n}" for n in _domains(memory, conf)]
+    return guests
+
+
+def _reason(bridge, memory, conf, present):
+    """Why the address should be on the bridge (None: it need not be); keep the memory."""
+    guests = _guests(bridge, memory, conf)
+    if memory.get("had_guests") and not guests:
+        memory.pop("seen", None)  # the last guest left: nova-network drops the address
+    memory["had_guests"] = bool(guests)
+    if present:
+        if "seen" not in memory:
+            memory["seen"] = __salt__["selfheal.nova_network_process"]() or "none"
+        return None, guests
+    if guests:
+        return "guests", guests
+    if "seen" not in memory:
+        return None, guests  # no guest here needs it: an idle node is healthy
+    if (__salt__["selfheal.nova_network_process"]() or "none") != memory["seen"]:
+        memory.pop("seen")  # nova-network restarted since: it decides anew
+        return None, guests
+    return "seen since nova-network started", guests
+
+
 def beacon(config):
-    """Return one ``gateway_missing`` event while the gateway address is not on the bridge."""
+    """Return one ``gateway_missing`` event while the gateway address should be on the
+    bridge and is not."""
     conf = salt.utils.beacons.list_to_dict(config)
     bridge = conf["bridge"]
+    if __grains__.get("hltcloud_drained"):
+        return []
+    memory = __context__.setdefault(f"bridge_gateway.{bridge}", {})
     try:
         address = __salt__["selfheal.gateway"](conf["network"])
         found = __salt__["selfheal.addresses"](bridge)
+        if found is None:
+            log.warning("bridge_gateway: bridge %s does not exist", bridge)
+            return []
+        present = address.split("/")[0] in {a.split("/")[0] for a in found}
+        reason, guests = _reason(bridge, memory, conf, present)
+        if present:
+            __salt__["selfheal.settle"](bridge)
+        if not reason or __salt__["selfheal.gave_up"](bridge, guests):
+            return []
     except SaltException as exc:
         log.warning("bridge_gateway: %s", exc)
         return []
-    if found is None:
-        log.warning("bridge_gateway: bridge %s does not exist", bridge)
-        return []
-    if address.split("/")[0] in {a.split("/")[0] for a in found}:
-        return []
-    return [{"tag": "gateway_missing", "bridge": bridge, "gateway": address}]
+    return [
+        {
+            "tag": "gateway_missing",
+            "bridge": bridge,
+            "gateway": address,
+            "reason": reason,
+            "guests": guests,
+        }
+    ]

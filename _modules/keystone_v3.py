@@ -31,12 +31,29 @@ Settings come from the ``keystone:auth`` block of pillar or minion config (read 
 
 Failures
 --------
-Every failure is a ``CommandExecutionError`` whose message says what failed and where:
-Keystone not answering (refused connections, 502/503/504) is retried with a doubling
-delay for ``retry_timeout`` seconds before giving up, and later calls of the same run try
-only once; a refused admin token or password (HTTP 401) fails at once. A write that timed
-out waiting for the answer is not sent again (it may have been applied). Passwords and
-tokens never appear in messages or logs (requests carrying one are not logged).
+Requests go through the shared OpenStack client (``_utils/openstack_client.py``). Every
+failure is a ``CommandExecutionError`` whose message says what failed and where: Keystone
+not answering (refused connections, 502/503/504) is retried with a doubling delay, and
+``retry_timeout`` bounds the whole call (attempts included); later calls of the same run
+try only once; a refused admin token or password (HTTP 401) fails at once. A write that
+timed out waiting for the answer is not sent again (it may have been applied). Passwords
+and tokens never appear in messages or logs (requests carrying one are not logged).
+
+Identity API calls used (all in Icehouse's v3.2 and in today's Keystone)
+-------------------------------------------------------------------------
+``POST /auth/tokens`` (password or token check), ``GET/POST /projects``,
+``PATCH/DELETE /projects/{id}``, ``GET/POST /users``, ``PATCH/DELETE /users/{id}``,
+``GET/POST /roles``, ``DELETE /roles/{id}``, ``GET /role_assignments``,
+``PUT/DELETE /projects/{id}/users/{id}/roles/{id}``, ``GET/POST /services``,
+``PATCH/DELETE /services/{id}``, ``GET/POST /regions`` (v3.2 introduced regions; a POST
+with an ``id`` keeps it), ``GET/POST /endpoints``, ``PATCH/DELETE /endpoints/{id}``.
+
+Regions: an Icehouse (v3.2) endpoint has ``region``, a free string that its v2.0 catalog
+shows; ``region_id``, a reference to a region, came with Juno, where ``region`` is still
+accepted and read back. Endpoints are created and updated with both keys set to the same
+region name, so both kinds of Keystone store it (Icehouse keeps the unknown ``region_id``
+as an extra attribute). The ``keystone_endpoint`` state counts an endpoint as right only
+when both say its region.
 
 Prefetch
 --------
@@ -45,19 +62,12 @@ run and kept in ``__context__`` (a fresh one per run); writes update that copy, 
 catalog converges on one list request per type. Called directly, functions list afresh.
 """
 
-import hashlib
 import logging
-import time
-import urllib.parse
 
 from salt.exceptions import CommandExecutionError
 
 try:
-    import requests
-    from keystoneauth1 import exceptions as ksa_exc
-    from keystoneauth1 import session as ksa_session
-    from keystoneauth1 import token_endpoint
-    from keystoneauth1.identity import v3 as ksa_v3
+    import keystoneauth1  # noqa: F401  (the shared client in _utils/openstack_client.py uses it)
 
     HAS_KSA = True
 except ImportError:  # pragma: no cover - depends on the environment
@@ -69,39 +79,20 @@ __virtualname__ = "keystone_v3"
 
 DEFAULT_AUTH_URL = "http://cn43.internal:35357/v3"
 DEFAULT_DOMAIN = "default"
-DEFAULT_REGION = "RegionOne"
+# The region the runbook's `keystone endpoint-create` (v2.0 CLI) gives every endpoint.
+DEFAULT_REGION = "regionOne"
 INTERFACES = ("public", "internal", "admin")
 AUTH_DEFAULTS = {
     "auth_url": DEFAULT_AUTH_URL,
     "user_domain_id": DEFAULT_DOMAIN,
     "project_domain_id": DEFAULT_DOMAIN,
+    "interface": "public",
     "retry_timeout": 60,
     "timeout": 10,
     "verify": True,
 }
-AUTH_KEYS = frozenset(
-    (
-        "auth_url",
-        "token",
-        "username",
-        "password",
-        "project_name",
-        "project_id",
-        "user_domain_id",
-        "project_domain_id",
-        "retry_timeout",
-        "timeout",
-        "verify",
-    )
-)
-SECRET_KEYS = ("token", "password")
-RETRY_STATUS = (502, 503, 504)
-FIRST_DELAY = 0.5
-MAX_DELAY = 10.0
 
 CACHE_KEY = "keystone_v3.cache"
-SESSION_KEY = "keystone_v3.sessions"
-DOWN_KEY = "keystone_v3.unreachable"
 
 
 def __virtual__():
@@ -113,261 +104,33 @@ def __virtual__():
     return __virtualname__
 
 
-# -- errors ---------------------------------------------------------------------------------------
+# -- the shared OpenStack client (_utils/openstack_client.py) -------------------------------------
 
 
-class KeystoneError(CommandExecutionError):
-    """A Keystone request failed; the message is safe to show (no secrets)."""
-
-
-class KeystoneUnavailable(KeystoneError):
-    """Keystone did not answer within the retry budget."""
-
-
-class KeystoneAuthError(KeystoneError):
-    """Keystone refused our credentials (HTTP 401)."""
-
-
-# -- pure helpers (unit tested) -------------------------------------------------------------------
-
-
-def _resolve_auth(config=None, override=None, need_credentials=True):
-    """Merge the ``keystone:auth`` block, an explicit ``auth`` dict and the defaults.
-
-    Raises ``KeystoneError`` when the result is unusable (no credentials, unless
-    ``need_credentials`` is False).
-    """
-    settings = dict(AUTH_DEFAULTS)
-    for source in (config, override):
-        if not source:
-            continue
-        if not isinstance(source, dict):
-            raise KeystoneError("keystone auth settings must be a mapping")
-        unknown = set(source) - AUTH_KEYS
-        if unknown:
-            raise KeystoneError(
-                "unknown keystone auth setting(s): {}".format(", ".join(sorted(unknown)))
-            )
-        settings.update({k: v for k, v in source.items() if v is not None})
-    settings["auth_url"] = str(settings["auth_url"]).rstrip("/")
-    try:
-        settings["retry_timeout"] = float(settings["retry_timeout"])
-        settings["timeout"] = float(settings["timeout"])
-    except (TypeError, ValueError) as exc:
-        raise KeystoneError("keystone auth: retry_timeout and timeout must be numbers") from exc
-    has_password = settings.get("username") and settings.get("password")
-    if need_credentials and not settings.get("token") and not has_password:
-        raise KeystoneError(
-            "no Keystone credentials: set keystone:auth:token (the admin token) or "
-            "keystone:auth:username and keystone:auth:password in pillar or minion config, "
-            "or pass auth={...}"
-        )
-    return settings
-
-
-def _describe_auth(settings):
-    """Name the credentials in ``settings`` without revealing them."""
-    if settings.get("token"):
-        return "the admin token"
-    scope = settings.get("project_name") or settings.get("project_id")
-    where = f" on project '{scope}'" if scope else " (unscoped)"
-    return "password auth for user '{}'{}".format(settings.get("username"), where)
-
-
-def _backoff_delays(total, first=FIRST_DELAY, cap=MAX_DELAY):
-    """The sleeps between attempts: doubling from ``first``, capped, summing to <= ``total``."""
-    delays = []
-    delay, spent = first, 0.0
-    while total > 0 and spent + delay <= total:
-        delays.append(delay)
-        spent += delay
-        delay = min(delay * 2, cap)
-    return delays
-
-
-def _scrub(text, secrets):
-    """Replace every secret value in ``text`` by ``***``."""
-    text = str(text)
-    for secret in secrets:
-        if secret and isinstance(secret, str) and len(secret) >= 4:
-            text = text.replace(secret, "***")
-    return text
+def _client(name):
+    return __utils__["openstack_client." + name]
 
 
 def _settings(auth, need_credentials=True):
     config = None
     if "config.get" in __salt__:
         config = __salt__["config.get"]("keystone:auth", {}) or None
-    return _resolve_auth(config, auth, need_credentials=need_credentials)
-
-
-def _secrets_of(settings, *extra):
-    return [settings.get(k) for k in SECRET_KEYS] + list(extra)
-
-
-# -- HTTP -----------------------------------------------------------------------------------------
-
-
-def _session(settings, authenticated=True):
-    """One keystoneauth1 session per credentials, kept for the run (connection reuse)."""
-    sessions = __context__.setdefault(SESSION_KEY, {})
-    key = hashlib.sha256(repr(sorted(settings.items())).encode()).hexdigest()
-    if not authenticated:
-        key = "anonymous:{}:{}:{}".format(
-            settings["auth_url"], settings["verify"], settings["timeout"]
-        )
-    if key not in sessions:
-        if not authenticated:
-            plugin = None
-        elif settings.get("token"):
-            plugin = token_endpoint.Token(settings["auth_url"], settings["token"])
-        else:
-            plugin = ksa_v3.Password(
-                auth_url=settings["auth_url"],
-                username=settings["username"],
-                password=settings["password"],
-                user_domain_id=settings["user_domain_id"],
-                project_name=settings.get("project_name"),
-                project_id=settings.get("project_id"),
-                project_domain_id=settings["project_domain_id"],
-            )
-        sessions[key] = ksa_session.Session(
-            auth=plugin, verify=settings["verify"], timeout=settings["timeout"]
-        )
-    return sessions[key]
-
-
-def _error_message(resp):
-    try:
-        body = resp.json()
-        return body["error"]["message"]
-    except (ValueError, KeyError, TypeError):
-        return (resp.text or resp.reason or "").strip()[:200]
-
-
-def _attempt(session, settings, method, path, body, authenticated, hide, log_it):
-    """One try: ``(response, None)``, or ``(None, problem)`` when worth retrying."""
-    base = settings["auth_url"]
-    try:
-        resp = session.request(
-            base + path,
-            method,
-            json=body,
-            authenticated=authenticated,
-            raise_exc=False,
-            connect_retries=0,
-            log=log_it,
-        )
-    except (ksa_exc.ConnectFailure, ksa_exc.ConnectTimeout) as exc:
-        if method != "GET" and isinstance(exc.__context__, requests.exceptions.ReadTimeout):
-            # The request reached Keystone and may have been applied: sending it again
-            # could make a second service or endpoint. The next run converges instead.
-            raise KeystoneError(
-                f"{method} {path} on Keystone at {base}: no answer within "
-                f"{settings['timeout']:g}s; it may or may not have been applied"
-            ) from None
-        if "refused" in str(exc).lower():
-            return None, "connection refused"
-        return None, f"cannot connect ({type(exc).__name__})"
-    except ksa_exc.Unauthorized:
-        # Raised by the password plugin while it fetches its own token.
-        raise KeystoneAuthError(
-            f"Keystone at {base} refused {_describe_auth(settings)} (HTTP 401)"
-        ) from None
-    except ksa_exc.HttpError as exc:
-        # Also from the password plugin's token request.
-        if exc.http_status in RETRY_STATUS:
-            return None, f"HTTP {exc.http_status}"
-        raise KeystoneError(
-            f"authenticating to Keystone at {base} with {_describe_auth(settings)} failed: "
-            f"HTTP {exc.http_status}"
-        ) from None
-    except ksa_exc.ClientException as exc:
-        raise KeystoneError(
-            f"{method} {path} on Keystone at {base} failed: {_scrub(exc, hide)}"
-        ) from None
-    if resp.status_code in RETRY_STATUS:
-        return None, f"HTTP {resp.status_code}"
-    return resp, None
-
-
-def _send(
-    settings,
-    method,
-    path,
-    body=None,
-    authenticated=True,
-    secrets=(),
-    expect=(200, 201, 204),
-):
-    """Send one request, retrying while Keystone is not up; return the response.
-
-    ``secrets`` are values the request carries (passwords): the request is then not logged
-    and the values are scrubbed from any message.
-    """
-    base = settings["auth_url"]
-    hide = _secrets_of(settings, *secrets)
-    down = __context__.setdefault(DOWN_KEY, set())
-    # Once a run has waited the whole budget for this Keystone, its later calls try once.
-    known_down = base in down
-    delays = _backoff_delays(0.0 if known_down else settings["retry_timeout"])
-    session = _session(settings, authenticated)
-    started = time.monotonic()
-    attempts = 0
-    while True:
-        attempts += 1
-        resp, problem = _attempt(
-            session, settings, method, path, body, authenticated, hide, not secrets
-        )
-        if resp is not None:
-            break
-        if not delays:
-            down.add(base)
-            if known_down:
-                raise KeystoneUnavailable(
-                    f"Keystone at {base} is not answering: {problem} "
-                    "(tried once: it already failed to answer earlier in this run)"
-                )
-            raise KeystoneUnavailable(
-                f"Keystone at {base} is not answering: {problem} after {attempts} attempt(s) "
-                f"in {time.monotonic() - started:.1f}s "
-                f"(retry_timeout={settings['retry_timeout']:g}s)"
-            )
-        delay = delays.pop(0)
-        log.info("keystone_v3: Keystone at %s not ready (%s), retry in %.1fs", base, problem, delay)
-        time.sleep(delay)
-
-    down.discard(base)
-    if resp.status_code in expect:
-        return resp
-    if resp.status_code == 401 and authenticated:
-        raise KeystoneAuthError(
-            f"Keystone at {base} refused {_describe_auth(settings)} (HTTP 401) for {method} {path}"
-        )
-    message = _scrub(_error_message(resp), hide)
-    raise KeystoneError(
-        f"{method} {path} on Keystone at {base} failed: HTTP {resp.status_code}: {message}"
+    return _client("resolve")(
+        config, auth, need_credentials=need_credentials, defaults=AUTH_DEFAULTS
     )
+
+
+def _send(settings, method, path, body=None, authenticated=True, secrets=(), expect=None):
+    """Send one request to Keystone through the shared client; return the response."""
+    kwargs = {"authenticated": authenticated, "secrets": secrets}
+    if expect is not None:
+        kwargs["expect"] = expect
+    return _client("request")(__context__, settings, method, path, body, **kwargs)
 
 
 def _get_all(settings, path, key):
     """GET a collection, following ``links.next`` should Keystone paginate."""
-    items = []
-    prefix = urllib.parse.urlsplit(settings["auth_url"]).path.rstrip("/")
-    for _page in range(1000):
-        body = _send(settings, "GET", path).json()
-        items.extend(body.get(key, []))
-        if body.get("truncated"):
-            log.warning(
-                "keystone_v3: Keystone truncated the %s list (its [DEFAULT] list_limit): "
-                "objects past the limit are invisible to the states",
-                key,
-            )
-        nxt = urllib.parse.urlsplit((body.get("links") or {}).get("next") or "")
-        if not nxt.path.startswith(prefix + "/"):
-            break
-        path = nxt.path[len(prefix) :] + ("?" + nxt.query if nxt.query else "")
-    return items
+    return _client("get_all")(__context__, settings, path, key)
 
 
 # -- the prefetch cache ---------------------------------------------------------------------------
@@ -415,14 +178,14 @@ def clear_cache():
         salt cn43 keystone_v3.clear_cache
     """
     __context__.pop(CACHE_KEY, None)
-    __context__.pop(DOWN_KEY, None)
+    __context__.pop("openstack_client.unreachable", None)
     return True
 
 
 def _by_name(items, name):
     found = [i for i in items if i.get("name") == name]
     if len(found) > 1:
-        raise KeystoneError(
+        raise CommandExecutionError(
             "{} objects are named '{}' (ids {}): resolve the duplicates by hand".format(
                 len(found), name, ", ".join(sorted(i["id"] for i in found))
             )
@@ -433,7 +196,7 @@ def _by_name(items, name):
 def _fields(kwargs, allowed):
     extra = {k for k in kwargs if not k.startswith("__")} - set(allowed)
     if extra:
-        raise KeystoneError("unexpected argument(s): {}".format(", ".join(sorted(extra))))
+        raise CommandExecutionError("unexpected argument(s): {}".format(", ".join(sorted(extra))))
     return {k: v for k, v in kwargs.items() if k in allowed}
 
 
@@ -966,9 +729,26 @@ def endpoint_list(auth=None, cache=False):
     return _list(settings, "endpoints", "/endpoints", "endpoints", cache)
 
 
+def endpoint_region_fields(region):
+    """
+    The request fields that put an endpoint in ``region``: ``region`` (Icehouse, v3.2) and
+    ``region_id`` (Juno and later), the same name in both.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 keystone_v3.endpoint_region_fields regionOne
+    """
+    if not isinstance(region, str) or not region:
+        raise CommandExecutionError(f"region must be a non-empty string, not {region!r}")
+    return {"region": region, "region_id": region}
+
+
 def endpoint_create(service_id, interface, url, region=DEFAULT_REGION, enabled=True, auth=None):
     """
-    Create one endpoint (one interface of one service in one region) and return it.
+    Create one endpoint (one interface of one service in one region) and return it. The region
+    is sent as both ``region`` and ``region_id`` (see the module's docstring).
 
     CLI Example:
 
@@ -977,7 +757,7 @@ def endpoint_create(service_id, interface, url, region=DEFAULT_REGION, enabled=T
         salt cn43 keystone_v3.endpoint_create 7a9b... public 'http://cn43.internal:9292'
     """
     if interface not in INTERFACES:
-        raise KeystoneError(
+        raise CommandExecutionError(
             "interface must be one of {}, not '{}'".format(", ".join(INTERFACES), interface)
         )
     settings = _settings(auth)
@@ -985,7 +765,7 @@ def endpoint_create(service_id, interface, url, region=DEFAULT_REGION, enabled=T
         "service_id": service_id,
         "interface": interface,
         "url": url,
-        "region_id": region,
+        **endpoint_region_fields(region),
         "enabled": bool(enabled),
     }
     created = _send(settings, "POST", "/endpoints", {"endpoint": endpoint}).json()["endpoint"]
@@ -995,7 +775,8 @@ def endpoint_create(service_id, interface, url, region=DEFAULT_REGION, enabled=T
 
 def endpoint_update(endpoint_id, auth=None, **kwargs):
     """
-    Change an endpoint's ``url`` or ``enabled`` in place (PATCH; its id stays).
+    Change an endpoint's ``url``, ``enabled`` or region in place (PATCH; its id stays). A
+    region given as ``region`` or ``region_id`` is sent as both.
 
     CLI Example:
 
@@ -1004,7 +785,12 @@ def endpoint_update(endpoint_id, auth=None, **kwargs):
         salt cn43 keystone_v3.endpoint_update 1b2c... url='http://cn43.internal:35357/v2.0'
     """
     settings = _settings(auth)
-    fields = _fields(kwargs, ("url", "enabled"))
+    fields = _fields(kwargs, ("url", "enabled", "region", "region_id"))
+    regions = {fields.pop(key) for key in ("region", "region_id") if key in fields}
+    if len(regions) > 1:
+        raise CommandExecutionError(f"region and region_id differ: {sorted(regions)}")
+    if regions:
+        fields.update(endpoint_region_fields(regions.pop()))
     updated = _send(settings, "PATCH", "/endpoints/" + endpoint_id, {"endpoint": fields}).json()[
         "endpoint"
     ]

@@ -27,7 +27,12 @@ How a file is read and edited:
   the end of the file.
 - A file is written through a temporary file in the same directory and ``os.rename``, only when
   its text changes. Owner, group and mode are kept, or set when given; a symlink is followed and
-  its target written.
+  its target written. A new file that holds a secret (see below) and is given no ``mode`` is
+  created ``0640`` when a ``group`` is given, else ``0600``.
+- Just before the rename the file is read again: if someone else changed it since it was read,
+  the whole edit is done once more on the new text; if it changes again, nothing is written and
+  the call fails saying so. The other write is never lost (only a write landing between that
+  last check and the rename itself could be: no lock is taken, as the OpenStack tools take none).
 
 Values: ``str``; ``int`` and ``float``; ``bool`` as ``True``/``False``; ``list``/``tuple`` as
 ``a,b`` (oslo ``ListOpt``); ``dict`` as ``k1:v1,k2:v2`` (oslo ``DictOpt``). ``None``, a newline,
@@ -287,6 +292,7 @@ class IniDocument:
         self._after = {}  # line index -> [new line text or None (dropped again)]
         self._new_sections = {}  # section -> [new line text or None]
         self._new = {}  # (section, key) -> (list in _after or _new_sections, position, value)
+        self._index = {}  # section -> its lines indexed once, see _section_index
         self._parse(text)
 
     # -- parsing ------------------------------------------------------------------------------
@@ -395,30 +401,45 @@ class IniDocument:
         self._delete.update(self.lines[index].cont)
         self._replace.pop(index, None)
 
-    def _anchor(self, section, key):
-        """Index of the line a new ``section/key`` goes after."""
-        commented = None
+    def _section_index(self, section):
+        """
+        ``section``'s lines indexed once (then cached): ``(commented, keylines, nonblank)`` with
+        the last commented-out default of each key (all blocks), and the key/continuation lines
+        and the non-blank lines of its last block, in file order. New keys then cost no scan.
+        """
+        index = self._index.get(section)
+        if index is not None:
+            return index
+        commented = {}
         for first, last in self.blocks[section]:
-            for index in range(first + 1, last + 1):
-                line = self.lines[index]
+            for number in range(first + 1, last + 1):
+                line = self.lines[number]
                 if line.kind == "comment" and line.text[:1] in "#;":
                     split = _split_assignment(line.text[1:].strip())
-                    if split and split[0] == key:
-                        commented = index
-        if commented is not None:
-            return commented
+                    if split:
+                        commented[split[0]] = number
         first, last = self.blocks[section][-1]
-        anchor = None
-        for index in range(first, last + 1):
-            line = self.lines[index]
-            if line.kind in ("key", "cont") and index not in self._delete:
-                anchor = index
-        if anchor is None:
-            anchor = first
-            for index in range(first, last + 1):
-                if self.lines[index].kind != "blank" and index not in self._delete:
-                    anchor = index
-        return anchor
+        keylines, nonblank = [], []
+        for number in range(first, last + 1):
+            kind = self.lines[number].kind
+            if kind in ("key", "cont"):
+                keylines.append(number)
+            if kind != "blank":
+                nonblank.append(number)
+        index = self._index[section] = (commented, keylines, nonblank)
+        return index
+
+    def _anchor(self, section, key):
+        """Index of the line a new ``section/key`` goes after."""
+        commented, keylines, nonblank = self._section_index(section)
+        if key in commented:
+            return commented[key]
+        # The last live key line, else the last live non-blank line (the header at least).
+        for candidates in (keylines, nonblank):
+            for number in reversed(candidates):
+                if number not in self._delete:
+                    return number
+        return self.blocks[section][-1][0]
 
     def set(self, section, key, text):
         """Make ``section/key`` read ``text``. Returns the old value (None if new)."""
@@ -555,7 +576,8 @@ def _read(path, name):
 
 def _load(name, missing_ok=False):
     """
-    Return ``(path, doc, stat)``; ``doc`` is empty and ``stat`` None for a missing file.
+    Return ``(path, doc, stat, text)``; ``doc`` is empty, ``stat`` and ``text`` None for a
+    missing file.
     ``missing_ok``: a missing directory is not an error (see :func:`apply`).
     """
     path = _target(name)
@@ -566,7 +588,7 @@ def _load(name, missing_ok=False):
             raise CommandExecutionError(
                 f"{name} does not exist and its directory {directory} does not exist either"
             )
-    return path, IniDocument(text or "", source=name), st
+    return path, IniDocument(text or "", source=name), st, text
 
 
 def _normalize_mode(mode):
@@ -653,8 +675,21 @@ def _plan_attrs(st, user, group, mode, missing_ok=False):
     return uid, gid, int(mode, 8) if mode else None, changes
 
 
-def _write(path, name, text, st, uid, gid, mode):
-    """Write ``text`` to ``path`` through a temp file + rename; keep or set owner and mode."""
+class _ConcurrentChange(CommandExecutionError):
+    """The file changed between our read and our rename."""
+
+
+_UNCHECKED = object()
+
+
+def _write(path, name, text, st, uid, gid, mode, expected=_UNCHECKED):
+    """
+    Write ``text`` to ``path`` through a temp file + rename; keep or set owner and mode.
+
+    ``expected``: the text read before the edit (None: the file did not exist). Just before the
+    rename the file is read again; if it is not that any more, :class:`_ConcurrentChange` is
+    raised and nothing is written.
+    """
     directory, base = os.path.split(path)
     tmp = None
     try:
@@ -681,6 +716,8 @@ def _write(path, name, text, st, uid, gid, mode):
         if uid is not None or gid is not None:
             os.chown(tmp, -1 if uid is None else uid, -1 if gid is None else gid)
         os.chmod(tmp, mode)
+        if expected is not _UNCHECKED and _read(path, name)[0] != expected:
+            raise _ConcurrentChange(f"{name} was changed by someone else while being edited")
         os.rename(tmp, path)
         tmp = None
     except OSError as exc:
@@ -714,8 +751,11 @@ def _set_attrs(path, name, uid, gid, mode):
         raise CommandExecutionError(f"{name}: cannot set owner or mode: {exc.strerror}") from None
 
 
-def _commit(path, name, doc, st, attrs, changes, test):
-    """Write what ``doc`` and ``attrs`` call for, unless ``test``. Returns ``changes``."""
+def _commit(path, name, doc, st, attrs, changes, test, expected=_UNCHECKED):
+    """
+    Write what ``doc`` and ``attrs`` call for, unless ``test``. Returns ``changes``.
+    ``expected``: see :func:`_write`.
+    """
     uid, gid, mode, attr_changes = attrs
     text_changes = dict(changes)
     if st is None:
@@ -724,7 +764,7 @@ def _commit(path, name, doc, st, attrs, changes, test):
     if test or not changes:
         return changes
     if st is None or text_changes:
-        _write(path, name, doc.render(), st, uid, gid, mode)
+        _write(path, name, doc.render(), st, uid, gid, mode, expected)
     else:
         _set_attrs(
             path,
@@ -824,10 +864,42 @@ def apply(
     secret_keys = _secret_list(secret_keys)
     rendered = _validate_present(sections)
     missing_ok = bool(missing_ok and test)
-    path, doc, st = _load(name, missing_ok)
-    attrs = _plan_attrs(st, user, group, mode, missing_ok)
-    changes = _plan_present(doc, rendered, values=sections, secret_keys=secret_keys)
-    return _commit(path, name, doc, st, attrs, changes, test)
+
+    def edit():
+        path, doc, st, text = _load(name, missing_ok)
+        file_mode = mode
+        if st is None and mode is None and _holds_secret(rendered, secret_keys):
+            file_mode = "0640" if group is not None else "0600"
+        attrs = _plan_attrs(st, user, group, file_mode, missing_ok)
+        changes = _plan_present(doc, rendered, values=sections, secret_keys=secret_keys)
+        return _commit(path, name, doc, st, attrs, changes, test, expected=text)
+
+    return _retry_once(name, edit)
+
+
+def _holds_secret(rendered, secret_keys):
+    """Tell whether a ``{section: {key: text}}`` mapping sets a key whose value is masked."""
+    return any(
+        _is_secret(section, key, secret_keys) for section, keys in rendered.items() for key in keys
+    )
+
+
+def _retry_once(name, edit):
+    """
+    Run ``edit`` (read, plan, write); once more when the file changed under it (the second
+    run starts from the other writer's text). A second change fails the call.
+    """
+    try:
+        return edit()
+    except _ConcurrentChange:
+        log.warning("openstack_ini: %s changed while being edited; editing it again", name)
+    try:
+        return edit()
+    except _ConcurrentChange:
+        raise CommandExecutionError(
+            f"{name} was changed by someone else twice while being edited; not written, "
+            "the other writes are kept: apply again"
+        ) from None
 
 
 def discard(name, sections, secret_keys=None, test=False):
@@ -844,16 +916,20 @@ def discard(name, sections, secret_keys=None, test=False):
     """
     secret_keys = _secret_list(secret_keys)
     checked = _validate_absent(sections)
-    path = _target(name)
-    text, st = _read(path, name)
-    if st is None:
-        return {}
-    doc = IniDocument(text, source=name)
-    changes = _plan_absent(doc, checked, secret_keys=secret_keys)
-    if changes and not test:
-        _write(path, name, doc.render(), st, None, None, None)
-        log.debug("openstack_ini: updated %s: removed %s", name, ", ".join(changes))
-    return changes
+
+    def edit():
+        path = _target(name)
+        text, st = _read(path, name)
+        if st is None:
+            return {}
+        doc = IniDocument(text, source=name)
+        changes = _plan_absent(doc, checked, secret_keys=secret_keys)
+        if changes and not test:
+            _write(path, name, doc.render(), st, None, None, None, expected=text)
+            log.debug("openstack_ini: updated %s: removed %s", name, ", ".join(changes))
+        return changes
+
+    return _retry_once(name, edit)
 
 
 def _secret_list(secret_keys):

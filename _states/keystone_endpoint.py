@@ -13,6 +13,11 @@ An endpoint is identified by (service, interface, region): a changed URL is upda
 place (PATCH, the id stays) and one interface never touches another's endpoint. URLs are
 stored as given (``%(tenant_id)s`` stays literal). A missing region is created.
 Credentials: see the ``keystone_v3`` execution module.
+
+Regions: the default is ``regionOne``, the region the runbook's ``keystone endpoint-create``
+gave every endpoint. An endpoint is in a region when its ``region`` (Icehouse, v3.2) or
+``region_id`` (Juno and later) names it and neither names another; it is right only when
+both name it, else both are set (PATCH), so an Icehouse v2.0 catalog shows the region too.
 """
 
 import functools
@@ -25,6 +30,8 @@ log = logging.getLogger(__name__)
 __virtualname__ = "keystone_endpoint"
 
 INTERFACES = ("public", "internal", "admin")
+DEFAULT_REGION = "regionOne"
+REGION_KEYS = ("region", "region_id")
 
 
 def __virtual__():
@@ -50,6 +57,11 @@ def _service(service, service_type, auth):
     return found[0] if found else None
 
 
+def _in_region(endpoint, region):
+    """Whether ``endpoint``'s ``region`` or ``region_id`` names ``region`` and none another."""
+    return {endpoint.get(key) for key in REGION_KEYS} - {None, ""} == {region}
+
+
 def _pick(endpoints, service_id, interface, region, url=None):
     """The endpoint to converge for (service, interface, region), and any duplicates.
 
@@ -62,7 +74,7 @@ def _pick(endpoints, service_id, interface, region, url=None):
             for ep in endpoints
             if ep.get("service_id") == service_id
             and ep.get("interface") == interface
-            and (ep.get("region_id") or ep.get("region")) == region
+            and _in_region(ep, region)
         ),
         key=lambda ep: (ep.get("url") != url, ep.get("id")),
     )
@@ -97,7 +109,7 @@ def _create(ret, label, service_id, interface, url, region, enabled, auth):
     return __utils__["keystone_states.create"](ret, f"The {label}", new, create, __opts__["test"])
 
 
-def _update(ret, label, current, duplicates, url, enabled, auth):
+def _update(ret, label, current, duplicates, url, region, enabled, auth):
     extra = ""
     if duplicates:
         ids = ", ".join(d["id"] for d in duplicates)
@@ -107,7 +119,7 @@ def _update(ret, label, current, duplicates, url, enabled, auth):
         ret,
         f"The {label}",
         current,
-        {"url": url, "enabled": bool(enabled)},
+        {"url": url, "enabled": bool(enabled), **dict.fromkeys(REGION_KEYS, region)},
         functools.partial(__salt__["keystone_v3.endpoint_update"], auth=auth),
         __opts__["test"],
         note=extra,
@@ -121,7 +133,7 @@ def present(
     service,
     url,
     interface="public",
-    region="RegionOne",
+    region=DEFAULT_REGION,
     service_type=None,
     enabled=True,
     auth=None,
@@ -138,7 +150,7 @@ def present(
     interface
         ``public`` (default), ``internal`` or ``admin``.
     region
-        Region id (default ``RegionOne``); created when missing.
+        Region name (default ``regionOne``); created when missing.
     service_type
         Service type, needed only when several services share the name.
     enabled
@@ -171,13 +183,13 @@ def present(
         current, duplicates = _pick(endpoints, svc["id"], interface, region, url)
         if current is None:
             return _create(ret, label, svc["id"], interface, url, region, enabled, auth)
-        return _update(ret, label, current, duplicates, url, enabled, auth)
+        return _update(ret, label, current, duplicates, url, region, enabled, auth)
     except CommandExecutionError as exc:
         ret.update(result=False, comment=str(exc))
     return ret
 
 
-def absent(name, service, interface="public", region="RegionOne", service_type=None, auth=None):
+def absent(name, service, interface="public", region=DEFAULT_REGION, service_type=None, auth=None):
     """
     Ensure ``service`` has no ``interface`` endpoint in ``region``.
 

@@ -5,7 +5,10 @@ Real daemons as in tests/integration/test_selfheal.py: a salt-master on the
 host, cn44.internal's minion in a network namespace with a real br100, the
 bridge_gateway beacon (interval 1 s, as in pillar/selfheal.sls), the reactor
 and selfheal.heal, restarting the nova-network test double (nova-network does
-not exist on Debian 12; the double re-adds the address as it does at start).
+not exist on Debian 12). The double re-adds the address INSTANTLY when
+restarted; the real nova-network takes seconds to start (loading Python, its
+database and message queue connections) before it re-adds it, so the figures
+measure the detection + reactor + heal path, not a real restart.
 The cool-down is set to 0 so that every removal is healed; removals are spaced
 by 2 s. The runbook's way (the dhclient exit hook) has no equivalent to time
 here: it only ran on a DHCP renewal and blocked the boot.
@@ -28,7 +31,7 @@ from tests.support.selfheal import selfheal_cluster
 REMOVALS = int(os.environ.get("BENCH_REMOVALS", "12"))
 
 
-@pytest.mark.skipif(bool(usable()), reason=f"network namespaces: {usable()}")
+@pytest.mark.requires_service(usable() and f"network namespaces: {usable()}")
 def test_heal_latency(salt_factories, tmp_path):
     with selfheal_cluster(salt_factories, tmp_path, cooldown=0) as cluster:
         netns = cluster.netns
@@ -44,6 +47,8 @@ def test_heal_latency(salt_factories, tmp_path):
             latencies.append(latency)
     median, worst = statistics.median(latencies), max(latencies)
     print(f"\n\nheal latency, gateway removed -> back, {len(latencies)} removals (beacon 1 s):")
+    print("  measured with the nova-network TEST DOUBLE, which re-adds the address instantly;")
+    print("  a real nova-network restart adds its own start-up time on top")
     print("  each: " + " ".join(f"{x:.2f}" for x in latencies))
     print(f"  median {median:.2f} s   max {worst:.2f} s   min {min(latencies):.2f} s")
     print(f"  target median <= 2 s: {'PASS' if median <= 2 else 'FAIL'}")

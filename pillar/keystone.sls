@@ -14,7 +14,7 @@ keystone:
   auth:
     auth_url: {{ ("http://" ~ head ~ ":35357/v3") | json }}
     token: {{ secrets.admin_token | string | json }}
-  region: RegionOne
+  region: regionOne
   roles:
     - admin
     - _member_

@@ -7,9 +7,12 @@
 selfheal:
   bridge: {{ bridge }}
   network: {{ flat_network.cidr }}
-  service: openstack-nova-network   # restarting it re-adds the gateway address
+  # The service restarted is nova.network.service of salt/map.jinja, the name
+  # the states run (selfheal.service_name): no copy of it here.
   cooldown: 30                      # seconds between two restarts
   timeout: 10                       # seconds to wait for the address after a restart
+  backoff_max: 600                  # after failed restarts the wait doubles up to this
+  giveup_after: 5                   # failed restarts in a row, then one giveup event
 
 beacons:
   bridge_gateway:

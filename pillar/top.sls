@@ -6,8 +6,13 @@ base:
     - cluster
     - secrets.head
     - keystone
+    - glance
+    - nova
+    - smoke
+    - schedule
   'role:compute':
     - match: grain
     - cluster
     - secrets.compute
     - selfheal
+    - schedule

@@ -53,9 +53,15 @@ def pytest_configure(config):
     flushes it at exit into pytest's already closed capture stream. Register the
     ``requires_service`` marker.
     """
+    import atexit  # pylint: disable=import-outside-toplevel
+
     import salt._logging.impl  # pylint: disable=import-outside-toplevel
 
+    temp_handler = salt._logging.impl.get_temp_handler()
     salt._logging.impl.shutdown_temp_handler()
+    if temp_handler is not None:
+        # Salt 3006 also registered the handler's flush with atexit.
+        atexit.unregister(temp_handler.flush)
     config.addinivalue_line(
         "markers",
         "requires_service(why_not): require_service(why_not) before the test when why_not "

@@ -4,7 +4,7 @@ configuration" and "Legacy networking": masterless `salt-call --id cnXX.internal
 state.show_sls compute` in a copy of the checkout with its own secrets.
 
 The compute nodes run RedHat (the runbook's names and ifcfg network scripts); this test host is
-Debian. Static grains in the copy's etc/salt/grains stand in for a node's: os_family RedHat and
+Debian. Static grains in the copy's etc/salt/grains stand in for a node's: Fedora 19 (RedHat) and
 a MAC address for em1 (grain hwaddr_interfaces). Only compiling happens with those grains, no
 state runs: a RedHat package module does not load on Debian.
 """
@@ -32,7 +32,8 @@ MACS = {
     "cn46.internal": "52:54:00:00:00:46",
     "cn47.internal": "52:54:00:00:00:47",
 }
-REDHAT = {"os_family": "RedHat"}
+# The runbook's platform. tests/functional/test_os_release_data.py compiles CentOS 7 too.
+REDHAT = {"os_family": "RedHat", "os": "Fedora", "osmajorrelease": 19}
 
 
 @pytest.fixture(scope="module")

@@ -667,3 +667,146 @@ def test_real_run_with_a_group_that_does_not_exist_fails_clearly(loaders, tmp_pa
     assert ret.result is False
     assert "group 'no-such-group-yet' does not exist" in ret.comment
     assert not path.exists()
+
+
+# -- a file changed by someone else while we edit it ---------------------------------------------
+
+
+@pytest.fixture
+def other_writer(monkeypatch):
+    """
+    Make "someone else" write a file between our read and our rename: our temp file is synced
+    (os.fsync) after the read, so the other write is done there, ``times`` times at most.
+    """
+
+    def arm(path, texts):
+        pending = list(texts)
+        real_fsync = os.fsync
+
+        def fsync(fd):
+            real_fsync(fd)
+            if pending:
+                pathlib.Path(path).write_text(pending.pop(0))
+
+        monkeypatch.setattr(os, "fsync", fsync)
+        return pending
+
+    return arm
+
+
+def test_a_write_by_someone_else_during_the_edit_is_kept(loaders, tmp_path, other_writer):
+    path = tmp_path / "nova.conf"
+    path.write_text("[DEFAULT]\ndebug = False\n")
+    other = "[DEFAULT]\ndebug = False\nverbose = True\n"
+    pending = other_writer(path, [other])
+
+    ret = loaders.states.openstack_ini.present(
+        name=str(path), sections={"DEFAULT": {"my_ip": THIS_IP}}
+    )
+
+    assert pending == []
+    assert ret.result is True, ret.comment
+    assert ret.changes == {"DEFAULT/my_ip": {"old": None, "new": THIS_IP}}
+    assert path.read_text() == f"[DEFAULT]\ndebug = False\nverbose = True\nmy_ip = {THIS_IP}\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["nova.conf"]
+
+
+def test_a_file_that_keeps_changing_fails_clearly_and_keeps_the_other_writes(
+    loaders, tmp_path, other_writer
+):
+    path = tmp_path / "nova.conf"
+    path.write_text("[DEFAULT]\ndebug = False\n")
+    pending = other_writer(path, ["[DEFAULT]\nverbose = True\n", "[DEFAULT]\nverbose = False\n"])
+
+    ret = loaders.states.openstack_ini.present(
+        name=str(path), sections={"DEFAULT": {"my_ip": THIS_IP}}
+    )
+
+    assert pending == []
+    assert ret.result is False
+    assert ret.changes == {}
+    assert "changed by someone else twice while being edited; not written" in ret.comment
+    assert path.read_text() == "[DEFAULT]\nverbose = False\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["nova.conf"]
+
+
+def test_absent_keeps_a_write_by_someone_else_during_the_edit(loaders, tmp_path, other_writer):
+    path = tmp_path / "nova.conf"
+    path.write_text("[DEFAULT]\ndebug = False\nverbose = True\n")
+    other_writer(path, ["[DEFAULT]\ndebug = False\nverbose = True\nmy_ip = 10.0.0.9\n"])
+
+    ret = loaders.states.openstack_ini.absent(name=str(path), sections={"DEFAULT": ["verbose"]})
+
+    assert ret.result is True, ret.comment
+    assert path.read_text() == "[DEFAULT]\ndebug = False\nmy_ip = 10.0.0.9\n"
+
+
+def test_a_new_file_with_another_writers_copy_meanwhile_is_not_overwritten(
+    loaders, tmp_path, other_writer
+):
+    path = tmp_path / "keystone.conf"
+    other_writer(path, ["[DEFAULT]\nverbose = True\n"])
+
+    ret = loaders.states.openstack_ini.present(
+        name=str(path), sections={"DEFAULT": {"debug": False}}
+    )
+
+    assert ret.result is True, ret.comment
+    assert path.read_text() == "[DEFAULT]\nverbose = True\ndebug = False\n"
+
+
+# -- the mode of a new file holding a secret ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("key", "with_group", "mode"),
+    [
+        ("connection", True, 0o640),
+        ("admin_password", True, 0o640),
+        ("admin_token", False, 0o600),
+        ("rabbit_secret", False, 0o600),
+    ],
+)
+def test_a_new_file_holding_a_secret_is_not_world_readable(
+    loaders, tmp_path, nobody, key, with_group, mode
+):
+    path = tmp_path / "nova.conf"
+    group = nobody[1].gr_name if with_group else None
+
+    ret = loaders.states.openstack_ini.present(
+        name=str(path), sections={"database": {key: "s3cret-value"}}, group=group
+    )
+
+    assert ret.result is True, ret.comment
+    assert ret.changes["mode"] == {"old": None, "new": f"{mode:04o}"}
+    assert stat.S_IMODE(path.stat().st_mode) == mode
+    assert "s3cret-value" not in str(ret.changes)
+
+
+def test_a_new_file_without_a_secret_follows_the_umask(loaders, tmp_path):
+    path = tmp_path / "glance-api.conf"
+    old_umask = os.umask(0o022)
+    try:
+        ret = loaders.states.openstack_ini.present(
+            name=str(path), sections={"paste_deploy": {"flavor": "keystone"}}
+        )
+    finally:
+        os.umask(old_umask)
+
+    assert ret.result is True, ret.comment
+    assert "mode" not in ret.changes
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644
+
+
+def test_an_existing_files_mode_is_kept_when_a_secret_is_added(loaders, tmp_path):
+    path = tmp_path / "nova.conf"
+    path.write_text("[DEFAULT]\ndebug = False\n")
+    os.chmod(path, 0o644)
+
+    ret = loaders.states.openstack_ini.present(
+        name=str(path), sections={"database": {"connection": "sqlite://"}}
+    )
+
+    assert ret.result is True, ret.comment
+    assert "mode" not in ret.changes
+    assert stat.S_IMODE(path.stat().st_mode) == 0o644

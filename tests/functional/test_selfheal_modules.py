@@ -1,21 +1,32 @@
 """
 The selfheal execution module and the bridge_gateway beacon through Salt's
 loaders, against real interfaces of a network namespace (ip netns exec runs
-each check there). No daemons: the end-to-end path is tests/integration/test_selfheal.py.
+each check there, tests/support/selfheal_runner.py), restarting the
+nova-network test double (tests/support/netns.py: re-adds the address at once,
+or fails, stays silent or is slow when told). The service name comes from the
+map (pillar ``hltcloud:lookup`` names the double, as it would rename the real
+service). No daemons: the end-to-end path is tests/integration/test_selfheal.py.
 """
 
+import json
 import os
+import pathlib
 import subprocess
 import sys
-import textwrap
+import threading
 
 import pytest
 import salt.loader
+import yaml
 
-from tests.conftest import REPO, require_service
-from tests.support.netns import ComputeNetns, usable
+from tests.conftest import require_service
+from tests.support.checkout import copy_checkout
+from tests.support.netns import ComputeNetns, FakeNovaNetwork, usable
+from tests.support.selfheal_runner import run_in_netns
 
 CONFIG = [{"bridge": "br100"}, {"network": "203.0.113.24/29"}, {"interval": 1}]
+GATEWAY = "203.0.113.25/29"
+MISSING = {"tag": "gateway_missing", "bridge": "br100", "gateway": GATEWAY}
 
 
 @pytest.fixture
@@ -65,17 +76,21 @@ def test_missing_bridge_logs_a_line_and_fires_nothing(beacons, caplog):
 
 def test_checks_leak_no_file_descriptor_or_thread(beacons):
     config = [{"bridge": "lo"}, {"network": "203.0.113.24/29"}]
-    import threading
-
     beacons["bridge_gateway.beacon"](config)
     fds = len(os.listdir("/proc/self/fd"))
     threads = threading.active_count()
     for _ in range(50):
-        assert beacons["bridge_gateway.beacon"](config) == [
-            {"tag": "gateway_missing", "bridge": "lo", "gateway": "203.0.113.25/29"}
-        ]
+        beacons["bridge_gateway.beacon"](config)
     assert len(os.listdir("/proc/self/fd")) == fds
     assert threading.active_count() == threads
+
+
+def test_addresses_reads_this_hosts_iproute(loaders):
+    assert "127.0.0.1/8" in loaders.modules.selfheal.addresses("lo")
+    assert loaders.modules.selfheal.addresses("hltnobr0") is None
+
+
+# --- in a namespace: a real br100, guests as tap devices, the nova-network double --------
 
 
 @pytest.fixture(scope="module")
@@ -90,40 +105,304 @@ def netns():
         ns.teardown()
 
 
-def _beacon_in(netns):
-    """Run the beacon once inside ``netns`` through Salt's loaders; return its events."""
-    code = textwrap.dedent(
-        f"""
-        import json, salt.config, salt.loader
-        opts = salt.config.minion_config(None)
-        opts.update(module_dirs=[{str(REPO / "_modules")!r}],
-                    beacons_dirs=[{str(REPO / "_beacons")!r}], file_client="local")
-        opts["grains"] = salt.loader.grains(opts)
-        beacons = salt.loader.beacons(opts, salt.loader.minion_mods(opts))
-        print(json.dumps(beacons["bridge_gateway.beacon"]({CONFIG!r})))
-        """
-    )
+@pytest.fixture(scope="module")
+def double(netns, tmp_path_factory):
+    fake = FakeNovaNetwork(f"hlt-fn-nova-network-{os.getpid()}")
+    fake.install(tmp_path_factory.mktemp("double"))
+    try:
+        yield fake
+    finally:
+        fake.remove()
+
+
+@pytest.fixture
+def node(netns, double):
+    """The bridge with its gateway, no guest, the double healing; cleaned up after."""
+    netns.add_gateway()
+    double.set_mode("heal")
+    double.log.write_text("")
+    yield netns
+    for name in ("vnet0", "vnet1", "tap-extra"):
+        netns.del_guest(name)
+    if not netns.has_gateway():
+        netns.del_bridge()
+        netns.add_bridge()
+
+
+def run(netns, double, tmp_path, steps, grains=None, **selfheal):
+    settings = {"bridge": "br100", "network": "203.0.113.24/29", "cooldown": 30, "timeout": 5}
+    settings.update(selfheal)
+    spec = {
+        "cachedir": str(tmp_path / "cache"),
+        "selfheal": settings,
+        "pillar": {"hltcloud": {"lookup": {"nova": {"network": {"service": double.name}}}}},
+        "grains": grains or {},
+        "steps": steps,
+    }
+    (tmp_path / "cache").mkdir(exist_ok=True)
+    return run_in_netns(netns.name, spec)
+
+
+HEAL = {"call": "selfheal.heal"}
+BEACON = {"beacon": CONFIG}
+DEL_GATEWAY = {"sh": f"ip addr del {GATEWAY} dev br100"}
+ADD_GATEWAY = {"sh": f"ip addr replace {GATEWAY} dev br100"}
+HISTORY = {"call": "selfheal.status"}
+
+
+def _guest(name="vnet0"):
+    return {
+        "sh": f"ip tuntap add dev {name} mode tap && ip link set {name} master br100 "
+        f"&& ip link set {name} up"
+    }
+
+
+def _missing(reason, guests):
+    return [{**MISSING, "reason": reason, "guests": guests}]
+
+
+def test_beacon_is_silent_while_the_gateway_is_on_the_bridge(node, double, tmp_path):
+    out = run(node, double, tmp_path, [_guest(), BEACON])
+    assert out["results"][1] == []
+
+
+def test_beacon_fires_while_a_guest_runs_and_the_gateway_is_missing(node, double, tmp_path):
+    out = run(node, double, tmp_path, [_guest(), DEL_GATEWAY, BEACON, BEACON])
+    # level-triggered: fires again on the next interval
+    assert out["results"][2] == out["results"][3] == _missing("guests", ["dev:vnet0"])
+
+
+def test_beacon_is_silent_on_an_idle_node_without_the_gateway(node, double, tmp_path):
+    out = run(node, double, tmp_path, [DEL_GATEWAY, BEACON, BEACON])
+    assert out["results"][1:3] == [[], []]
+
+
+def test_beacon_sees_guests_a_bridge_restart_left_outside_the_bridge(node, double, tmp_path):
+    # `service network restart` re-creates br100: the running guests' taps stay outside it
+    steps = [
+        _guest(),
+        {"sh": "ip link del br100 && ip link add br100 type bridge && ip link set br100 up"},
+        BEACON,
+    ]
+    out = run(node, double, tmp_path, steps)
+    assert out["results"][2] == _missing("guests", ["dev:vnet0"])
+
+
+def test_beacon_remembers_an_address_seen_since_nova_network_started(node, double, tmp_path):
+    # no guest it can see, but nova-network put the address there: it is wanted
+    out = run(node, double, tmp_path, [BEACON, DEL_GATEWAY, BEACON])
+    assert out["results"][0] == []
+    assert out["results"][2] == _missing("seen since nova-network started", [])
+
+
+def test_beacon_forgets_the_address_when_nova_network_restarts(node, double, tmp_path):
+    fake = tmp_path / "nova-network"  # a process named as nova-network's command
+    fake.symlink_to("/bin/sleep")
+    pidfile = tmp_path / "second.pid"
+    first = subprocess.Popen([str(fake), "60"])  # pylint: disable=consider-using-with
+    try:
+        same = run(node, double, tmp_path, [BEACON, DEL_GATEWAY, BEACON])
+        assert same["results"][2] == _missing("seen since nova-network started", [])
+        restart = {"sh": f"kill {first.pid}; {fake} 60 >/dev/null 2>&1 & echo $! > {pidfile}"}
+        out = run(node, double, tmp_path, [ADD_GATEWAY, BEACON, restart, DEL_GATEWAY, BEACON])
+        assert out["results"][4] == []
+    finally:
+        first.kill()
+        first.wait()
+        if pidfile.exists():
+            os.kill(int(pidfile.read_text()), 9)
+
+
+def test_beacon_goes_quiet_when_the_last_guest_leaves(node, double, tmp_path):
+    # nova-network removes the address itself after the last guest
+    steps = [_guest(), BEACON, {"sh": "ip link del vnet0"}, DEL_GATEWAY, BEACON]
+    out = run(node, double, tmp_path, steps)
+    assert out["results"][4] == []
+
+
+def test_beacon_is_silent_on_a_drained_node(node, double, tmp_path):
+    out = run(node, double, tmp_path, [_guest(), DEL_GATEWAY, BEACON], {"hltcloud_drained": True})
+    assert out["results"][2] == []
+
+
+def test_heal_restarts_the_maps_service_and_the_address_is_back(node, double, tmp_path):
+    out = run(node, double, tmp_path, [DEL_GATEWAY, HEAL, HISTORY])
+    heal = out["results"][1]
+    assert heal["result"] is True and heal["action"] == "restarted", heal
+    assert double.name in heal["comment"]
+    assert node.has_gateway()
+    assert len(double.restarts()) == 1
+    history = out["results"][2]["history"]
+    assert history["failures"] == 0 and history["wait"] == 30
+
+
+def test_heal_on_a_drained_node_does_nothing_and_says_why(node, double, tmp_path):
+    out = run(node, double, tmp_path, [DEL_GATEWAY, HEAL], {"hltcloud_drained": True})
+    heal = out["results"][1]
+    assert heal["result"] is True and heal["action"] == "none"
+    assert heal["comment"].startswith("node is drained (kill switch)")
+    assert double.restarts() == []
+    assert not node.has_gateway()
+
+
+def test_a_failed_restart_is_reported_failed_and_stamped_after_the_attempt(node, double, tmp_path):
+    double.set_mode("fail")
+    out = run(node, double, tmp_path, [DEL_GATEWAY, HISTORY, HEAL, HISTORY, HEAL])
+    before, failed, after, again = out["results"][1:]
+    assert before["history"] == {}
+    assert failed["result"] is False and failed["action"] == "restarted"
+    assert f"restarting {double.name} failed" in failed["comment"]
+    assert after["history"]["failures"] == 1
+    assert again["result"] is True and again["action"] == "skipped"
+    assert len(double.restarts()) == 1
+
+
+def test_the_cooldown_counts_from_the_end_of_the_attempt(node, double, tmp_path):
+    # the double takes 2 s; a stamp taken before the restart would have expired by then
+    double.set_mode("slow")
+    out = run(node, double, tmp_path, [DEL_GATEWAY, HEAL, DEL_GATEWAY, HEAL], cooldown=1.5)
+    assert out["results"][1]["action"] == "restarted"
+    assert out["results"][3]["action"] == "skipped", out["results"][3]
+    assert len(double.restarts()) == 1
+
+
+def test_heal_fails_when_the_address_does_not_come_back_in_time(node, double, tmp_path):
+    double.set_mode("silent")
+    out = run(node, double, tmp_path, [DEL_GATEWAY, HEAL], timeout=1)
+    heal = out["results"][1]
+    assert heal["result"] is False and heal["action"] == "restarted"
+    assert f"{GATEWAY} is not back on br100 after 1s" in heal["comment"]
+    assert heal["elapsed"] >= 1
+
+
+def test_a_second_heal_while_one_runs_answers_already_running(node, double, tmp_path):
+    double.set_mode("slow")
+    steps = [
+        DEL_GATEWAY,
+        {"background": "selfheal.heal"},
+        {"wait_lines": str(double.log), "count": 1},
+        HEAL,
+        {"join": True},
+    ]
+    out = run(node, double, tmp_path, steps)
+    second, first = out["results"][3], out["results"][4]
+    assert second == {
+        "result": True,
+        "action": "skipped",
+        "comment": "a heal of br100 is already running",
+    }
+    assert first["result"] is True and first["action"] == "restarted"
+    assert len(double.restarts()) == 1
+
+
+def test_heal_within_the_cooldown_is_skipped(node, double, tmp_path):
+    out = run(node, double, tmp_path, [DEL_GATEWAY, HEAL, DEL_GATEWAY, HEAL])
+    heal = out["results"][3]
+    assert heal["result"] is True and heal["action"] == "skipped"
+    assert "next one in" in heal["comment"]
+    assert len(double.restarts()) == 1
+    assert not node.has_gateway()
+
+
+def test_the_wait_doubles_after_each_failed_restart_up_to_the_cap(node, double, tmp_path):
+    double.set_mode("fail")
+    steps = [DEL_GATEWAY]
+    for _ in range(4):
+        steps += [HEAL, HISTORY, {"sleep": 0.45}]
+    out = run(node, double, tmp_path, steps, cooldown=0.1, backoff_max=0.4, giveup_after=10)
+    waits = [out["results"][i]["history"]["wait"] for i in (2, 5, 8, 11)]
+    assert waits == [0.2, 0.4, 0.4, 0.4]
+    assert [out["results"][i]["history"]["failures"] for i in (2, 5, 8, 11)] == [1, 2, 3, 4]
+    assert len(double.restarts()) == 4
+
+
+def test_give_up_sends_one_event_and_stays_quiet_until_the_guests_change(node, double, tmp_path):
+    double.set_mode("fail")
+    steps = [_guest(), DEL_GATEWAY, HEAL, HEAL, HEAL, BEACON, _guest("vnet1"), BEACON, HEAL]
+    out = run(node, double, tmp_path, steps, cooldown=0, giveup_after=2)
+    first, second, third, quiet, _, fires, fresh = out["results"][2:]
+    assert first["action"] == "restarted" and first["result"] is False
+    assert second["action"] == "gave_up" and second["result"] is False
+    assert third["action"] == "gave_up" and "gave up after 2 failed restarts" in third["comment"]
+    assert quiet == []
+    assert out["events"] == [
+        [
+            "hltcloud/selfheal/giveup",
+            {
+                "bridge": "br100",
+                "gateway": GATEWAY,
+                "service": double.name,
+                "failures": 2,
+                "guests": ["dev:vnet0"],
+                "comment": second["comment"].split("; giving up")[0],
+            },
+        ]
+    ]
+    assert fires == _missing("guests", ["dev:vnet0", "dev:vnet1"])
+    assert fresh["action"] == "restarted" and "in a row: 1" in fresh["comment"]
+    assert len(double.restarts()) == 3
+
+
+def test_give_up_is_lifted_when_the_address_comes_back(node, double, tmp_path):
+    double.set_mode("fail")
+    steps = [_guest(), DEL_GATEWAY, HEAL, BEACON, ADD_GATEWAY, BEACON, DEL_GATEWAY, BEACON]
+    out = run(node, double, tmp_path, steps, cooldown=0, giveup_after=1)
+    assert out["results"][2]["action"] == "gave_up"
+    assert out["results"][3] == []
+    assert out["results"][7] == _missing("guests", ["dev:vnet0"])
+
+
+# --- one source for the service name ------------------------------------------------------
+
+PY = sys.executable
+SALT_CALL = str(pathlib.Path(PY).parent / "salt-call")
+
+
+@pytest.fixture(scope="module")
+def checkout(tmp_path_factory):
+    target = copy_checkout(tmp_path_factory.mktemp("selfheal-checkout") / "hlt-cloud")
     proc = subprocess.run(
-        ["ip", "netns", "exec", netns.name, sys.executable, "-c", code],
+        [PY, "-m", "tools.make_secrets"], cwd=target, capture_output=True, text=True, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    return target
+
+
+def _salt_call(checkout, grains, *args):
+    (checkout / "etc" / "salt" / "grains").write_text(yaml.safe_dump(grains))
+    proc = subprocess.run(
+        [SALT_CALL, "--id", "cn44.internal", "--out=json", "--log-level=quiet", *args],
+        cwd=checkout,
         capture_output=True,
         text=True,
-        check=True,
+        check=False,
     )
-    return proc.stdout.strip().splitlines()[-1]
+    assert proc.returncode == 0 and proc.stdout, proc.stderr
+    return json.loads(proc.stdout)["local"]
 
 
-def test_beacon_is_silent_while_the_gateway_is_on_the_bridge(netns):
-    netns.add_gateway()
-    assert _beacon_in(netns) == "[]"
+@pytest.mark.parametrize(
+    ("os_family", "runbook_name"),
+    [("RedHat", "openstack-nova-network"), ("Debian", "nova-network")],
+)
+def test_heal_restarts_the_service_the_compiled_compute_state_runs(
+    checkout, os_family, runbook_name
+):
+    grains = {"os_family": os_family, "hwaddr_interfaces": {"em1": "00:30:48:c9:a2:4a"}}
+    high = _salt_call(checkout, grains, "state.show_sls", "compute")
+    state = high["nova-network-service-running"]["service"]
+    name = next(arg["name"] for arg in state if isinstance(arg, dict) and "name" in arg)
+    assert _salt_call(checkout, grains, "selfheal.service_name") == name == runbook_name
 
 
-def test_beacon_fires_while_the_gateway_is_missing(netns):
-    netns.del_gateway()
-    try:
-        assert _beacon_in(netns) == (
-            '[{"tag": "gateway_missing", "bridge": "br100", "gateway": "203.0.113.25/29"}]'
-        )
-        # level-triggered: fires again on the next interval
-        assert _beacon_in(netns) != "[]"
-    finally:
-        netns.add_gateway()
+def test_the_pillar_names_no_service_of_its_own(checkout):
+    pillar = _salt_call(checkout, {"os_family": "RedHat"}, "pillar.items")
+    assert "service" not in pillar["selfheal"]
+    assert set(pillar["selfheal"]) == {
+        "bridge",
+        "network",
+        "cooldown",
+        "timeout",
+        "backoff_max",
+        "giveup_after",
+    }

@@ -33,6 +33,9 @@ def repo_minion_opts(root, minion_id="functional.internal", **extra):
             "id": minion_id,
             "root_dir": str(root),
             "cachedir": str(root / "cache"),
+            # Not the default /var/cache/salt/minion/extmods: modules synced there by any
+            # salt-call on this host would shadow the checkout's.
+            "extension_modules": str(root / "extmods"),
             "pki_dir": str(root / "pki"),
             "sock_dir": str(root / "sock"),
             "file_client": "local",

@@ -17,7 +17,15 @@ import yaml
 
 REPO = pathlib.Path(__file__).resolve().parent.parent.parent
 ETC = REPO / "etc" / "salt"
-PATH_LISTS = ("grains_dirs", "module_dirs", "states_dirs", "beacons_dirs", "utils_dirs")
+PATH_LISTS = (
+    "grains_dirs",
+    "module_dirs",
+    "states_dirs",
+    "beacons_dirs",
+    "utils_dirs",
+    "pillar_dirs",
+    "runner_dirs",
+)
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +88,7 @@ def minion_overrides():
     packages here), and Salt's default loop_interval back (see below).
     """
     config = repo_config("minion")
-    for key in ("master", "file_roots", "pillar_roots", *PATH_LISTS):
+    for key in ("master", "file_roots", "pillar_roots", "ext_pillar", *PATH_LISTS):
         config.pop(key, None)
     config["startup_states"] = ""
     # Salt's default. salt-factories sets 0.05, but Salt 3008 runs beacons from a

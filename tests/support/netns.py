@@ -83,6 +83,15 @@ class ComputeNetns:
     def add_gateway(self):
         ip("addr", "replace", self.gateway, "dev", self.bridge, netns=self.name)
 
+    def add_guest(self, name="vnet0"):
+        """A guest's tap device (what libvirt makes for a VM's NIC), enslaved to the bridge."""
+        ip("tuntap", "add", "dev", name, "mode", "tap", netns=self.name)
+        ip("link", "set", name, "master", self.bridge, netns=self.name)
+        ip("link", "set", name, "up", netns=self.name)
+
+    def del_guest(self, name="vnet0"):
+        ip("link", "del", name, netns=self.name, check=False)
+
     def del_gateway(self):
         ip("addr", "del", self.gateway, "dev", self.bridge, netns=self.name, check=False)
 
@@ -109,31 +118,47 @@ class FakeNovaNetwork:
     """
     TEST DOUBLE for nova-network, which has no package on Debian 12: an init
     script under /etc/init.d whose start/restart re-adds the flat network's
-    gateway address to the bridge, as nova-network does when it starts, and
-    logs each call so tests can count restarts.
+    gateway address to the bridge AT ONCE, as nova-network does when it starts
+    (the real daemon takes seconds), and logs each call so tests can count
+    restarts. ``set_mode`` makes later restarts misbehave: ``fail`` exits 1,
+    ``silent`` exits 0 without re-adding the address, ``slow`` re-adds it after
+    ``slow_seconds``.
     """
 
     name = attr.ib()
     bridge = attr.ib(default="br100")
     gateway = attr.ib(default="203.0.113.25/29")
     log = attr.ib(default=None)
+    slow_seconds = attr.ib(default=2)
 
     @property
     def script(self):
         return pathlib.Path("/etc/init.d") / self.name
 
+    @property
+    def mode_file(self):
+        return self.log.with_suffix(".mode")
+
     def install(self, logdir):
         self.log = pathlib.Path(logdir) / f"{self.name}.log"
         self.log.write_text("")
+        self.set_mode("heal")
         self.script.write_text(
             textwrap.dedent(
                 f"""\
                 #!/bin/sh
                 # hlt-cloud test double for nova-network (tests/support/netns.py):
-                # start/restart re-adds the gateway address like nova-network does.
+                # start/restart re-adds the gateway address like nova-network does,
+                # unless the test set another mode (fail, silent, slow).
+                mode=$(cat {self.mode_file} 2>/dev/null)
                 case "$1" in
                   start|restart|force-reload)
-                    echo "$1 $(date +%s.%N)" >> {self.log}
+                    echo "$1 $(date +%s.%N) $mode" >> {self.log}
+                    case "$mode" in
+                      fail) exit 1 ;;
+                      silent) exit 0 ;;
+                      slow) sleep {self.slow_seconds} ;;
+                    esac
                     ip addr replace {self.gateway} dev {self.bridge}
                     ;;
                   stop|status) ;;
@@ -146,8 +171,24 @@ class FakeNovaNetwork:
         self.script.chmod(0o755)
         return self
 
+    def set_mode(self, mode):
+        assert mode in ("heal", "fail", "silent", "slow"), mode
+        self.mode_file.write_text(mode)
+
     def restarts(self):
         return [line for line in self.log.read_text().splitlines() if line]
+
+    def restart_times(self):
+        return [float(line.split()[1]) for line in self.restarts()]
+
+    def wait_for_restarts(self, count, timeout, poll=0.05):
+        """Poll until the double logged ``count`` calls; return whether it did in time."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if len(self.restarts()) >= count:
+                return True
+            time.sleep(poll)
+        return len(self.restarts()) >= count
 
     def remove(self):
         self.script.unlink(missing_ok=True)

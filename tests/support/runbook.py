@@ -45,3 +45,34 @@ def nova_conf(my_ip, head, nova_dbpass, nova_pass):
         },
         "libvirt": {"virt_type": "qemu"},
     }
+
+
+def controller_nova_conf(my_ip, head, nova_dbpass, nova_pass):
+    """
+    nova.conf of the head: "Compute: Nova management" and the controller part of
+    "Legacy networking" of the runbook, for a head whose address is ``my_ip``.
+    """
+    return {
+        "DEFAULT": {
+            # Compute: Nova management
+            "rpc_backend": "qpid",
+            "qpid_hostname": "localhost",
+            "my_ip": my_ip,
+            "vncserver_listen": my_ip,
+            "vncserver_proxyclient_address": my_ip,
+            "auth_strategy": "keystone",
+            # Legacy networking (controller)
+            "network_api_class": "nova.network.api.API",
+            "security_group_api": "nova",
+        },
+        "database": {"connection": f"mysql://nova:{nova_dbpass}@localhost/nova"},
+        "keystone_authtoken": {
+            "auth_uri": f"http://{head}:5000",
+            "auth_host": head,
+            "auth_protocol": "http",
+            "auth_port": 35357,
+            "admin_user": "nova",
+            "admin_tenant_name": "service",
+            "admin_password": nova_pass,
+        },
+    }

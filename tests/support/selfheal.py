@@ -16,11 +16,19 @@ from tests.support.netns import HOST_IP, ComputeNetns, FakeNovaNetwork, NetnsSal
 MINION = "cn44.internal"
 
 
-def selfheal_pillar_root(target, service, cooldown):
-    """The repo's pillar with this test's overrides: the fake service and a short cool-down."""
+def selfheal_pillar_root(target, service, cooldown, **settings):
+    """
+    The repo's pillar with this test's overrides: the map's nova-network service
+    renamed to the test double (pillar ``hltcloud:lookup``, the way a site would
+    rename the real one), a short cool-down and the other ``selfheal`` settings.
+    """
     root = make_pillar_root(target)
+    values = {"cooldown": cooldown, "timeout": 5, **settings}
+    lines = "".join(f"  {key}: {value}\n" for key, value in values.items())
     (root / "selfheal_test.sls").write_text(
-        f"selfheal:\n  service: {service}\n  cooldown: {cooldown}\n  timeout: 5\n"
+        "hltcloud:\n  lookup:\n    nova:\n      network:\n"
+        f"        service: {service}\n"
+        f"selfheal:\n{lines}"
     )
     top = (root / "top.sls").read_text()
     (root / "top.sls").write_text(
@@ -51,21 +59,24 @@ def _minion_config():
 
 
 @contextlib.contextmanager
-def selfheal_cluster(salt_factories, tmp_path, cooldown):
+def selfheal_cluster(salt_factories, tmp_path, cooldown, **settings):
     """
-    Start the namespace, the fake service, the master and the minion; yield a
-    SelfhealCluster; on exit remove every process, file and link made, even
-    when starting failed half-way.
+    Start the namespace (br100 with its gateway and one guest's tap device, so
+    the address is wanted), the fake service, the master and the minion; yield
+    a SelfhealCluster; on exit remove every process, file and link made, even
+    when starting failed half-way. ``settings`` go to pillar ``selfheal``.
     """
     tag = str(int(time.time() * 1000) % 10**8)
     with contextlib.ExitStack() as undo:
         netns = ComputeNetns(f"hlt-cn44-{tag}")
         undo.callback(netns.teardown)
         netns.setup()
+        netns.add_guest()
         fake = FakeNovaNetwork(f"hlt-test-nova-network-{tag}")
         undo.callback(fake.remove)
         fake.install(tmp_path)
-        config = master_overrides(selfheal_pillar_root(tmp_path / "pillar", fake.name, cooldown))
+        pillar = selfheal_pillar_root(tmp_path / "pillar", fake.name, cooldown, **settings)
+        config = master_overrides(pillar)
         config["interface"] = HOST_IP
         master = salt_factories.salt_master_daemon(f"selfheal-master-{tag}", overrides=config)
         undo.callback(master.terminate)

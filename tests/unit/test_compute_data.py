@@ -19,8 +19,11 @@ def _load(name):
     return yaml.safe_load((PARAMETERS / name).read_text())
 
 
-def _merged(os_family):
-    """defaults.yaml with the os_family's entry merged in, as salt/map.jinja does (recurse)."""
+def _merged(os_family, os=None, major=None):
+    """
+    defaults.yaml with the os_family's entry merged in, then osmap.yaml's entry for ``os`` and
+    ``major`` (osmajorrelease), as salt/map.jinja does (recurse).
+    """
 
     def merge(base, over):
         out = dict(base)
@@ -31,7 +34,8 @@ def _merged(os_family):
                 out[key] = value
         return out
 
-    return merge(_load("defaults.yaml"), _load("osfamilymap.yaml").get(os_family, {}))
+    data = merge(_load("defaults.yaml"), _load("osfamilymap.yaml").get(os_family, {}))
+    return merge(data, _load("osmap.yaml").get(os, {}).get(major, {}))
 
 
 def _compute_sls_files():
@@ -43,7 +47,7 @@ def _compute_sls_files():
 
 
 def test_redhat_keeps_the_runbooks_package_and_service_names():
-    data = _merged("RedHat")
+    data = _merged("RedHat", "Fedora", 19)
     nova = data["nova"]
     assert nova["compute"]["pkgs"] == ["openstack-nova-compute", "openstack-utils"]
     assert nova["compute"]["service"] == "openstack-nova-compute"
@@ -59,8 +63,23 @@ def test_redhat_keeps_the_runbooks_package_and_service_names():
         "priority": 1,
     }
     assert [next(iter(rpm)) for rpm in repo["rpms"]] == ["python-oslo-config"]
+    assert nova["compute"]["disablerepo"] == nova["network"]["disablerepo"] == "slc6-*"
     assert data["network"]["bridge"]["scripts_dir"] == "/etc/sysconfig/network-scripts"
     assert data["network"]["bridge"]["restart"]["cmd"] == "service network restart"
+
+
+def test_centos_7_has_the_epel_7_repo_and_no_fc20_rpm():
+    data = _merged("RedHat", "CentOS", 7)
+    repo = data["openstack"]["repo"]
+    assert repo["settings"]["baseurl"].endswith("/openstack-icehouse/epel-7/")
+    assert repo["rpms"] == []
+    assert data["qpid"]["conf"]["path"] == "/etc/qpid/qpidd.conf"
+    assert _merged("RedHat", "Fedora", 19)["qpid"]["conf"]["path"] == "/etc/qpidd.conf"
+
+
+def test_osmap_keys_are_integers_as_grain_osmajorrelease_is():
+    for os_name, releases in _load("osmap.yaml").items():
+        assert all(isinstance(major, int) for major in releases), os_name
 
 
 def test_nova_network_service_name_is_where_the_self_heal_reactor_reads_it():
@@ -132,6 +151,7 @@ def test_the_killswitch_is_not_shadowed_by_the_role_bundle():
 def test_role_bundle_includes_the_compute_formulas():
     bundle = yaml.safe_load((SALT / "compute.sls").read_text())
     assert bundle["include"] == [
+        "validate",
         "common",
         "openstack.repo",
         "network",

@@ -238,3 +238,80 @@ def test_grant_of_missing_objects_is_pending_in_test_mode_and_fails_otherwise(
     assert (ret["result"] is None) is testmode
     assert "user 'glance'" in ret["comment"] and "project 'service'" in ret["comment"]
     assert salt_funcs["keystone_v3.role_grant"].call_count == 0
+
+
+# -- regions: Icehouse (v3.2: `region`) and current Keystones (`region_id`) ----------------------
+
+
+def _icehouse_ep(ep_id, url, region=None, region_id=None):
+    """An endpoint as Icehouse lists it: `region` is its column, `region_id` only an extra."""
+    ep = {"id": ep_id, "interface": "public", "url": url, "service_id": SERVICE, "enabled": True}
+    ep["region"] = region
+    if region_id is not None:
+        ep["region_id"] = region_id
+    return ep
+
+
+def _present_public(url="http://x:9292"):
+    return keystone_endpoint.present("glance-public", service="glance", url=url)
+
+
+@pytest.fixture
+def glance(salt_funcs):
+    salt_funcs["keystone_v3.service_list"].return_value = [
+        {"id": SERVICE, "name": "glance", "type": "image"}
+    ]
+    salt_funcs["keystone_v3.endpoint_update"] = MagicMock(
+        side_effect=lambda ep_id, **fields: {"id": ep_id, **fields}
+    )
+    return salt_funcs
+
+
+def test_default_region_is_the_runbooks_regionOne():
+    assert keystone_endpoint.DEFAULT_REGION == "regionOne"
+    assert inspect.signature(keystone_endpoint.present).parameters["region"].default == "regionOne"
+
+
+def test_endpoint_made_by_the_runbooks_v2_cli_on_icehouse_gets_region_id_too(glance):
+    glance["keystone_v3.endpoint_list"].return_value = [
+        _icehouse_ep("e1", "http://x:9292", region="regionOne")
+    ]
+
+    ret = _present_public()
+
+    assert ret["result"] is True, ret["comment"]
+    glance["keystone_v3.endpoint_update"].assert_called_once_with(
+        "e1", auth=None, region_id="regionOne"
+    )
+    assert ret["changes"] == {"old": {"region_id": None}, "new": {"region_id": "regionOne"}}
+
+
+def test_icehouse_endpoint_with_region_id_only_gets_its_region_back(glance):
+    # What sending region_id alone did on Icehouse: the v2.0 catalog showed no region.
+    glance["keystone_v3.endpoint_list"].return_value = [
+        _icehouse_ep("e1", "http://x:9292", region=None, region_id="regionOne")
+    ]
+
+    ret = _present_public()
+
+    assert ret["result"] is True, ret["comment"]
+    glance["keystone_v3.endpoint_update"].assert_called_once_with(
+        "e1", auth=None, region="regionOne"
+    )
+
+
+def test_endpoint_with_both_region_keys_is_left_alone(glance):
+    glance["keystone_v3.endpoint_list"].return_value = [
+        _icehouse_ep("e1", "http://x:9292", region="regionOne", region_id="regionOne")
+    ]
+
+    ret = _present_public()
+
+    assert ret["result"] is True and ret["changes"] == {}, ret
+    glance["keystone_v3.endpoint_update"].assert_not_called()
+
+
+def test_endpoint_whose_region_keys_disagree_belongs_to_no_region():
+    mixed = _icehouse_ep("e1", "http://x:9292", region="RegionTwo", region_id="regionOne")
+    assert keystone_endpoint._pick([mixed], SERVICE, "public", "regionOne") == (None, [])
+    assert keystone_endpoint._pick([mixed], SERVICE, "public", "RegionTwo") == (None, [])

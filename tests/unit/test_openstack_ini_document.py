@@ -269,3 +269,31 @@ def test_removing_a_key_set_before_render_drops_it():
     assert doc.remove("DEFAULT", "x") == "1"
     assert doc.get("DEFAULT", "y") is None
     assert doc.render() == "[DEFAULT]\n"
+
+
+class _CountingLines(list):
+    """A document's line list that counts every read of one of its lines."""
+
+    reads = 0
+
+    def __getitem__(self, index):
+        self.reads += 1
+        return super().__getitem__(index)
+
+
+def test_new_keys_cost_one_pass_over_the_section_whatever_their_number():
+    # Debian's stock nova.conf: [DEFAULT] is hundreds of (mostly commented) lines.
+    text = (FILES / "nova.conf.stock").read_text()
+    doc = doc_of(text)
+    doc.lines = _CountingLines(doc.lines)
+    new_keys = {f"hltcloud_new_key_{number}": "x" for number in range(50)}
+
+    changes = mod._plan_present(doc, mod._validate_present({"DEFAULT": new_keys}))
+
+    assert len(changes) == 50
+    section_lines = sum(last - first + 1 for first, last in doc.blocks["DEFAULT"])
+    # Indexing the section reads each of its lines at most twice; 50 new keys scanning it each
+    # (the cost before) would read it 50 times.
+    assert doc.lines.reads <= 2 * section_lines + 10 * len(new_keys)
+    rendered = doc.render()
+    assert all(f"{key} = x\n" in rendered for key in new_keys)

@@ -1,9 +1,13 @@
 {#- Remove the settings nova.config.file manages from nova.conf (the rest of
-    the file stays), after the services that read it are stopped. -#}
+    the file stays), after the services of the node's role that read it are
+    stopped (nova.<fragment>.service.clean). -#}
 {%- from "nova/conf.jinja" import nova_conf with context %}
+{%- if nova_conf.fragments %}
 include:
-  - nova.compute.service.clean
-  - nova.network.service.clean
+{%-   for fragment in nova_conf.fragments %}
+  - nova.{{ fragment }}.service.clean
+{%-   endfor %}
+{%- endif %}
 
 {%- set keys = {} %}
 {%- for section, settings in nova_conf.sections | dictsort %}
@@ -14,6 +18,9 @@ nova-config-file-settings-absent:
   openstack_ini.absent:
     - name: {{ nova_conf.path | json }}
     - sections: {{ keys | json }}
+{%- if nova_conf.fragments %}
     - require:
-      - sls: nova.compute.service.clean
-      - sls: nova.network.service.clean
+{%-   for fragment in nova_conf.fragments %}
+      - sls: nova.{{ fragment }}.service.clean
+{%-   endfor %}
+{%- endif %}

@@ -1,13 +1,18 @@
-{#- /etc/nova/nova.conf: ONE state with every setting of the compute node,
-    the compute service's and nova-network's (salt/nova/conf.jinja), instead
-    of the runbook's openstack-config loop. The services watch it by ID. When
-    a grain, pillar key or secret it needs is missing, the same ID is a state
+{#- /etc/nova/nova.conf: ONE state with every setting of the node's role
+    (salt/nova/conf.jinja: compute and nova-network on a compute node, the
+    controller on the head), instead of the runbook's openstack-config loop.
+    It requires only the package states of the role's fragments
+    (nova.<fragment>.package.install). The services watch it by ID. When a
+    grain, pillar key or secret it needs is missing, the same ID is a state
     that fails and says what is missing: the file is never written with
     "None" in it. -#}
 {%- from "nova/conf.jinja" import nova_conf with context %}
+{%- if nova_conf.fragments %}
 include:
-  - nova.compute.package.install
-  - nova.network.package.install
+{%-   for fragment in nova_conf.fragments %}
+  - nova.{{ fragment }}.package.install
+{%-   endfor %}
+{%- endif %}
 
 {%- if nova_conf.errors %}
 
@@ -29,6 +34,7 @@ nova-config-file-managed:
     - mode: {{ nova_conf.mode | string | json }}
     - sections: {{ nova_conf.sections | json }}
     - require:
-      - sls: nova.compute.package.install
-      - sls: nova.network.package.install
+{%-   for fragment in nova_conf.fragments %}
+      - sls: nova.{{ fragment }}.package.install
+{%-   endfor %}
 {%- endif %}

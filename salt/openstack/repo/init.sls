@@ -5,7 +5,21 @@
 {%- from "map.jinja" import hltcloud with context %}
 {%- set repo = hltcloud.openstack.repo %}
 
-{%- if repo.managed %}
+{%- if repo.managed and not repo.settings.baseurl %}
+
+{#- A RedHat os/release without an entry in parameters/osmap.yaml. #}
+openstack-repo-file-configured:
+  test.configurable_test_state:
+    - name: {{ repo.file | json }}
+    - changes: false
+    - result: false
+    - allow_test_mode_failure: true
+    - comment: {{ ("No RDO Icehouse baseurl for " ~ grains.get("os") ~ " "
+                   ~ grains.get("osmajorrelease") ~ " (parameters/osmap.yaml has Fedora 19"
+                   ~ " and CentOS 7): set hltcloud:lookup:openstack:repo:settings:baseurl")
+                  | json }}
+
+{%- elif repo.managed %}
 
 openstack-repo-priorities-plugin-installed:
   pkg.installed:

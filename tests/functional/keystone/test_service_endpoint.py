@@ -81,7 +81,10 @@ def test_endpoint_present_creates_one_endpoint_per_interface(
         return
     assert sorted(endpoints) == ["admin", "internal", "public"]
     assert {ep["url"] for ep in endpoints.values()} == {COMPUTE}  # %(tenant_id)s kept literally
-    assert {ep["region_id"] for ep in endpoints.values()} == {"RegionOne"}
+    # The runbook's region, in both keys (Icehouse reads `region`, Juno+ `region_id`).
+    assert {(ep["region"], ep["region_id"]) for ep in endpoints.values()} == {
+        ("regionOne", "regionOne")
+    }
 
 
 @pytest.mark.parametrize("testmode", [True, False])
@@ -157,6 +160,52 @@ def test_missing_region_is_created(loaders, auth, unique, service):
     assert ret.changes["new"]["region_created"] is True
     regions = [r["id"] for r in loaders.modules.keystone_v3.region_list(auth=auth)]
     assert region in regions
+
+
+def test_default_region_endpoints_carry_both_keys_and_a_rerun_changes_nothing(
+    loaders, fresh_keystone
+):
+    server = fresh_keystone()
+    auth = auth_for(server)
+    ks = loaders.modules.keystone_v3
+    service = ks.service_create("glance", "image", auth=auth)
+
+    def apply():
+        return [
+            loaders.states.keystone_endpoint.present(
+                name=f"glance-{interface}",
+                service="glance",
+                interface=interface,
+                url="http://cn43.internal:9292",
+                auth=auth,
+            )
+            for interface in ("public", "internal", "admin")
+        ]
+
+    first = apply()
+    assert all(r.result is True for r in first), [r.comment for r in first]
+    # The test Keystone's bootstrap made the runbook's region: no other one appears.
+    assert [r.changes["new"].get("region_created") for r in first] == [None, None, None]
+    assert {r["id"] for r in ks.region_list(auth=auth)} == {"regionOne"}
+    for ep in _endpoints(loaders, auth, service["id"]).values():
+        assert (ep["region"], ep["region_id"]) == ("regionOne", "regionOne")
+    mark = server.mark()
+    rerun = apply()
+    assert all(r.result is True and r.changes == {} for r in rerun), [r.comment for r in rerun]
+    assert writes(server.requests(mark)) == []
+
+
+def test_endpoint_moved_to_another_region_reads_back_in_both_keys(loaders, auth, unique, service):
+    ks = loaders.modules.keystone_v3
+    region = unique("Region")
+    ks.region_create(region, auth=auth)
+    created = ks.endpoint_create(service["id"], "internal", COMPUTE, auth=auth)
+
+    updated = ks.endpoint_update(created["id"], region=region, auth=auth)
+
+    assert (updated["region"], updated["region_id"]) == (region, region)
+    listed = _endpoints(loaders, auth, service["id"])["internal"]
+    assert (listed["region"], listed["region_id"]) == (region, region)
 
 
 @pytest.mark.parametrize("testmode", [True, False])

@@ -7,5 +7,8 @@ include:
 nova-compute-packages-installed:
   pkg.installed:
     - pkgs: {{ hltcloud.nova.compute.pkgs | json }}
+{%- if hltcloud.nova.compute.disablerepo %}
+    - disablerepo: {{ hltcloud.nova.compute.disablerepo | json }}
+{%- endif %}
     - require:
       - sls: openstack.repo

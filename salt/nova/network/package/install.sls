@@ -7,5 +7,8 @@ include:
 nova-network-packages-installed:
   pkg.installed:
     - pkgs: {{ hltcloud.nova.network.pkgs | json }}
+{%- if hltcloud.nova.network.disablerepo %}
+    - disablerepo: {{ hltcloud.nova.network.disablerepo | json }}
+{%- endif %}
     - require:
       - sls: openstack.repo

@@ -1,8 +1,9 @@
 {#- Runbook, "OpenStack daemons": nova-network and the metadata API running
     and enabled at boot; both restart when nova.conf changes. On a drained
     node (compute.killswitch, compute/drained.jinja) both are their `clean`
-    twins instead: stopped and disabled. The self-heal reactor restarts
-    nova-network by its name in hltcloud.nova.network.service. -#}
+    twins instead: stopped and disabled. The self-heal reactor's selfheal.heal
+    restarts the same service: it renders hltcloud.nova.network.service from
+    map.jinja (selfheal.service_name). -#}
 {%- from "map.jinja" import hltcloud with context %}
 {%- from "compute/drained.jinja" import drained with context %}
 {%- set network = hltcloud.nova.network %}

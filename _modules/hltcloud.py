@@ -1,0 +1,536 @@
+"""
+The one schema of the HLT cloud's data: the inventory (``etc/salt/cluster.conf``, in the
+Salt configuration as ``hltcloud_inventory``) and the pillar (networks, secrets, identity
+catalog, firewall, flat network, self-heal).
+
+It is checked twice, with the same code: on the master while it compiles a minion's pillar
+(the ``hltcloud_validate`` ext_pillar, ``_pillar/``: a problem becomes a pillar ``_errors``
+line, and Salt then refuses every state run of that minion with just that line), and as the
+first state of every highstate (``salt/validate.sls``, ``failhard``). Each problem is one
+line that names the key and says what is wrong; a secret's value is never shown.
+
+CLI Example:
+
+.. code-block:: bash
+
+    salt cn44.internal hltcloud.validate
+"""
+
+import ipaddress
+import re
+
+__virtualname__ = "hltcloud"
+
+ROLES = ("head", "compute")
+# Linux interface names: at most 15 bytes (IFNAMSIZ - 1), no '/', ':', whitespace.
+IFNAME = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
+EMAIL = re.compile(r"^[^@\s]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$")
+URL = re.compile(
+    r"^(?P<scheme>[a-z]+)://(?P<host>[A-Za-z0-9.-]+|\[[0-9a-fA-F:]+\])(:(?P<port>[^/]*))?(/.*)?$"
+)
+HEX = re.compile(r"^[0-9a-f]+$")
+SECRET_LENGTH = 20  # 10 random bytes as hex, like the runbook's `openssl rand -hex 10`
+INTERFACES = ("public", "internal", "admin")
+
+
+def __virtual__():
+    return __virtualname__
+
+
+# -- small checks: each returns a problem (str) or None -------------------------------------------
+
+
+def _ipv4(value):
+    try:
+        ipaddress.IPv4Address(str(value) if isinstance(value, str) else value)
+    except ValueError:
+        return f"'{value}' is not an IPv4 address"
+    if not isinstance(value, str):
+        return f"'{value}' is not an IPv4 address (write it as a string)"
+    return None
+
+
+def _cidr(value):
+    if not isinstance(value, str):
+        return f"'{value}' is not a CIDR such as 10.162.128.0/24"
+    try:
+        ipaddress.IPv4Network(value, strict=True)
+    except ValueError as exc:
+        return f"'{value}' is not a valid IPv4 CIDR ({exc})"
+    return None
+
+
+def _ifname(value):
+    if not isinstance(value, str) or not IFNAME.match(value):
+        return (
+            f"'{value}' is not a Linux interface name (1 to 15 characters of letters, digits, "
+            "'_', '.', '-')"
+        )
+    return None
+
+
+def _boolean(value):
+    if not isinstance(value, bool):
+        return f"{value!r} is not a boolean: write true or false without quotes"
+    return None
+
+
+def _port(value):
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 65535:
+        return f"{value!r} is not a port number (1 to 65535)"
+    return None
+
+
+def _url(value):
+    match = URL.match(value) if isinstance(value, str) else None
+    if not match or match.group("scheme") not in ("http", "https"):
+        return f"'{value}' is not an http(s) URL"
+    port = match.group("port")
+    if port is not None:
+        if not port.isdigit() or not 1 <= int(port) <= 65535:
+            return f"'{value}': port '{port}' is out of range (1 to 65535)"
+    return None
+
+
+def _email(value):
+    if not isinstance(value, str) or not EMAIL.match(value):
+        return f"'{value}' is not an email address"
+    return None
+
+
+def _positive(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+        return f"{value!r} is not a positive number"
+    return None
+
+
+class _Problems(list):
+    """Problems as '<key>: <what is wrong>' lines."""
+
+    def check(self, key, check, value):
+        problem = check(value)
+        if problem:
+            self.append(f"{key}: {problem}")
+        return problem is None
+
+    def add(self, key, problem):
+        self.append(f"{key}: {problem}")
+
+
+def _mapping(problems, key, value, what):
+    if value is None or value == "":
+        problems.add(key, f"is empty: give it {what}")
+        return False
+    if not isinstance(value, dict):
+        problems.add(key, f"must be a mapping ({what}), not {type(value).__name__}")
+        return False
+    return True
+
+
+# -- the inventory --------------------------------------------------------------------------------
+
+
+def _validate_networks(problems, where, inventory):
+    """Check networks and interfaces; return the mgmt network (or None)."""
+    mgmt = None
+    networks = inventory.get("networks")
+    if _mapping(problems, f"{where}:networks", networks, "mgmt: {cidr: ...}"):
+        for name, network in sorted(networks.items()):
+            key = f"{where}:networks:{name}"
+            if _mapping(problems, key, network, "cidr: ...") and problems.check(
+                f"{key}:cidr", _cidr, network.get("cidr")
+            ):
+                if name == "mgmt":
+                    mgmt = ipaddress.IPv4Network(network["cidr"])
+        if "mgmt" not in networks:
+            problems.add(f"{where}:networks:mgmt", "is missing: the management network's cidr")
+    interfaces = inventory.get("interfaces")
+    if _mapping(problems, f"{where}:interfaces", interfaces, "physical: em1, bridge: br100"):
+        for name in ("physical", "bridge"):
+            problems.check(f"{where}:interfaces:{name}", _ifname, interfaces.get(name))
+    return mgmt
+
+
+def _validate_node_entry(problems, key, node, mgmt, addresses):
+    """Check one node's entry; return its role when it is a valid one."""
+    unknown = set(node) - {"role", "ip"}
+    if unknown:
+        names = ", ".join(sorted(map(str, unknown)))
+        problems.add(key, f"unknown key(s) {names} (known: role, ip)")
+    role = node.get("role")
+    if role not in ROLES:
+        problems.add(f"{key}:role", f"{role!r} is not a role (head or compute)")
+    if "ip" in node and problems.check(f"{key}:ip", _ipv4, node["ip"]):
+        address = ipaddress.IPv4Address(node["ip"])
+        if mgmt is not None and address not in mgmt:
+            problems.add(f"{key}:ip", f"{address} is outside the mgmt network {mgmt}")
+        elif address in addresses:
+            problems.add(f"{key}:ip", f"{address} is listed twice: also node {addresses[address]}")
+        addresses.setdefault(address, key.rsplit(":", 1)[-1])
+    return role if role in ROLES else None
+
+
+def validate_inventory(inventory):
+    """
+    Problems of the inventory (``hltcloud_inventory``): a list of one-line strings, empty
+    when it is sound. A node written twice under the same name never gets here: Salt's
+    YAML loader refuses the configuration file with "found conflicting ID".
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-call hltcloud.validate_inventory "$(salt-call --out=json config.get \\
+            hltcloud_inventory)"
+    """
+    problems = _Problems()
+    where = "hltcloud_inventory"
+    if not _mapping(problems, where, inventory, "domain, networks, interfaces, nodes"):
+        return problems
+    domain = inventory.get("domain")
+    if not isinstance(domain, str) or not re.match(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*$", domain):
+        problems.add(f"{where}:domain", f"{domain!r} is not a DNS domain")
+    mgmt = _validate_networks(problems, where, inventory)
+    nodes = inventory.get("nodes")
+    if not _mapping(problems, f"{where}:nodes", nodes, "one entry per node"):
+        return problems
+    heads, addresses = [], {}
+    for name, node in sorted(nodes.items(), key=lambda item: str(item[0])):
+        key = f"{where}:nodes:{name}"
+        if not isinstance(name, str) or not re.match(r"^[a-z0-9][a-z0-9-]*$", name):
+            problems.add(key, "a node name is a short lower-case host name such as cn44")
+        if _mapping(problems, key, node, "{role: head|compute, ip: ...}"):
+            if _validate_node_entry(problems, key, node, mgmt, addresses) == "head":
+                heads.append(name)
+    if len(heads) != 1:
+        found = ", ".join(heads) if heads else "none"
+        problems.add(f"{where}:nodes", f"exactly one node must have role head, found {found}")
+    return problems
+
+
+def validate_node(inventory, minion_id, grains):
+    """
+    Problems of one inventory node as its minion sees itself: it needs a management
+    address (an interface in the mgmt network, or the inventory's ``ip``).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn45.internal hltcloud.validate
+    """
+    problems = _Problems()
+    if not isinstance(inventory, dict) or not isinstance(inventory.get("nodes"), dict):
+        return problems
+    name, _, suffix = str(minion_id or "").partition(".")
+    node = inventory["nodes"].get(name)
+    if not isinstance(node, dict) or (suffix and suffix != inventory.get("domain")):
+        return problems
+    if not grains.get("mgmt_ipv4") and not node.get("ip"):
+        problems.add(
+            f"hltcloud_inventory:nodes:{name}:ip",
+            "is missing and no interface of the node has an address in the mgmt network",
+        )
+    return problems
+
+
+# -- the pillar -----------------------------------------------------------------------------------
+
+
+def _validate_flat_range(problems, key, flat, network):
+    hosts = list(network.hosts())
+    if len(hosts) < 2:
+        problems.add(f"{key}:cidr", f"{network} has no room for a gateway and one instance")
+    if "gateway" in flat and problems.check(f"{key}:gateway", _ipv4, flat["gateway"]):
+        if ipaddress.IPv4Address(flat["gateway"]) not in hosts:
+            problems.add(f"{key}:gateway", f"{flat['gateway']} is not a host address of {network}")
+    if "network_size" in flat:
+        size = flat["network_size"]
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            problems.add(f"{key}:network_size", f"{size!r} is not a positive whole number")
+        elif size > network.num_addresses:
+            problems.add(
+                f"{key}:network_size",
+                f"{size} is larger than {network} ({network.num_addresses} addresses)",
+            )
+
+
+def _validate_flat_network(problems, flat):
+    key = "flat_network"
+    if not _mapping(problems, key, flat, "label, cidr, multi_host"):
+        return
+    if not isinstance(flat.get("label"), str) or not flat.get("label"):
+        problems.add(f"{key}:label", "is missing: the network's name (nova network-create)")
+    if problems.check(f"{key}:cidr", _cidr, flat.get("cidr")):
+        _validate_flat_range(problems, key, flat, ipaddress.IPv4Network(flat["cidr"]))
+    for name in ("bridge", "bridge_interface"):
+        if name in flat:
+            problems.check(f"{key}:{name}", _ifname, flat[name])
+    if "multi_host" in flat:
+        problems.check(f"{key}:multi_host", _boolean, flat["multi_host"])
+    for name in ("dns1", "dns2"):
+        if flat.get(name) is not None:
+            problems.check(f"{key}:{name}", _ipv4, flat[name])
+
+
+def _validate_selfheal(problems, selfheal):
+    key = "selfheal"
+    if not _mapping(problems, key, selfheal, "bridge, network, cooldown, timeout"):
+        return
+    if "bridge" in selfheal:
+        problems.check(f"{key}:bridge", _ifname, selfheal["bridge"])
+    if "network" in selfheal:
+        problems.check(f"{key}:network", _cidr, selfheal["network"])
+    for name in ("cooldown", "timeout", "backoff_cap", "max_failures"):
+        if name in selfheal:
+            problems.check(f"{key}:{name}", _positive, selfheal[name])
+
+
+def _validate_secrets(problems, secrets):
+    if not isinstance(secrets, dict):
+        problems.add("secrets", "must be a mapping of names to values (see `make secrets`)")
+        return
+    for name, value in sorted(secrets.items()):
+        if value is None or value == "":
+            continue  # missing: the state that needs it fails naming it (salt/nova/conf.jinja)
+        if not isinstance(value, str) or len(value) != SECRET_LENGTH or not HEX.match(value):
+            # Never the value: only what is wrong with it.
+            problems.add(
+                f"secrets:{name}",
+                f"is not {SECRET_LENGTH} hex characters as `make secrets` makes them "
+                f"(rotate it: python -m tools.make_secrets --rotate {name})",
+            )
+
+
+def _validate_service(problems, skey, service):
+    if not service.get("type"):
+        problems.add(f"{skey}:type", "is missing (identity, image, compute ...)")
+    endpoints = service.get("endpoints")
+    if not endpoints:
+        problems.add(
+            f"{skey}:endpoints", "is missing: a service needs its public, internal and admin URLs"
+        )
+    elif not isinstance(endpoints, dict):
+        problems.add(f"{skey}:endpoints", "must map public/internal/admin to URLs")
+    else:
+        for interface, url in sorted(endpoints.items()):
+            if interface not in INTERFACES:
+                problems.add(f"{skey}:endpoints:{interface}", "is not public, internal or admin")
+            else:
+                problems.check(f"{skey}:endpoints:{interface}", _url, url)
+    user = service.get("user")
+    if isinstance(user, dict) and user.get("email") is not None:
+        problems.check(f"{skey}:user:email", _email, user["email"])
+
+
+def _validate_keystone(problems, keystone):
+    key = "keystone"
+    if not _mapping(problems, key, keystone, "auth, roles, projects, users, services"):
+        return
+    auth = keystone.get("auth") or {}
+    if isinstance(auth, dict) and "auth_url" in auth:
+        problems.check(f"{key}:auth:auth_url", _url, auth["auth_url"])
+    users = keystone.get("users") or {}
+    for name, user in sorted((users if isinstance(users, dict) else {}).items()):
+        if isinstance(user, dict) and user.get("email") is not None:
+            problems.check(f"{key}:users:{name}:email", _email, user["email"])
+    services = keystone.get("services") or {}
+    if not isinstance(services, dict):
+        problems.add(f"{key}:services", "must be a mapping of service names")
+        return
+    for name, service in sorted(services.items()):
+        skey = f"{key}:services:{name}"
+        if _mapping(problems, skey, service, "type, endpoints"):
+            _validate_service(problems, skey, service)
+
+
+def _validate_firewall(problems, firewall):
+    key = "firewall"
+    if not _mapping(problems, key, firewall, "sources, open"):
+        return
+
+    def walk(path, value):
+        if isinstance(value, dict):
+            for name, item in sorted(value.items(), key=lambda kv: str(kv[0])):
+                walk(f"{path}:{name}", item)
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(f"{path}:{index}", item)
+        elif path.rsplit(":", 1)[-1] in ("port", "from", "to") or (
+            isinstance(value, int) and not isinstance(value, bool) and ":ports" in path
+        ):
+            problems.check(path, _port, value)
+        elif isinstance(value, str) and "/" in value and ("source" in path or "cidr" in path):
+            try:
+                ipaddress.IPv4Network(value, strict=False)
+            except ValueError:
+                problems.add(path, f"'{value}' is not an IPv4 address or CIDR")
+
+    walk(key, firewall)
+
+
+def validate_pillar(pillar):
+    """
+    Problems of the HLT keys of a compiled pillar: a list of one-line strings.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43.internal hltcloud.validate_pillar "$(salt cn43.internal --out=json pillar.items)"
+    """
+    problems = _Problems()
+    pillar = pillar or {}
+    if "flat_network" in pillar:
+        _validate_flat_network(problems, pillar["flat_network"])
+    if "selfheal" in pillar:
+        _validate_selfheal(problems, pillar["selfheal"])
+    if "secrets" in pillar:
+        _validate_secrets(problems, pillar["secrets"])
+    if "keystone" in pillar:
+        _validate_keystone(problems, pillar["keystone"])
+    if "firewall" in pillar:
+        _validate_firewall(problems, pillar["firewall"])
+    return problems
+
+
+def check(inventory, pillar, minion_id=None, grains=None):
+    """
+    Every problem of the inventory, of ``minion_id``'s entry and of its pillar: the list
+    the ext_pillar and the validate state report.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-call hltcloud.check "{}" "{}"
+    """
+    problems = list(validate_inventory(inventory))
+    if not problems:
+        problems += validate_node(inventory, minion_id, grains or {})
+    problems += validate_pillar(pillar)
+    return problems
+
+
+def validate():
+    """
+    Check this minion's inventory, grains and pillar; return ``{"valid": bool, "errors": [...]}``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn44.internal hltcloud.validate
+    """
+    errors = check(
+        __opts__.get("hltcloud_inventory"),
+        {k: v for k, v in __pillar__.items() if k != "_errors"},
+        __opts__.get("id"),
+        __grains__,
+    )
+    return {"valid": not errors, "errors": errors}
+
+
+# -- status and drift -----------------------------------------------------------------------------
+
+DRIFT_FILE = ("hltcloud", "drift.json")
+
+
+def _drift_path():
+    import os  # pylint: disable=import-outside-toplevel
+
+    return os.path.join(__opts__["cachedir"], *DRIFT_FILE)
+
+
+def _reason(result):
+    """One line saying why a state would change or failed."""
+    comment = " ".join(str(result.get("comment") or "").split())
+    if not comment and result.get("changes"):
+        comment = "would change " + ", ".join(sorted(map(str, result["changes"])))
+    return comment[:200] or "would change"
+
+
+def summarize(results):
+    """
+    Reduce a highstate's state results to ``{"in_sync", "drift", "failed"}``: the state IDs
+    that would change (result None, or changes in test mode) and those that failed, each
+    with a one-line reason. A list (render or pillar errors) is all failure.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-call hltcloud.summarize "$(salt-call --out=json state.highstate test=True)"
+    """
+    if not isinstance(results, dict):
+        lines = results if isinstance(results, list) else [results]
+        return {
+            "in_sync": False,
+            "drift": {},
+            "failed": {"highstate": " ".join(map(str, lines))[:200]},
+        }
+    drift, failed = {}, {}
+    for result in results.values():
+        if not isinstance(result, dict):
+            continue
+        sid = result.get("__id__") or result.get("name")
+        if result.get("result") is False:
+            failed[sid] = _reason(result)
+        elif result.get("result") is None or result.get("changes"):
+            drift[sid] = _reason(result)
+    return {"in_sync": not drift and not failed, "drift": drift, "failed": failed}
+
+
+def drift():
+    """
+    Run the highstate in test mode, keep its summary on the node and return it: what the
+    Salt schedule ``hltcloud-drift`` (pillar ``schedule``) runs every hour by default.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn44.internal hltcloud.drift
+    """
+    import json  # pylint: disable=import-outside-toplevel
+    import os  # pylint: disable=import-outside-toplevel
+    import time  # pylint: disable=import-outside-toplevel
+
+    results = __salt__["state.highstate"](test=True)
+    if isinstance(results, list) and any("is running as PID" in str(r) for r in results):
+        # Another state run holds the node: keep the last record, check again next time.
+        return {"skipped": " ".join(map(str, results))[:200]}
+    record = summarize(results)
+    record["checked"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    path = _drift_path()
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as stream:
+        json.dump(record, stream)
+    os.replace(tmp, path)
+    return record
+
+
+def report():
+    """
+    What ``salt-run hlt.status`` asks every node: its kill-switch mark and its last drift
+    check (None before the first).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn44.internal hltcloud.report
+    """
+    import json  # pylint: disable=import-outside-toplevel
+
+    try:
+        with open(_drift_path(), encoding="utf-8") as stream:
+            last = json.load(stream)
+    except (OSError, ValueError):
+        last = None
+    return {
+        "role": __grains__.get("role"),
+        "drained": bool(__grains__.get("hltcloud_drained")),
+        "drift": last,
+    }

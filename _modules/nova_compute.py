@@ -1,0 +1,495 @@
+"""
+OpenStack Compute API v2 (Icehouse): nova-network networks, keypairs, flavors, images,
+servers and their VNC console.
+
+Salt 3008 ships no OpenStack modules; this one speaks the Compute API v2 of Icehouse
+(``os-networks`` and ``os-tenant-networks`` of nova-network, ``os-keypairs``, ``flavors``,
+``images``, ``servers``, the ``os-getVNCConsole`` action) through the shared OpenStack
+client (``_utils/openstack_client.py``). It does the I/O; the ``nova_network``,
+``nova_keypair`` and ``nova_server`` state modules decide what to change.
+
+:depends: keystoneauth1
+
+Authentication
+--------------
+The Compute endpoint comes from the catalog of a password-scoped token, where Keystone
+fills the ``%(tenant_id)s`` of ``http://cn43.internal:8774/v2/%(tenant_id)s`` with the
+token's project: the bootstrap admin token has no catalog and does not work here. Settings
+come from the ``nova:auth`` block of pillar or minion config, overridden key by key by the
+``auth`` argument that every function takes:
+
+.. code-block:: yaml
+
+    nova:
+      auth:
+        auth_url: http://cn43.internal:35357/v3
+        username: admin            # os-networks is admin-only in Icehouse
+        password: <ADMIN_PASS>
+        project_name: admin
+        interface: public          # which Compute endpoint of the catalog (the default)
+        retry_timeout: 60          # seconds to wait for a Nova that is not up yet
+        timeout: 10                # seconds for one request
+
+Failures
+--------
+Every failure is a ``CommandExecutionError`` whose message says what failed and where
+(Nova's own fault message included); passwords, tokens and a new server's ``adminPass``
+never appear in messages, logs or return values. An expired token (HTTP 401) is renewed
+once by the client; Nova down is retried for ``retry_timeout`` seconds (in a ``test=True``
+run: tried once, as nothing would start it meanwhile).
+"""
+
+import logging
+import re
+import time
+import urllib.parse
+
+from salt.exceptions import CommandExecutionError
+
+try:
+    import keystoneauth1  # noqa: F401 (the shared client needs it)
+
+    HAS_KSA = True
+except ImportError:  # pragma: no cover - depends on the environment
+    HAS_KSA = False
+
+log = logging.getLogger(__name__)
+
+__virtualname__ = "nova_compute"
+
+SERVICE_TYPE = "compute"
+# Keys of os-networks create (Icehouse's NetworkController.create passes them to
+# nova.network.api.API.create).
+NETWORK_KEYS = (
+    "label",
+    "cidr",
+    "cidr_v6",
+    "bridge",
+    "bridge_interface",
+    "multi_host",
+    "gateway",
+    "gateway_v6",
+    "dns1",
+    "dns2",
+    "vlan_start",
+    "vpn_start",
+    "network_size",
+    "num_networks",
+    "fixed_cidr",
+    "priority",
+    "project_id",
+)
+# A new server's answer: only these keys are kept (never adminPass).
+SERVER_KEYS = (
+    "id",
+    "name",
+    "status",
+    "addresses",
+    "flavor",
+    "image",
+    "key_name",
+    "fault",
+    "security_groups",
+    "OS-EXT-STS:task_state",
+    "OS-EXT-STS:vm_state",
+)
+
+
+def __virtual__():
+    if not HAS_KSA:
+        return (
+            False,
+            "nova_compute: the keystoneauth1 library is not installed (pip install keystoneauth1)",
+        )
+    return __virtualname__
+
+
+class NovaError(CommandExecutionError):
+    """A Compute API call failed; the message is safe to show."""
+
+
+# -- the shared OpenStack client (_utils/openstack_client.py) -------------------------------------
+
+
+def _client(name):
+    try:
+        return __utils__["openstack_client." + name]
+    except KeyError:
+        raise NovaError(
+            "nova_compute: the shared OpenStack client (_utils/openstack_client.py) is not "
+            "loaded: run saltutil.sync_utils"
+        ) from None
+
+
+def _settings(auth):
+    config = None
+    if "config.get" in __salt__:
+        config = __salt__["config.get"]("nova:auth", {}) or None
+    settings = _client("resolve")(config, auth, where="nova:auth")
+    if __opts__.get("test"):
+        # A dry run starts no service, so waiting for nova-api or Keystone to come up
+        # cannot help: one attempt, then a clear failure.
+        settings["retry_timeout"] = 0.0
+    return settings
+
+
+def _call(auth, method, path, body=None, expect=(200, 201, 202, 204)):
+    """One Compute API request; the decoded JSON answer, or None when it has no body."""
+    settings = _settings(auth)
+    resp = _client("request")(
+        __context__, settings, method, path, body, service_type=SERVICE_TYPE, expect=expect
+    )
+    if resp.status_code == 204 or not resp.content:
+        return None
+    try:
+        return resp.json()
+    except ValueError:
+        raise NovaError(f"{method} {path} on Nova: the answer is not JSON") from None
+
+
+def _quote(value):
+    return urllib.parse.quote(str(value), safe="")
+
+
+def _exists(auth, path):
+    """GET ``path``: its JSON, or None on HTTP 404."""
+    settings = _settings(auth)
+    resp = _client("request")(
+        __context__, settings, "GET", path, service_type=SERVICE_TYPE, expect=(200, 404)
+    )
+    return None if resp.status_code == 404 else resp.json()
+
+
+def _by_name(items, name, key="name"):
+    return [item for item in items if item.get(key) == name]
+
+
+def _one(items, kind, name, key="name"):
+    found = _by_name(items, name, key)
+    if not found:
+        raise NovaError(f"Nova has no {kind} named '{name}'")
+    if len(found) > 1:
+        ids = ", ".join(str(item.get("id")) for item in found)
+        raise NovaError(f"Nova has {len(found)} {kind}s named '{name}' ({ids}): use an id")
+    return found[0]
+
+
+# -- nova-network: os-networks (admin) and os-tenant-networks ------------------------------------
+
+
+def network_list(auth=None):
+    """
+    Every nova-network network (``GET /os-networks``, admin only), with all its fields.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 nova_compute.network_list
+    """
+    return (_call(auth, "GET", "/os-networks") or {}).get("networks", [])
+
+
+def network_get(label, auth=None):
+    """
+    The networks labelled ``label`` (a list: nova-network allows several).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 nova_compute.network_get demo-net
+    """
+    return _by_name(network_list(auth=auth), label, key="label")
+
+
+def network_create(label, cidr, auth=None, **kwargs):
+    """
+    Create a nova-network network (``POST /os-networks``); the keys of ``kwargs`` are those
+    of ``nova network-create``: bridge, bridge_interface, multi_host, gateway, dns1, dns2,
+    cidr_v6, vlan_start, network_size, num_networks, fixed_cidr, priority, project_id.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 nova_compute.network_create demo-net 203.0.113.24/29 bridge=br100 multi_host=True
+    """
+    body = {"label": label, "cidr": cidr}
+    for key, value in kwargs.items():
+        if key.startswith("__"):
+            continue
+        if key not in NETWORK_KEYS:
+            raise NovaError(f"os-networks create takes no '{key}'")
+        if value is not None:
+            body[key] = value
+    return (_call(auth, "POST", "/os-networks", {"network": body}) or {}).get("network")
+
+
+def network_delete(network_id, auth=None):
+    """
+    Delete the network ``network_id`` (``DELETE /os-networks/<id>``).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 nova_compute.network_delete 59a8f0d2-d2da-4473-a82e-3e45e47fdb9a
+    """
+    _call(auth, "DELETE", f"/os-networks/{_quote(network_id)}", expect=(202, 204))
+    return True
+
+
+def tenant_network_list(auth=None):
+    """
+    The networks the project may use (``GET /os-tenant-networks``: id, label, cidr), the
+    call a project member (the runbook's demo user) can make.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 nova_compute.tenant_network_list
+    """
+    return (_call(auth, "GET", "/os-tenant-networks") or {}).get("networks", [])
+
+
+# -- keypairs -------------------------------------------------------------------------------------
+
+
+def keypair_list(auth=None):
+    """
+    The user's keypairs: name, public_key, fingerprint (``GET /os-keypairs``).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 nova_compute.keypair_list
+    """
+    answer = _call(auth, "GET", "/os-keypairs") or {}
+    return [item.get("keypair", item) for item in answer.get("keypairs", [])]
+
+
+def keypair_get(name, auth=None):
+    """
+    The keypair ``name``, or None.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 nova_compute.keypair_get demo-key
+    """
+    found = _by_name(keypair_list(auth=auth), name)
+    return found[0] if found else None
+
+
+def keypair_create(name, public_key, auth=None):
+    """
+    Import the public key ``public_key`` as keypair ``name`` (``nova keypair-add --pub-key``).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 nova_compute.keypair_create demo-key "ssh-rsa AAAA... demo@cn43"
+    """
+    body = {"keypair": {"name": name, "public_key": public_key}}
+    keypair = (_call(auth, "POST", "/os-keypairs", body) or {}).get("keypair") or {}
+    keypair.pop("private_key", None)
+    return keypair
+
+
+def keypair_delete(name, auth=None):
+    """
+    Delete the keypair ``name``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 nova_compute.keypair_delete demo-key
+    """
+    _call(auth, "DELETE", f"/os-keypairs/{_quote(name)}", expect=(202, 204))
+    return True
+
+
+# -- flavors and images ---------------------------------------------------------------------------
+
+
+def flavor_find(name, auth=None):
+    """
+    The flavor called ``name`` (``GET /flavors``): {id, name}.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 nova_compute.flavor_find m1.tiny
+    """
+    flavors = (_call(auth, "GET", "/flavors") or {}).get("flavors", [])
+    found = _one(flavors, "flavor", name)
+    return {"id": found["id"], "name": found["name"]}
+
+
+def image_find(name, auth=None):
+    """
+    The image called ``name`` (``GET /images``, Nova's view of Glance): {id, name}.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 nova_compute.image_find 'CirrOS Test Image'
+    """
+    images = (_call(auth, "GET", "/images") or {}).get("images", [])
+    found = _one(images, "image", name)
+    return {"id": found["id"], "name": found["name"]}
+
+
+# -- servers --------------------------------------------------------------------------------------
+
+
+def _regex_literal(text):
+    """``text`` as a POSIX extended regular expression (what MySQL's REGEXP reads): only
+    ERE's special characters escaped (Python's re.escape also escapes ``-``)."""
+    return re.sub(r"([.\[\](){}*+?|^$\\])", r"\\\1", text)
+
+
+def _server_view(server):
+    return {k: server[k] for k in SERVER_KEYS if k in (server or {})}
+
+
+def server_list(name=None, auth=None):
+    """
+    Servers of the project with their details; with ``name``, only those called exactly
+    that (Nova's ``name`` filter is a regular expression: anchored and escaped here).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 nova_compute.server_list name=demo-inst1
+    """
+    path = "/servers/detail"
+    if name is not None:
+        path += "?name=" + _quote("^" + _regex_literal(name) + "$")
+    servers = (_call(auth, "GET", path) or {}).get("servers", [])
+    if name is not None:
+        servers = _by_name(servers, name)
+    return [_server_view(s) for s in servers]
+
+
+def server_get(server_id, auth=None):
+    """
+    The server ``server_id`` with its status (and ``fault`` when in ERROR), or None.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 nova_compute.server_get 58df4a92-b97a-4a2a-baa9-afdf5a9d230d
+    """
+    answer = _exists(auth, f"/servers/{_quote(server_id)}")
+    return None if answer is None else _server_view(answer.get("server"))
+
+
+def server_create(
+    name, flavor_id, image_id, network_ids=(), security_groups=(), key_name=None, auth=None
+):
+    """
+    Boot a server (``nova boot``); returns {id, name, status} without the adminPass.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 nova_compute.server_create demo-inst1 1 <image-id> \\
+            network_ids='[<net-id>]' security_groups='[default]' key_name=demo-key
+    """
+    server = {"name": name, "flavorRef": str(flavor_id), "imageRef": str(image_id)}
+    if network_ids:
+        server["networks"] = [{"uuid": net} for net in network_ids]
+    if security_groups:
+        server["security_groups"] = [{"name": group} for group in security_groups]
+    if key_name:
+        server["key_name"] = key_name
+    created = (_call(auth, "POST", "/servers", {"server": server}) or {}).get("server") or {}
+    if "id" not in created:
+        raise NovaError(f"POST /servers on Nova: the answer has no server id for '{name}'")
+    return {"id": created["id"], "name": name, "status": created.get("status", "BUILD")}
+
+
+def server_delete(server_id, auth=None):
+    """
+    Delete the server ``server_id`` (Nova deletes it in the background).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 nova_compute.server_delete 58df4a92-b97a-4a2a-baa9-afdf5a9d230d
+    """
+    _call(auth, "DELETE", f"/servers/{_quote(server_id)}", expect=(202, 204, 404))
+    return True
+
+
+def server_wait(server_id, timeout=300, interval=2, auth=None):
+    """
+    Poll the server until it leaves BUILD (or is gone) or ``timeout`` seconds pass; returns
+    it as last seen (None once deleted).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 nova_compute.server_wait 58df4a92-b97a-4a2a-baa9-afdf5a9d230d timeout=120
+    """
+    deadline = time.monotonic() + float(timeout)
+    while True:
+        server = server_get(server_id, auth=auth)
+        if server is None or server.get("status") != "BUILD":
+            return server
+        if time.monotonic() + float(interval) > deadline:
+            return server
+        time.sleep(float(interval))
+
+
+def server_wait_gone(server_id, timeout=120, interval=2, auth=None):
+    """
+    Poll until the server ``server_id`` no longer exists; True if it went within ``timeout``.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 nova_compute.server_wait_gone 58df4a92-b97a-4a2a-baa9-afdf5a9d230d
+    """
+    deadline = time.monotonic() + float(timeout)
+    while True:
+        server = server_get(server_id, auth=auth)
+        if server is None or server.get("status") == "DELETED":
+            return True
+        if time.monotonic() + float(interval) > deadline:
+            return False
+        time.sleep(float(interval))
+
+
+def vnc_console(server_id, console_type="novnc", auth=None):
+    """
+    The VNC console of the server (``nova get-vnc-console <server> novnc``): {type, url}.
+    The URL carries a console token: show it only to whom may open the console.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 nova_compute.vnc_console 58df4a92-b97a-4a2a-baa9-afdf5a9d230d
+    """
+    body = {"os-getVNCConsole": {"type": console_type}}
+    answer = _call(auth, "POST", f"/servers/{_quote(server_id)}/action", body) or {}
+    console = answer.get("console") or {}
+    if not console.get("url"):
+        raise NovaError(f"Nova returned no {console_type} console URL for server {server_id}")
+    return {"type": console.get("type", console_type), "url": console["url"]}

@@ -1,0 +1,432 @@
+"""
+Glance images, idempotent by name and checksum (Image API v2).
+
+.. code-block:: yaml
+
+    glance-image-cirros-present:
+      glance_image.present:
+        - name: CirrOS Test Image
+        - source: http://cdn.download.cirros-cloud.net/0.3.2/cirros-0.3.2-x86_64-disk.img
+        - source_hash: md5=64d7c1cd2b6f60c92c14662941cb7913
+        - cache_dir: /var/cache/hltcloud/images
+        - disk_format: qcow2
+        - container_format: bare
+        - visibility: public
+        - auth:
+            auth_url: http://cn43.internal:35357/v3
+            username: admin
+            password: {{ pillar['secrets']['admin_pass'] | json }}
+            project_name: admin
+
+A URL source is downloaded once into ``cache_dir`` and checked against ``source_hash``.
+An image of that name whose checksum (Glance's md5 of the data) is the source file's is
+left alone (its visibility is corrected in place); none is created and uploaded; one
+created earlier whose upload never finished (``queued``) gets the data. An image of that
+name with other data is never replaced nor doubled: the state fails and says how to
+proceed. Glance images are immutable once active.
+
+Credentials and retries: see the ``glance_image`` execution module. In test mode Glance is
+asked once, without waiting for it: when it does not answer (a head node whose Glance is
+not installed yet) the state says what it would do and that it could not check.
+"""
+
+import functools
+import logging
+import os
+import posixpath
+import re
+import urllib.parse
+
+from salt.exceptions import CommandExecutionError
+
+log = logging.getLogger(__name__)
+
+__virtualname__ = "glance_image"
+
+# What Icehouse's Glance accepts and today's still does.
+DISK_FORMATS = ("ami", "ari", "aki", "vhd", "vmdk", "raw", "qcow2", "vdi", "iso")
+CONTAINER_FORMATS = ("ami", "ari", "aki", "bare", "ovf")
+VISIBILITIES = ("public", "private")
+HASH_LENGTHS = {32: "md5", 40: "sha1", 56: "sha224", 64: "sha256", 96: "sha384", 128: "sha512"}
+BUSY = ("saving", "importing", "uploading")
+URL_SCHEMES = ("http", "https", "ftp", "salt")
+SHOWN = (
+    "id",
+    "name",
+    "status",
+    "checksum",
+    "size",
+    "disk_format",
+    "container_format",
+    "visibility",
+)
+
+
+def __virtual__():
+    if "glance_image.image_list" in __salt__:
+        return __virtualname__
+    return (False, "glance_image: the glance_image execution module is not available")
+
+
+def shown(image):
+    """The fields of ``image`` a state shows (no locations, no URLs)."""
+    return {key: image.get(key) for key in SHOWN if key in image}
+
+
+def _failed(ret, comment):
+    ret.update(result=False, comment=comment)
+    return ret
+
+
+def parse_source_hash(source_hash):
+    """``(hash_type, hex digest)`` from ``md5=<hex>``, ``sha256=<hex>``... or a bare digest."""
+    text = str(source_hash or "").strip().lower()
+    hash_type, _, digest = text.rpartition("=")
+    if not re.fullmatch(r"[0-9a-f]+", digest or ""):
+        raise ValueError(f"source_hash '{source_hash}' is not a hex digest")
+    if not hash_type:
+        hash_type = HASH_LENGTHS.get(len(digest))
+        if hash_type is None:
+            raise ValueError(f"source_hash '{source_hash}': no hash type has that length")
+    elif hash_type not in HASH_LENGTHS.values():
+        raise ValueError(f"source_hash '{source_hash}': unknown hash type '{hash_type}'")
+    if HASH_LENGTHS.get(len(digest)) != hash_type:
+        raise ValueError(f"source_hash '{source_hash}' is not a {hash_type} digest")
+    return hash_type, digest
+
+
+def _is_url(source):
+    return urllib.parse.urlsplit(source).scheme in URL_SCHEMES
+
+
+def cached_path(source, cache_dir):
+    """Where the file of a URL ``source`` is kept: ``cache_dir/<its file name>``."""
+    return os.path.join(cache_dir, posixpath.basename(urllib.parse.urlsplit(source).path))
+
+
+def _validate(name, source, source_hash, disk_format, container_format, visibility):
+    """A problem with the arguments, or None."""
+    if not name or not isinstance(name, str):
+        return "name must be a non-empty string"
+    if not isinstance(source, str) or not (os.path.isabs(source) or _is_url(source)):
+        return (
+            f"source of image '{name}' must be a URL ("
+            + ", ".join(URL_SCHEMES)
+            + ") or the absolute path of the image file"
+        )
+    try:
+        parse_source_hash(source_hash)
+    except ValueError as exc:
+        return f"image '{name}': {exc}"
+    for label, value, allowed in (
+        ("disk_format", disk_format, DISK_FORMATS),
+        ("container_format", container_format, CONTAINER_FORMATS),
+        ("visibility", visibility, VISIBILITIES),
+    ):
+        if value not in allowed:
+            return "{} of image '{}' must be one of {}, not '{}'".format(
+                label, name, ", ".join(allowed), value
+            )
+    return None
+
+
+def _source_md5(name, source, source_hash):
+    """
+    The md5 of the image data: ``(md5 or None, problem or None)``. The file is checked
+    against ``source_hash``. A missing file gives the md5 of ``source_hash`` when it is
+    one (None otherwise) and the problem.
+    """
+    hash_type, digest = parse_source_hash(source_hash)
+    if not os.path.isfile(source):
+        known = digest if hash_type == "md5" else None
+        return known, f"image file {source} does not exist"
+    hashes = __salt__["glance_image.file_hashes"](source, "md5", hash_type)
+    if hashes[hash_type] != digest:
+        return None, (
+            f"image file {source} has {hash_type} {hashes[hash_type]}, not the source_hash "
+            f"{digest}: it is not the wanted image; remove it so that it is downloaded again"
+        )
+    return hashes["md5"], None
+
+
+def _local_data(name, source, source_hash, cache_dir):
+    """
+    ``(path, md5, problem, note)`` of the image data. A URL ``source`` is downloaded into
+    ``cache_dir`` unless a file with the right hash is there already (in test mode it is
+    not downloaded: the problem says so and the md5 is source_hash's when it is one).
+    """
+    if not _is_url(source):
+        md5, problem = _source_md5(name, source, source_hash)
+        return source, md5, problem, ""
+    path = cached_path(source, cache_dir)
+    md5, problem = _source_md5(name, path, source_hash)
+    if problem is None:
+        return path, md5, None, ""
+    if __opts__["test"]:
+        return path, md5, f"{source} would be downloaded into {path}", ""
+    __salt__["glance_image.download"](source, path)
+    md5, problem = _source_md5(name, path, source_hash)
+    if problem:
+        os.remove(path)
+        hash_type, digest = parse_source_hash(source_hash)
+        problem = (
+            f"{source} downloaded but its {hash_type} is not the source_hash {digest}: "
+            "file removed; check the URL and source_hash"
+        )
+    return path, md5, problem, f" ({source} downloaded into {path})"
+
+
+def _wanted(name, checksum, disk_format, container_format, visibility):
+    wanted = {
+        "name": name,
+        "disk_format": disk_format,
+        "container_format": container_format,
+        "visibility": visibility,
+        "status": "active",
+    }
+    if checksum:
+        wanted["checksum"] = checksum
+    return wanted
+
+
+def _conflict(name, image, source, checksum):
+    return (
+        f"Glance already has an image named '{name}' (id {image['id']}, checksum "
+        f"{image.get('checksum')}) whose data is not {source} (md5 {checksum}). Images "
+        "cannot be changed once uploaded, and a second image of the same name would be "
+        "ambiguous, so nothing was done. To replace it, delete it (`glance image-delete "
+        f"{image['id']}` or state glance_image.absent) and run the state again; to keep "
+        "it, point source and source_hash at the data it holds."
+    )
+
+
+def _upload_and_check(ret, name, image, source, checksum, auth, old):
+    """Upload ``source`` into the queued ``image`` and check the result."""
+    try:
+        __salt__["glance_image.image_upload"](image["id"], source, auth=auth)
+    except CommandExecutionError as exc:
+        return _failed(
+            ret,
+            f"image '{name}' (id {image['id']}) is in Glance but its upload failed: {exc}. "
+            "The next run uploads the data again into the same image.",
+        )
+    after = __salt__["glance_image.image_get"](image["id"], auth=auth)
+    ret["changes"] = {"old": old, "new": shown(after)}
+    if after.get("status") != "active" or after.get("checksum") != checksum:
+        return _failed(
+            ret,
+            f"image '{name}' (id {image['id']}) was uploaded but Glance reports status "
+            f"{after.get('status')} and checksum {after.get('checksum')}, not active with "
+            f"{checksum}",
+        )
+    return ret
+
+
+def _create(ret, name, source, checksum, wanted, auth):
+    if __opts__["test"]:
+        new = dict(wanted)
+        if checksum is None:
+            new["checksum"] = f"(md5 of {source}, not downloaded yet)"
+        ret.update(
+            result=None,
+            changes={"old": None, "new": new},
+            comment=f"Image '{name}' would be created and {source} uploaded into it",
+        )
+        return ret
+    created = __salt__["glance_image.image_create"](
+        name,
+        wanted["disk_format"],
+        wanted["container_format"],
+        visibility=wanted["visibility"],
+        auth=auth,
+    )
+    ret = _upload_and_check(ret, name, created, source, checksum, auth, None)
+    if ret["result"] is not False:
+        ret["comment"] = f"Image '{name}' created (id {created['id']}) and {source} uploaded"
+    return ret
+
+
+def _fill_queued(ret, name, image, source, checksum, auth):
+    old = shown(image)
+    if __opts__["test"]:
+        ret.update(
+            result=None,
+            changes={"old": old, "new": {"status": "active", "checksum": checksum}},
+            comment=f"Image '{name}' (id {image['id']}) has no data yet (queued): "
+            f"{source} would be uploaded into it",
+        )
+        return ret
+    ret = _upload_and_check(ret, name, image, source, checksum, auth, old)
+    if ret["result"] is not False:
+        ret["comment"] = f"Image '{name}' (id {image['id']}) had no data: {source} uploaded"
+    return ret
+
+
+def _converge_active(ret, name, image, visibility, auth):
+    """The image holds the right data: only its visibility can still be corrected."""
+    if image.get("visibility") == visibility:
+        ret["comment"] = (
+            f"Image '{name}' (id {image['id']}) is already active with checksum "
+            f"{image.get('checksum')}"
+        )
+        return ret
+    changes = {"old": {"visibility": image.get("visibility")}, "new": {"visibility": visibility}}
+    if __opts__["test"]:
+        ret.update(
+            result=None,
+            changes=changes,
+            comment=f"Image '{name}' (id {image['id']}) would be made {visibility}",
+        )
+        return ret
+    updated = __salt__["glance_image.image_update"](image["id"], visibility=visibility, auth=auth)
+    ret["changes"] = {"old": changes["old"], "new": {"visibility": updated.get("visibility")}}
+    if updated.get("visibility") != visibility:
+        return _failed(ret, f"Glance did not make image '{name}' {visibility}")
+    ret["comment"] = f"Image '{name}' (id {image['id']}) made {visibility}"
+    return ret
+
+
+def _formats_differ(image, disk_format, container_format):
+    return [
+        f"{field} {image.get(field)} (wanted {value})"
+        for field, value in (("disk_format", disk_format), ("container_format", container_format))
+        if image.get(field) != value
+    ]
+
+
+def _without_data(ret, name, found, source, problem, wanted, auth):
+    """The file is missing or wrong: fail, or in a dry run say what is not known yet."""
+    if not __opts__["test"]:
+        return _failed(ret, problem)
+    if not found:
+        return _create(ret, name, source, None, wanted, auth)
+    ret.update(
+        result=None,
+        comment=f"{problem}; image '{name}' (id {found[0]['id']}) not compared yet",
+    )
+    return ret
+
+
+def _existing(ret, name, image, source, checksum, wanted, auth):
+    """The one image called ``name``: fill it, keep it, or say why not."""
+    status = image.get("status")
+    if status == "queued":
+        return _fill_queued(ret, name, image, source, checksum, auth)
+    if status != "active":
+        if status in BUSY:
+            why = "another upload is under way; run the state again once it is active"
+        else:
+            why = f"delete it (`glance image-delete {image['id']}`) and run the state again"
+        return _failed(ret, f"image '{name}' (id {image['id']}) is {status}: {why}")
+    if image.get("checksum") != checksum:
+        return _failed(ret, _conflict(name, image, source, checksum))
+    differ = _formats_differ(image, wanted["disk_format"], wanted["container_format"])
+    if differ:
+        return _failed(
+            ret,
+            f"image '{name}' (id {image['id']}) holds the right data but has "
+            + ", ".join(differ)
+            + ": formats cannot change once uploaded; delete it and run the state again",
+        )
+    return _converge_active(ret, name, image, wanted["visibility"], auth)
+
+
+def _decide(ret, name, found, source, checksum, problem, wanted, auth):
+    """Compare the images named ``name`` with the wanted one, and act."""
+    if len(found) > 1:
+        ids = ", ".join(sorted(i["id"] for i in found))
+        return _failed(
+            ret,
+            f"{len(found)} images are named '{name}' ({ids}): delete all but the right one "
+            "(`glance image-delete <id>`) so that the name means one image",
+        )
+    # In a dry run a missing file whose md5 is the source_hash still compares.
+    if problem and (not __opts__["test"] or checksum is None):
+        return _without_data(ret, name, found, source, problem, wanted, auth)
+    if not found:
+        return _create(ret, name, source, checksum, wanted, auth)
+    return _existing(ret, name, found[0], source, checksum, wanted, auth)
+
+
+def present(
+    name,
+    source,
+    source_hash,
+    disk_format="qcow2",
+    container_format="bare",
+    visibility="public",
+    cache_dir=None,
+    auth=None,
+):
+    """
+    Ensure one image called ``name`` holds the data of ``source``.
+
+    name
+        The image's name (what ``glance image-list`` shows); one image per name.
+    source
+        A URL (http, https, ftp, salt) or the absolute path of the image file on the
+        minion. A URL is downloaded once into ``cache_dir`` (not in test mode).
+    source_hash
+        The file's digest, ``<type>=<hex>`` (``md5=...``, ``sha256=...``) or bare hex; the
+        file is checked against it before anything is uploaded.
+    cache_dir
+        Where downloaded files are kept (default: ``glance_images`` in the minion's
+        cachedir); a file there with the right hash is not downloaded again.
+    disk_format
+        ``qcow2`` (default), ``raw``, ``vmdk``, ``vdi``, ``iso``, ``vhd``, ``ami``...
+    container_format
+        ``bare`` (default), ``ovf``, ``ami``...
+    visibility
+        ``public`` (default, the runbook's ``--is-public true``) or ``private``.
+    auth
+        Credentials overriding ``glance:auth`` (password auth; see the execution module).
+    """
+    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
+    problem = _validate(name, source, source_hash, disk_format, container_format, visibility)
+    if problem:
+        return _failed(ret, problem)
+    if __opts__["test"]:
+        # Ask once: a dry run must not wait for a Glance that is not there yet.
+        auth = dict(auth or {}, retry_timeout=0)
+    try:
+        cache_dir = cache_dir or os.path.join(__opts__["cachedir"], "glance_images")
+        source, checksum, problem, note = _local_data(name, source, source_hash, cache_dir)
+        wanted = _wanted(name, checksum, disk_format, container_format, visibility)
+        try:
+            found = __salt__["glance_image.image_list"](name=name, auth=auth)
+        except CommandExecutionError as exc:
+            if not __opts__["test"]:
+                raise
+            ret.update(
+                result=None,
+                comment=f"Image '{name}' not checked: {exc}. It would be created and "
+                f"uploaded unless Glance already has it with md5 {checksum or '(unknown)'}",
+            )
+            return ret
+        ret = _decide(ret, name, found, source, checksum, problem, wanted, auth)
+        ret["comment"] += note
+        return ret
+    except CommandExecutionError as exc:
+        return _failed(ret, f"image '{name}': {exc}")
+
+
+def absent(name, auth=None):
+    """
+    Ensure no image is called ``name`` (every image of that name is deleted).
+
+    name
+        The image's name.
+    auth
+        Credentials overriding ``glance:auth``.
+    """
+    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
+    if __opts__["test"]:
+        auth = dict(auth or {}, retry_timeout=0)
+    return __utils__["keystone_states.absent"](
+        ret,
+        f"Image '{name}'",
+        lambda: __salt__["glance_image.image_list"](name=name, auth=auth),
+        functools.partial(__salt__["glance_image.image_delete"], auth=auth),
+        __opts__["test"],
+        fields=("name", "id", "checksum"),
+    )

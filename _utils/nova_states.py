@@ -1,0 +1,97 @@
+"""
+The steps the ``nova_*`` state modules (networks, keypairs, servers) share.
+
+Compute objects are created or deleted, never updated: nova-network has no update call for
+a network, a keypair's key cannot change, and a server booted from the wrong flavor or image
+is not "fixed" in place by a state. So ``present`` is: read, already right?, cannot become
+right (a conflict: result False with what to do, never a silent delete and re-create)?,
+test mode answer, create, check what came back.
+
+State modules reach these as ``__utils__["nova_states.<function>"]``; they are plain
+functions (the state passes in its ``ret``, a label such as ``"Network 'demo-net'"`` that
+starts every comment, ``__opts__["test"]`` and callables that do the I/O through
+``__salt__``), so unit tests call them directly. Each returns the filled ``ret``.
+"""
+
+from salt.exceptions import CommandExecutionError
+
+
+def new_ret(name):
+    return {"name": name, "result": True, "changes": {}, "comment": ""}
+
+
+def invalid(ret, label, problems):
+    """Validation failed before any call: result False listing every problem."""
+    ret.update(result=False, comment=f"{label}: " + "; ".join(problems))
+    return ret
+
+
+def present(ret, label, find, create, test, new, conflict=None, settle=None):
+    """
+    Make sure the object exists.
+
+    find()
+        The current object, or None.
+    conflict(current)
+        A comment when the current object differs in a way that cannot be changed in place
+        (the state fails with it), or None.
+    settle(current)
+        For an existing object that is right but maybe not ready (a server in BUILD):
+        ``(result, comment)``; default ``(True, "<label> is already in the desired state")``.
+    create()
+        Create it and return ``(object_for_changes, result, comment)``; ``result`` False
+        when it was created but did not become usable (a server that went to ERROR).
+    new
+        What test mode reports as the new object.
+
+    A ``CommandExecutionError`` anywhere fails the state with its message.
+    """
+    try:
+        current = find()
+        if current is not None:
+            problem = conflict(current) if conflict else None
+            if problem:
+                ret.update(result=False, comment=f"{label}: {problem}")
+                return ret
+            if settle is None:
+                ret["comment"] = f"{label} is already in the desired state"
+                return ret
+            result, comment = settle(current)
+            ret.update(result=result, comment=comment)
+            return ret
+        if test:
+            ret.update(
+                result=None, changes={"old": None, "new": new}, comment=f"{label} would be created"
+            )
+            return ret
+        created, result, comment = create()
+        ret.update(result=result, changes={"old": None, "new": created}, comment=comment)
+    except CommandExecutionError as exc:
+        ret.update(result=False, comment=f"{label}: {exc}")
+    return ret
+
+
+def absent(ret, label, find, delete, test, fields=("name", "id")):
+    """
+    Delete every object ``find()`` returns (a list; empty when there is none) with
+    ``delete(obj)``, which returns None or a comment saying what went wrong.
+    """
+    try:
+        found = find()
+        if not found:
+            ret["comment"] = f"{label} is already absent"
+            return ret
+        old = [{k: obj.get(k) for k in fields} for obj in found]
+        changes = {"old": old[0] if len(old) == 1 else old, "new": None}
+        if test:
+            ret.update(result=None, changes=changes, comment=f"{label} would be deleted")
+            return ret
+        problems = [p for p in (delete(obj) for obj in found) if p]
+        ret["changes"] = changes
+        if problems:
+            ret.update(result=False, comment=f"{label}: " + "; ".join(problems))
+        else:
+            ret["comment"] = f"{label} deleted"
+    except CommandExecutionError as exc:
+        ret.update(result=False, comment=f"{label}: {exc}")
+    return ret

@@ -1,0 +1,13 @@
+# The head node's Glance images (runbook, "Glance: the image service": the
+# CirrOS test image), registered by salt/glance/image. Every key is in
+# pillar.example.
+glance:
+  images:
+    cirros:
+      name: CirrOS Test Image
+      source: http://cdn.download.cirros-cloud.net/0.3.2/cirros-0.3.2-x86_64-disk.img
+      # The md5 published with the image (MD5SUMS); Glance's checksum is the same md5.
+      source_hash: md5=64d7c1cd2b6f60c92c14662941cb7913
+      disk_format: qcow2
+      container_format: bare
+      visibility: public

@@ -1,0 +1,23 @@
+{#- The first-VM smoke test (salt/smoke/first_vm.sls) runs as the runbook's
+    "normal user": the demo user in the demo project, with the public key of
+    pillar/demo-key.pub (the runbook's `ssh-keygen` + demo-key.pub; copy yours
+    there on the master). Without that file smoke.first_vm fails and says so.
+    Head node only. -#}
+{%- from "lib/secrets.jinja" import secrets with context %}
+{%- from "lib/cluster.jinja" import cluster with context %}
+{%- set public_key = [] %}
+{%- for root in opts.pillar_roots.get(saltenv or "base", []) %}
+{%-   if not public_key and salt["file.file_exists"](root ~ "/demo-key.pub") %}
+{%-     do public_key.append(salt["file.read"](root ~ "/demo-key.pub") | trim) %}
+{%-   endif %}
+{%- endfor %}
+smoke:
+  first_vm:
+    auth:
+      auth_url: {{ ("http://" ~ cluster.head_fqdn ~ ":35357/v3") | json }}
+      username: demo
+      password: {{ secrets.demo_pass | string | json }}
+      project_name: demo
+{%- if public_key %}
+    public_key: {{ public_key[0] | json }}
+{%- endif %}

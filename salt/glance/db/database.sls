@@ -1,0 +1,4 @@
+{#- Runbook: CREATE DATABASE glance and its GRANTs for 'glance'@'localhost' and
+    'glance'@'%' with secrets:glance_dbpass, through the mariadb formula. -#}
+{%- from "mariadb/macros.jinja" import service_database %}
+{{ service_database("glance") }}

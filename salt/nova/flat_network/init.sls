@@ -1,0 +1,43 @@
+{#- Runbook, "Create a demo network": `nova network-create demo-net --bridge br100
+    --multi-host T --fixed-range-v4 203.0.113.24/29`, as a state. The network is
+    pillar flat_network (pillar/flat_network.yaml: label, cidr, multi_host; its bridge
+    is the inventory's), the interface in the bridge is the inventory's physical one
+    (pillar cluster:interfaces). Credentials: pillar nova:auth (admin). On the head it
+    runs after the Nova controller (salt/head.sls); nova_network waits for nova-api
+    to answer (nova:auth:retry_timeout). -#}
+{%- set net = salt["pillar.get"]("flat_network", {}) or {} %}
+{%- set interfaces = salt["pillar.get"]("cluster:interfaces", {}) or {} %}
+{%- set errors = [] %}
+{%- for key in ("label", "cidr", "bridge") %}
+{%-   if net.get(key) is none %}
+{%-     do errors.append("pillar flat_network:" ~ key ~ " is missing (pillar/flat_network.yaml, etc/salt/cluster.conf)") %}
+{%-   endif %}
+{%- endfor %}
+{%- if not interfaces.get("physical") %}
+{%-   do errors.append("pillar cluster:interfaces:physical is missing (interfaces in etc/salt/cluster.conf)") %}
+{%- endif %}
+
+{%- if errors %}
+
+nova-flat-network-present:
+  test.configurable_test_state:
+    - name: flat network
+    - changes: false
+    - result: false
+    - allow_test_mode_failure: true
+    - comment: {{ ("The flat network is not described: " ~ errors | join("; ")) | json }}
+
+{%- else %}
+
+nova-flat-network-present:
+  nova_network.present:
+    - name: {{ net.label | json }}
+    - cidr: {{ net.cidr | string | json }}
+    - bridge: {{ net.bridge | json }}
+    - bridge_interface: {{ interfaces.physical | json }}
+{%-   for key in ("multi_host", "gateway", "dns1", "dns2") %}
+{%-     if net.get(key) is not none %}
+    - {{ key }}: {{ net[key] | json }}
+{%-     endif %}
+{%-   endfor %}
+{%- endif %}

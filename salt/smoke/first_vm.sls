@@ -1,0 +1,71 @@
+{#- Runbook, "Run your first virtual machine", as a smoke test of the whole cloud:
+    the demo user's keypair (`nova keypair-add --pub-key demo-key.pub demo-key`), then
+    `nova boot --flavor m1.tiny --image 'CirrOS Test Image' --nic net-id=<demo-net>
+    --security-group default --key-name demo-key demo-inst1`, waited for until ACTIVE,
+    then `nova get-vnc-console demo-inst1 novnc` checked against the head's noVNC proxy.
+    Names come from parameters smoke:first_vm; pillar smoke:first_vm holds the demo
+    user's credentials (auth) and the public key; the network is flat_network:label.
+    Apply after nova.flat_network and the CirrOS image; smoke.first_vm_clean undoes it. -#}
+{%- from "map.jinja" import hltcloud with context %}
+{%- set vm = hltcloud.smoke.first_vm %}
+{%- set novnc = hltcloud.nova.novncproxy %}
+{%- set site = salt["pillar.get"]("smoke:first_vm", {}) or {} %}
+{%- set network = salt["pillar.get"]("flat_network:label") %}
+{%- set head = salt["pillar.get"]("cluster:head_fqdn") %}
+{%- set errors = [] %}
+{%- if not site.get("public_key") %}
+{%-   do errors.append("pillar smoke:first_vm:public_key is missing: copy the demo user's "
+                       ~ "OpenSSH public key (ssh-keygen; the runbook's demo-key.pub) "
+                       ~ "to pillar/demo-key.pub on the master") %}
+{%- endif %}
+{%- if not site.get("auth") %}
+{%-   do errors.append("pillar smoke:first_vm:auth is missing (the demo user's credentials, pillar/smoke.sls)") %}
+{%- endif %}
+{%- if not network %}
+{%-   do errors.append("pillar flat_network:label is missing (pillar/flat_network.yaml)") %}
+{%- endif %}
+{%- if not head %}
+{%-   do errors.append("pillar cluster:head_fqdn is missing") %}
+{%- endif %}
+
+{%- if errors %}
+
+smoke-first-vm-described:
+  test.configurable_test_state:
+    - name: first VM
+    - changes: false
+    - result: false
+    - allow_test_mode_failure: true
+    - comment: {{ ("The first VM is not described: " ~ errors | join("; ")) | json }}
+
+{%- else %}
+
+smoke-first-vm-keypair-present:
+  nova_keypair.present:
+    - name: {{ vm.keypair | json }}
+    - public_key: {{ site.public_key | json }}
+    - auth: {{ site.auth | json }}
+
+smoke-first-vm-server-present:
+  nova_server.present:
+    - name: {{ vm.server | json }}
+    - flavor: {{ vm.flavor | json }}
+    - image: {{ vm.image | json }}
+    - networks: {{ [network] | json }}
+    - security_groups: {{ vm.security_groups | json }}
+    - key_name: {{ vm.keypair | json }}
+    - timeout: {{ vm.timeout }}
+    - interval: {{ vm.interval }}
+    - auth: {{ site.auth | json }}
+    - require:
+      - nova_keypair: smoke-first-vm-keypair-present
+
+smoke-first-vm-console-checked:
+  nova_server.vnc_console:
+    - name: {{ vm.server | json }}
+    - console_type: {{ vm.console_type | json }}
+    - url_prefix: {{ (novnc.protocol ~ "://" ~ head ~ ":" ~ novnc.port ~ novnc.path ~ "?token=") | json }}
+    - auth: {{ site.auth | json }}
+    - require:
+      - nova_server: smoke-first-vm-server-present
+{%- endif %}

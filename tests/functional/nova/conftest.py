@@ -1,0 +1,125 @@
+"""
+The Compute API TEST DOUBLE (tests/support/compute_double.py) behind the real test Keystone.
+
+One Keystone per module (a copy of the keystone tests' template), its catalog converged by
+our own salt/keystone/catalog.sls from pillar/keystone.example.yaml with two changes: the
+identity endpoints point at that Keystone and the nova service's ``%(tenant_id)s``
+endpoints at the double. The nova_* modules then find the double the way they find Nova on
+cn43: through the catalog of a password-scoped token.
+"""
+
+import copy
+
+import pytest
+import yaml
+
+from tests.conftest import REPO
+from tests.functional.keystone.conftest import (  # noqa: F401 (fixtures)
+    EXAMPLE_PILLAR,
+    auth_for,
+    keystone_template,
+)
+from tests.support.compute_double import ComputeDouble
+from tests.support.localcluster import inventory
+
+# The demo user's public key (the runbook's demo-key.pub); the double checks only its form.
+PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHRlc3Qta2V5LWZvci10aGUtc21va2U demo@cn43"
+
+
+@pytest.fixture(scope="module")
+def nova_keystone(keystone_template, tmp_path_factory):
+    server = keystone_template.clone(tmp_path_factory.mktemp("keystone-nova"))
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def double(nova_keystone):
+    compute = ComputeDouble(nova_keystone.url).start()
+    try:
+        yield compute
+    finally:
+        compute.stop()
+
+
+@pytest.fixture(scope="module")
+def example_catalog():
+    return yaml.safe_load(EXAMPLE_PILLAR.read_text())["keystone"]
+
+
+@pytest.fixture(scope="module")
+def catalog(loaders, nova_keystone, double, example_catalog):
+    """Converge the runbook's catalog, with nova's endpoints on the double."""
+    keystone = copy.deepcopy(example_catalog)
+    keystone["auth"] = auth_for(nova_keystone)
+    keystone["services"]["keystone"]["endpoints"] = {
+        interface: nova_keystone.url for interface in ("public", "internal", "admin")
+    }
+    keystone["services"]["nova"]["endpoints"] = {
+        interface: double.endpoint for interface in ("public", "internal", "admin")
+    }
+    keystone["services"].pop("glance", None)
+    results = list(loaders.modules.state.sls("keystone.catalog", pillar={"keystone": keystone}))
+    assert results and [r.id for r in results if r.result is not True] == []
+    loaders.reset_state()
+    return keystone
+
+
+def user_auth(server, catalog, user, project):
+    return {
+        "auth_url": server.url,
+        "username": user,
+        "password": catalog["users"][user]["password"],
+        "project_name": project,
+        "retry_timeout": 2,
+        "timeout": 10,
+    }
+
+
+@pytest.fixture
+def admin_auth(nova_keystone, catalog):
+    return user_auth(nova_keystone, catalog, "admin", "admin")
+
+
+@pytest.fixture
+def demo_auth(nova_keystone, catalog):
+    return user_auth(nova_keystone, catalog, "demo", "demo")
+
+
+@pytest.fixture(autouse=True)
+def _clean_double(request):
+    if "double" in request.fixturenames:
+        request.getfixturevalue("double").reset()
+    yield
+
+
+@pytest.fixture
+def head_pillar(admin_auth, demo_auth):
+    """The head's pillar for nova.flat_network and smoke.first_vm, built from the same
+    files as pillar/cluster.sls, pillar/nova.sls and pillar/smoke.sls, with the test
+    Keystone's credentials."""
+    cluster = inventory()
+    flat_network = yaml.safe_load((REPO / "pillar" / "flat_network.yaml").read_text())
+    return {
+        "cluster": {
+            "head_fqdn": "cn43.internal",
+            "interfaces": cluster["interfaces"],
+        },
+        "flat_network": {"bridge": cluster["interfaces"]["bridge"], **flat_network},
+        "nova": {"auth": admin_auth},
+        "smoke": {
+            "first_vm": {
+                "auth": demo_auth,
+                "public_key": PUBLIC_KEY,
+            }
+        },
+    }
+
+
+def apply(loaders, sls, pillar, test=False):
+    results = list(loaders.modules.state.sls(sls, pillar=pillar, test=test))
+    assert results, f"{sls} rendered no states"
+    return {r.id: r for r in results}

@@ -1,0 +1,155 @@
+"""
+The runbook's first VM (salt/smoke/first_vm.sls) against the Compute API TEST DOUBLE,
+from nothing to ACTIVE and back, as the demo user of the real test Keystone.
+"""
+
+import pytest
+
+from tests.functional.nova.conftest import PUBLIC_KEY, apply
+
+pytestmark = pytest.mark.slow
+
+KEYPAIR = "smoke-first-vm-keypair-present"
+SERVER = "smoke-first-vm-server-present"
+CONSOLE = "smoke-first-vm-console-checked"
+
+
+@pytest.fixture
+def network(loaders, double, head_pillar):
+    ret = apply(loaders, "nova.flat_network", head_pillar)["nova-flat-network-present"]
+    assert ret.result is True, ret.comment
+    return next(iter(double.networks.values()))
+
+
+def test_first_vm_goes_from_nothing_to_active_with_a_console(loaders, double, head_pillar, network):
+    results = apply(loaders, "smoke.first_vm", head_pillar)
+    assert {sid: r.result for sid, r in results.items()} == {
+        KEYPAIR: True,
+        SERVER: True,
+        CONSOLE: True,
+    }, {sid: r.comment for sid, r in results.items()}
+    (server,) = double.servers.values()
+    assert server["status"] == "ACTIVE"
+    assert server["name"] == "demo-inst1"
+    assert server["flavor"]["id"] == "1"  # m1.tiny
+    assert server["image"]["id"] == double.images[0]["id"]  # CirrOS Test Image
+    assert server["key_name"] == "demo-key"
+    assert server["security_groups"] == [{"name": "default"}]
+    assert server["_networks"] == [network["id"]]
+    # The first address after the gateway 203.0.113.25, as in the runbook.
+    assert server["addresses"] == {"demo-net": [{"addr": "203.0.113.26", "version": 4}]}
+    assert results[SERVER].changes["new"]["status"] == "ACTIVE"
+    assert "ACTIVE" in results[SERVER].comment
+    assert "demo-net=203.0.113.26" in results[SERVER].comment
+    # It was BUILD first: the state waited for it.
+    assert server["_looks"] >= double.build_polls
+    console = results[CONSOLE].comment
+    assert "http://cn43.internal:6080/vnc_auto.html?token=***" in console
+    # The console token and the server's adminPass appear in no return.
+    for ret in results.values():
+        assert "adminPass" not in str(ret.changes)
+    (pair,) = double.keypairs.values()
+    assert pair["public_key"] == PUBLIC_KEY
+
+
+def test_first_vm_second_run_changes_nothing(loaders, double, head_pillar, network):
+    apply(loaders, "smoke.first_vm", head_pillar)
+    start = len(double.requests)
+    results = apply(loaders, "smoke.first_vm", head_pillar)
+    assert {sid: (r.result, r.changes) for sid, r in results.items()} == {
+        KEYPAIR: (True, {}),
+        SERVER: (True, {}),
+        CONSOLE: (True, {}),
+    }
+    writes = [r for r in double.requests[start:] if r[0] != "GET"]
+    # Only the console action (it makes a new console token each time).
+    assert [r[1].rsplit("/", 1)[-1] for r in writes] == ["action"]
+    assert len(double.servers) == 1
+
+
+def test_first_vm_cleanup_removes_server_and_keypair(loaders, double, head_pillar, network):
+    apply(loaders, "smoke.first_vm", head_pillar)
+    results = apply(loaders, "smoke.first_vm_clean", head_pillar)
+    assert all(r.result is True for r in results.values()), {
+        sid: r.comment for sid, r in results.items()
+    }
+    assert results["smoke-first-vm-server-absent"].changes["old"]["name"] == "demo-inst1"
+    assert double.servers == {}
+    assert double.keypairs == {}
+    # The network is free again: nova.flat_network.clean can delete it now.
+    ret = apply(loaders, "nova.flat_network.clean", head_pillar)["nova-flat-network-absent"]
+    assert ret.result is True, ret.comment
+    again = apply(loaders, "smoke.first_vm_clean", head_pillar)
+    assert all((r.result, r.changes) == (True, {}) for r in again.values())
+
+
+def test_server_in_error_fails_with_the_fault_message(loaders, double, head_pillar, network):
+    double.build_errors["demo-inst1"] = "No valid host was found. "
+    results = apply(loaders, "smoke.first_vm", head_pillar)
+    server = results[SERVER]
+    assert server.result is False
+    assert "went to ERROR: No valid host was found. (code 500)" in server.comment
+    assert server.changes["new"]["status"] == "ERROR"
+    assert results[CONSOLE].result is False  # its requisite failed
+    # A second run does not boot a second server: it says what to do.
+    again = apply(loaders, "smoke.first_vm", head_pillar)[SERVER]
+    assert again.result is False
+    assert "in ERROR: No valid host was found." in again.comment
+    assert "nova_server.absent" in again.comment
+    assert len(double.servers) == 1
+
+
+def test_server_still_building_after_the_timeout_fails(loaders, double, demo_auth, network):
+    double.build_polls = 1000
+    ret = loaders.states.nova_server.present(
+        name="slow-vm",
+        flavor="m1.tiny",
+        image="CirrOS Test Image",
+        networks=["demo-net"],
+        timeout=1,
+        interval=0.2,
+        auth=demo_auth,
+    )
+    assert ret.result is False
+    assert "still BUILD after 1s (timeout)" in ret.comment
+
+
+def test_first_vm_test_mode_boots_nothing(loaders, double, head_pillar, network):
+    start = len(double.requests)
+    results = apply(loaders, "smoke.first_vm", head_pillar, test=True)
+    assert results[KEYPAIR].result is None
+    assert results[SERVER].result is None
+    assert results[SERVER].changes["new"]["flavor"] == "m1.tiny"
+    assert double.servers == {} and double.keypairs == {}
+    assert {r[0] for r in double.requests[start:]} == {"GET"}
+
+
+def test_unknown_flavor_fails_before_booting(loaders, double, demo_auth, network):
+    ret = loaders.states.nova_server.present(
+        name="vm",
+        flavor="m1.huge",
+        image="CirrOS Test Image",
+        networks=["demo-net"],
+        auth=demo_auth,
+    )
+    assert ret.result is False
+    assert "Nova has no flavor named 'm1.huge'" in ret.comment
+    assert double.servers == {}
+
+
+def test_keypair_with_another_key_fails_saying_what_to_do(loaders, double, demo_auth):
+    first = loaders.states.nova_keypair.present(name="k1", public_key=PUBLIC_KEY, auth=demo_auth)
+    assert first.result is True, first.comment
+    other = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 other@host"
+    ret = loaders.states.nova_keypair.present(name="k1", public_key=other, auth=demo_auth)
+    assert ret.result is False
+    assert "cannot change a keypair's key" in ret.comment
+    assert "nova_keypair.absent" in ret.comment
+
+
+def test_smoke_without_public_key_fails_saying_where_to_put_it(loaders, double, head_pillar):
+    del head_pillar["smoke"]["first_vm"]["public_key"]
+    (ret,) = apply(loaders, "smoke.first_vm", head_pillar).values()
+    assert ret.result is False
+    assert "pillar/demo-key.pub" in ret.comment
+    assert double.requests == []

@@ -1,0 +1,187 @@
+"""
+nova_network through salt/nova/flat_network against the Compute API TEST DOUBLE, found
+through the real test Keystone's catalog.
+"""
+
+import time
+
+import pytest
+
+from tests.functional.nova.conftest import apply
+from tools import keystone_server
+
+pytestmark = pytest.mark.slow
+
+SLS = "nova.flat_network"
+ID = "nova-flat-network-present"
+
+
+def posts(double, path):
+    return [r for r in double.requests if r[0] == "POST" and r[1].endswith(path)]
+
+
+def test_flat_network_creates_the_runbooks_demo_network(
+    loaders, double, head_pillar, nova_keystone
+):
+    ret = apply(loaders, SLS, head_pillar)[ID]
+    assert ret.result is True, ret.comment
+    (net,) = double.networks.values()
+    assert (
+        net["label"],
+        net["cidr"],
+        net["bridge"],
+        net["bridge_interface"],
+        net["multi_host"],
+    ) == (
+        "demo-net",
+        "203.0.113.24/29",
+        "br100",
+        "em1",
+        True,
+    )
+    assert net["gateway"] == "203.0.113.25"
+    assert ret.changes["new"]["id"] == net["id"]
+    # Found through the catalog: /v2/<the admin project's id>/os-networks.
+    admin_project = loaders.modules.keystone_v3.project_list(
+        auth={"auth_url": nova_keystone.url, "token": nova_keystone.admin_token}
+    )
+    admin_id = next(p["id"] for p in admin_project if p["name"] == "admin")
+    assert posts(double, "/os-networks") == [("POST", f"/v2/{admin_id}/os-networks", 200)]
+
+
+def test_second_run_changes_nothing(loaders, double, head_pillar):
+    assert apply(loaders, SLS, head_pillar)[ID].result is True
+    before = len(double.requests)
+    ret = apply(loaders, SLS, head_pillar)[ID]
+    assert (ret.result, ret.changes) == (True, {})
+    assert "already in the desired state" in ret.comment
+    assert [r[0] for r in double.requests[before:]] == ["GET"]
+
+
+def test_conflicting_cidr_fails_and_leaves_the_network_alone(loaders, double, head_pillar):
+    assert apply(loaders, SLS, head_pillar)[ID].result is True
+    (net,) = double.networks.values()
+    head_pillar["flat_network"]["cidr"] = "203.0.113.32/29"
+    before = len(double.requests)
+    ret = apply(loaders, SLS, head_pillar)[ID]
+    assert ret.result is False
+    assert ret.changes == {}
+    assert "cidr is '203.0.113.24/29', wanted '203.0.113.32/29'" in ret.comment
+    assert "nova-network cannot change cidr of an existing network in place" in ret.comment
+    assert f"nova network-delete {net['id']}" in ret.comment
+    assert [r[0] for r in double.requests[before:]] == ["GET"]
+    assert list(double.networks) == [net["id"]]
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "words"),
+    [
+        ("bridge", "br200", "bridge is 'br100', wanted 'br200'"),
+        ("multi_host", False, "multi_host is True, wanted False"),
+    ],
+)
+def test_conflicting_bridge_or_multi_host_fails(loaders, double, head_pillar, key, value, words):
+    assert apply(loaders, SLS, head_pillar)[ID].result is True
+    head_pillar["flat_network"][key] = value
+    ret = apply(loaders, SLS, head_pillar)[ID]
+    assert ret.result is False
+    assert words in ret.comment
+    assert "cannot change" in ret.comment
+
+
+def test_clean_deletes_the_network(loaders, double, head_pillar):
+    assert apply(loaders, SLS, head_pillar)[ID].result is True
+    ret = apply(loaders, "nova.flat_network.clean", head_pillar)["nova-flat-network-absent"]
+    assert ret.result is True, ret.comment
+    assert ret.changes["old"]["label"] == "demo-net"
+    assert double.networks == {}
+    again = apply(loaders, "nova.flat_network.clean", head_pillar)["nova-flat-network-absent"]
+    assert (again.result, again.changes) == (True, {})
+
+
+@pytest.mark.parametrize("sls", [SLS, "nova.flat_network.clean"])
+def test_test_mode_reports_and_changes_nothing(loaders, double, head_pillar, sls):
+    if sls != SLS:
+        assert apply(loaders, SLS, head_pillar)[ID].result is True
+    before = dict(double.networks)
+    start = len(double.requests)
+    (ret,) = apply(loaders, sls, head_pillar, test=True).values()
+    assert ret.result is None
+    assert "would be" in ret.comment
+    assert ret.changes
+    assert double.networks == before
+    assert {r[0] for r in double.requests[start:]} == {"GET"}
+
+
+@pytest.mark.parametrize(
+    ("status", "message"),
+    [
+        (400, "Network label is required"),
+        (409, "Requested cidr (203.0.113.24/29) conflicts with existing cidr"),
+        (500, "Create networks failed"),
+    ],
+)
+def test_api_error_fails_clearly(loaders, double, head_pillar, status, message):
+    double.inject("POST", r"^/os-networks$", status, message)
+    ret = apply(loaders, SLS, head_pillar)[ID]
+    assert ret.result is False
+    assert ret.changes == {}
+    assert f"HTTP {status}: {message}" in ret.comment
+    assert "POST /os-networks on Nova" in ret.comment
+    assert "Traceback" not in ret.comment
+    assert head_pillar["nova"]["auth"]["password"] not in ret.comment
+
+
+def test_expired_token_mid_run_is_renewed_once(loaders, double, head_pillar, nova_keystone):
+    # The token expires right after the run's first request (GET /os-networks): the
+    # POST gets HTTP 401, the client logs in again once and sends it again.
+    double.expire_after = 1
+    logins_before = len(logins(nova_keystone))
+    ret = apply(loaders, SLS, head_pillar)[ID]
+    assert ret.result is True, ret.comment
+    assert len(logins(nova_keystone)) == logins_before + 2  # the first login and one re-auth
+    assert [(r[0], r[2]) for r in double.requests] == [("GET", 200), ("POST", 401), ("POST", 200)]
+    assert len(set(double.tokens)) == 2
+    assert len(double.networks) == 1
+
+
+def logins(server):
+    return [r for r in server.requests() if r[:2] == ("POST", "/v3/auth/tokens")]
+
+
+def test_wrong_password_fails_without_showing_it(loaders, double, head_pillar):
+    head_pillar["nova"]["auth"]["password"] = "THIS-IS-THE-WRONG-PASSWORD"
+    ret = apply(loaders, SLS, head_pillar)[ID]
+    assert ret.result is False
+    assert "refused password auth for user 'admin' on project 'admin' (HTTP 401)" in ret.comment
+    assert "THIS-IS-THE-WRONG-PASSWORD" not in ret.comment
+    assert double.requests == []
+
+
+def test_demo_user_cannot_create_networks(loaders, double, demo_auth):
+    ret = loaders.states.nova_network.present(
+        name="demo-try", cidr="198.51.100.8/29", bridge="br100", multi_host=True, auth=demo_auth
+    )
+    assert ret.result is False
+    assert "HTTP 403" in ret.comment
+
+
+@pytest.mark.parametrize("testmode", [True, False])
+def test_keystone_down_fails_clearly_and_dry_run_does_not_wait(loaders, testmode):
+    auth = {
+        "auth_url": f"http://127.0.0.1:{keystone_server.closed_port()}/v3",
+        "username": "admin",
+        "password": "THE-ADMIN-PASSWORD",
+        "project_name": "admin",
+        "retry_timeout": 3,
+    }
+    started = time.monotonic()
+    ret = loaders.states.nova_network.present(
+        name="demo-net", cidr="203.0.113.24/29", bridge="br100", auth=auth, test=testmode
+    )
+    took = time.monotonic() - started
+    assert ret.result is False
+    assert "is not answering" in ret.comment
+    assert "THE-ADMIN-PASSWORD" not in ret.comment
+    # A real run waits for retry_timeout (nova-api may be starting); a dry run tries once.
+    assert (took < 2) is testmode, took

@@ -1,0 +1,190 @@
+"""
+The head's compiled highstate for the Nova controller (runbook, "Compute: Nova management"
+and the controller part of "Legacy networking"), and the compute nodes' compiled highstate
+unchanged by the per-role nova.conf fragments: masterless `salt-call --id cnXX.internal
+state.show_highstate` in a copy of the checkout, with RedHat grains (compiling only).
+"""
+
+import json
+import pathlib
+
+import pytest
+
+from tests.functional.test_compute_highstate import (
+    COMPUTE,
+    HEAD,
+    REDHAT,
+    args_of,
+    checkout,  # noqa: F401 (a fixture)
+    node_grains,
+    node_ip,
+    salt_call,
+    secrets,  # noqa: F401 (a fixture)
+)
+from tests.support import runbook
+
+FILES = pathlib.Path(__file__).parent / "files"
+# cn44's compiled highstate before nova.conf was split into role fragments (secrets as
+# <secrets:NAME> placeholders): the refactor must leave it exactly as it was.
+CN44_BEFORE = FILES / "cn44_highstate.json"
+SERVICES = ("api", "cert", "consoleauth", "scheduler", "conductor", "novncproxy")
+WATCHING = {"api", "scheduler", "conductor"}
+
+
+def highstate(checkout, node, grains):
+    code, high = salt_call(checkout, node, "state.show_highstate", grains=grains)
+    assert code == 0 and isinstance(high, dict), high
+    return high
+
+
+def with_placeholders(value, secrets):
+    if isinstance(value, dict):
+        return {k: with_placeholders(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [with_placeholders(v, secrets) for v in value]
+    if isinstance(value, str):
+        for name, secret in sorted(secrets.items()):
+            value = value.replace(str(secret), f"<secrets:{name}>")
+    return value
+
+
+@pytest.fixture(scope="module")
+def head_high(checkout):
+    return highstate(checkout, HEAD, REDHAT)
+
+
+def test_compute_highstate_is_unchanged_by_the_fragments(checkout, secrets):
+    high = with_placeholders(
+        highstate(checkout, "cn44.internal", node_grains("cn44.internal")), secrets
+    )
+    expected = json.loads(CN44_BEFORE.read_text())
+    assert high == expected
+    # Same order too: openstack_ini adds new keys in this order.
+    assert json.dumps(high) == json.dumps(expected)
+
+
+@pytest.mark.parametrize("node", COMPUTE)
+def test_compute_nova_conf_requires_only_compute_and_network_packages(checkout, node):
+    high = highstate(checkout, node, node_grains(node))
+    _, args = args_of(high, "nova-config-file-managed")
+    assert args["require"] == [
+        {"sls": "nova.compute.package.install"},
+        {"sls": "nova.network.package.install"},
+    ]
+    assert not [sid for sid in high if sid.startswith("nova-controller-")]
+
+
+def test_head_nova_conf_has_every_runbook_setting(head_high, secrets):
+    fun, args = args_of(head_high, "nova-config-file-managed")
+    assert fun == "openstack_ini.present"
+    assert (args["name"], args["user"], args["group"], args["mode"]) == (
+        "/etc/nova/nova.conf",
+        "root",
+        "nova",
+        "0640",
+    )
+    assert args["sections"] == runbook.controller_nova_conf(
+        node_ip(HEAD), HEAD, secrets["nova_dbpass"], secrets["nova_pass"]
+    )
+
+
+def test_head_nova_conf_requires_only_the_controller_packages(head_high):
+    _, args = args_of(head_high, "nova-config-file-managed")
+    assert args["require"] == [{"sls": "nova.controller.package.install"}]
+    assert not [sid for sid in head_high if sid.startswith(("nova-compute-", "nova-network-"))]
+
+
+def test_head_installs_the_runbooks_controller_packages(head_high):
+    fun, args = args_of(head_high, "nova-controller-packages-installed")
+    assert fun == "pkg.installed"
+    assert args["pkgs"] == [
+        "openstack-nova-api",
+        "openstack-nova-cert",
+        "openstack-nova-conductor",
+        "openstack-nova-console",
+        "openstack-nova-novncproxy",
+        "openstack-nova-scheduler",
+        "python-novaclient",
+    ]
+    assert {"sls": "openstack.repo"} in args["require"]
+
+
+def test_head_has_the_nova_database_and_both_grants(head_high, secrets):
+    states = {
+        sid: args_of(head_high, sid)
+        for sid in head_high
+        if head_high[sid]["__sls__"] == "nova.controller.db.database"
+    }
+    assert any(
+        fun == "mysql_database.present" and a["name"] == "nova" for fun, a in states.values()
+    )
+    grants = sorted(
+        (a["user"], a["host"], a["database"])
+        for fun, a in states.values()
+        if fun == "mysql_grants.present"
+    )
+    assert grants == [("nova", "%", "nova.*"), ("nova", "localhost", "nova.*")]
+    users = {a["host"]: a["password"] for fun, a in states.values() if fun == "mysql_user.present"}
+    assert users == {"localhost": secrets["nova_dbpass"], "%": secrets["nova_dbpass"]}
+
+
+def test_db_sync_runs_as_nova_only_on_change_after_config_and_database(head_high):
+    fun, args = args_of(head_high, "nova-controller-db-synced")
+    assert fun == "cmd.run"
+    assert (args["name"], args["runas"], args["shell"]) == (
+        "nova-manage db sync",
+        "nova",
+        "/bin/sh",
+    )
+    assert args["onchanges"] == [
+        {"sls": "nova.controller.package.install"},
+        {"id": "nova-config-file-managed"},
+        {"sls": "nova.controller.db.database"},
+    ]
+    assert {"sls": "nova.config.file"} in args["require"]
+    assert {"sls": "nova.controller.db.database"} in args["require"]
+
+
+def test_order_is_packages_config_db_sync_services(head_high):
+    def order(sid):
+        return next(
+            item["order"]
+            for item in head_high[sid][next(k for k in head_high[sid] if not k.startswith("__"))]
+            if isinstance(item, dict) and "order" in item
+        )
+
+    services = [f"nova-controller-service-{key}-running" for key in SERVICES]
+    assert (
+        order("nova-controller-packages-installed")
+        < order("nova-config-file-managed")
+        < order("nova-controller-db-synced")
+        < min(order(sid) for sid in services)
+    )
+
+
+@pytest.mark.parametrize("key", SERVICES)
+def test_controller_service_runs_enabled_after_db_sync(head_high, key):
+    fun, args = args_of(head_high, f"nova-controller-service-{key}-running")
+    assert fun == "service.running"
+    assert args["name"] == f"openstack-nova-{key}"
+    assert args["enable"] is True
+    assert {"sls": "nova.controller.db.sync"} in args["require"]
+    assert {"sls": "nova.config.file"} in args["require"]
+    if key in WATCHING:
+        assert args["watch"] == [{"id": "nova-config-file-managed"}]
+    else:
+        assert "watch" not in args
+
+
+def test_controller_clean_stops_services_then_removes_settings_then_packages(checkout):
+    code, high = salt_call(checkout, HEAD, "state.show_sls", "nova.controller.clean", grains=REDHAT)
+    assert code == 0 and isinstance(high, dict), high
+    dead = {f"nova-controller-service-{key}-dead" for key in SERVICES}
+    assert dead <= set(high)
+    _, settings = args_of(high, "nova-config-file-settings-absent")
+    assert settings["require"] == [{"sls": "nova.controller.service.clean"}]
+    assert settings["sections"]["DEFAULT"] == sorted(
+        runbook.controller_nova_conf("x", "x", "x", "x")["DEFAULT"]
+    )
+    _, packages = args_of(high, "nova-controller-packages-removed")
+    assert packages["require"] == [{"sls": "nova.config.clean"}]

@@ -1,0 +1,148 @@
+"""
+What differs between the runbook's Fedora 19 and production's CentOS 7, in the compiled
+highstates of a compute node (cn44) and of the head (cn43): salt/parameters/osmap.yaml, keyed by
+grains `os` and `osmajorrelease`, merged by salt/map.jinja over the os_family's data.
+
+Masterless `salt-call --id NODE state.show_highstate` in a copy of the checkout, with static
+grains for the platform (this host is Debian; only compiling happens, nothing is applied).
+"""
+
+import json
+
+import pytest
+
+from tests.functional.test_compute_highstate import MACS, args_of, salt_call
+from tests.functional.test_compute_highstate import checkout as checkout  # noqa: PLC0414
+
+RDO = "http://repos.fedorapeople.org/repos/openstack/openstack-icehouse/"
+FEDORA_19 = {"os_family": "RedHat", "os": "Fedora", "osmajorrelease": 19}
+CENTOS_7 = {"os_family": "RedHat", "os": "CentOS", "osmajorrelease": 7}
+PLATFORMS = {"fedora19": FEDORA_19, "centos7": CENTOS_7}
+# The values that differ, per platform.
+BASEURL = {"fedora19": RDO + "fedora-20/", "centos7": RDO + "epel-7/"}
+QPIDD_CONF = {"fedora19": "/etc/qpidd.conf", "centos7": "/etc/qpid/qpidd.conf"}
+OSLO_CONFIG_FC20 = "python-oslo-config-1.2.0-0.5.a3.fc20.noarch.rpm"
+NODES = ("cn43.internal", "cn44.internal")
+
+
+def grains_for(platform, node):
+    grains = dict(PLATFORMS[platform])
+    if node in MACS:
+        grains["hwaddr_interfaces"] = {"lo": "00:00:00:00:00:00", "em1": MACS[node]}
+    return grains
+
+
+@pytest.fixture(scope="module")
+def highstates(checkout):
+    """{(platform, node): compiled highstate} for cn43 and cn44 on Fedora 19 and CentOS 7."""
+    compiled = {}
+    for platform in PLATFORMS:
+        for node in NODES:
+            code, high = salt_call(
+                checkout, node, "state.show_highstate", grains=grains_for(platform, node)
+            )
+            assert code == 0 and isinstance(high, dict), high
+            compiled[platform, node] = high
+    return compiled
+
+
+def lookup(checkout, node, platform, key):
+    """One key of salt/map.jinja's data, rendered on ``node`` with ``platform``'s grains."""
+    template = (
+        '{%- from "map.jinja" import hltcloud with context -%}'
+        "{{ hltcloud | traverse('" + key + "') | json }}"
+    )
+    code, rendered = salt_call(
+        checkout,
+        node,
+        "slsutil.renderer",
+        f"string={template}",
+        "default_renderer=jinja",
+        grains=grains_for(platform, node),
+    )
+    assert code == 0, rendered
+    return json.loads(rendered)
+
+
+@pytest.mark.parametrize("node", NODES)
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_rdo_baseurl_is_the_platforms(highstates, platform, node):
+    fun, repo_file = args_of(highstates[platform, node], "openstack-repo-file-configured")
+    assert fun == "openstack_ini.present"
+    assert repo_file["sections"]["openstack-icehouse"]["baseurl"] == BASEURL[platform]
+
+
+@pytest.mark.parametrize("node", NODES)
+def test_fc20_oslo_config_rpm_only_on_fedora_19(highstates, node):
+    _, hack = args_of(highstates["fedora19", node], "openstack-repo-extra-rpms-installed")
+    (rpm,) = hack["sources"]
+    assert rpm["python-oslo-config"].endswith(OSLO_CONFIG_FC20)
+    centos = highstates["centos7", node]
+    assert "openstack-repo-extra-rpms-installed" not in centos
+    assert OSLO_CONFIG_FC20 not in json.dumps(centos)
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_compute_installs_skip_the_slc6_repositories(highstates, platform):
+    high = highstates[platform, "cn44.internal"]
+    for sid in ("nova-compute-packages-installed", "nova-network-packages-installed"):
+        fun, args = args_of(high, sid)
+        assert fun == "pkg.installed"
+        assert args["disablerepo"] == "slc6-*", sid
+
+
+def test_debian_installs_name_no_disablerepo(checkout):
+    code, high = salt_call(checkout, "cn44.internal", "state.show_sls", "compute")
+    assert code == 0, high
+    for sid in ("nova-compute-packages-installed", "nova-network-packages-installed"):
+        assert "disablerepo" not in args_of(high, sid)[1], sid
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_qpidd_conf_path_is_the_platforms(checkout, platform):
+    assert lookup(checkout, "cn43.internal", platform, "qpid:conf:path") == QPIDD_CONF[platform]
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_service_names_are_the_same_on_both(highstates, platform):
+    running = {
+        args["name"]
+        for fun, args in (
+            args_of(highstates[platform, "cn44.internal"], sid)
+            for sid in highstates[platform, "cn44.internal"]
+        )
+        if fun == "service.running"
+    }
+    assert running == {
+        "libvirtd",
+        "dbus",
+        "openstack-nova-compute",
+        "openstack-nova-network",
+        "openstack-nova-metadata-api",
+    }
+
+
+def test_redhat_release_without_data_fails_one_state_clearly(checkout):
+    grains = {"os_family": "RedHat", "os": "Fedora", "osmajorrelease": 40}
+    code, high = salt_call(checkout, "cn43.internal", "state.show_highstate", grains=grains)
+    assert code == 0, high
+    fun, args = args_of(high, "openstack-repo-file-configured")
+    assert fun == "test.configurable_test_state"
+    assert args["result"] is False
+    assert "No RDO Icehouse baseurl for Fedora 40" in args["comment"]
+    assert "openstack-repo-release-package-installed" not in high
+
+
+def test_pillar_lookup_overrides_the_release_data(checkout):
+    lookup_pillar = {"hltcloud": {"lookup": {"openstack": {"repo": {"rpms": []}}}}}
+    code, high = salt_call(
+        checkout,
+        "cn43.internal",
+        "state.show_highstate",
+        f"pillar={json.dumps(lookup_pillar)}",
+        grains=FEDORA_19,
+    )
+    assert code == 0, high
+    assert "openstack-repo-extra-rpms-installed" not in high
+    baseurl = args_of(high, "openstack-repo-file-configured")[1]["sections"]
+    assert baseurl["openstack-icehouse"]["baseurl"] == BASEURL["fedora19"]

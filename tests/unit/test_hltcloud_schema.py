@@ -1,0 +1,160 @@
+"""The one schema of the inventory and the pillar (_modules/hltcloud.py): one line per problem."""
+
+import copy
+
+import pytest
+import yaml
+
+from _modules import hltcloud
+from tests.support.localcluster import ETC
+
+INVENTORY = yaml.safe_load((ETC / "cluster.conf").read_text())["hltcloud_inventory"]
+SECRET = "0123456789abcdef0123"
+PILLAR = {
+    "flat_network": {"label": "demo-net", "cidr": "203.0.113.24/29", "multi_host": True},
+    "selfheal": {"bridge": "br100", "network": "203.0.113.24/29", "cooldown": 30, "timeout": 10},
+    "secrets": {"nova_pass": SECRET, "nova_dbpass": SECRET},
+    "keystone": {
+        "auth": {"auth_url": "http://cn43.internal:35357/v3"},
+        "users": {"admin": {"email": "dario.berzano@cern.ch"}},
+        "services": {
+            "glance": {
+                "type": "image",
+                "endpoints": {
+                    "public": "http://cn43.internal:9292",
+                    "internal": "http://cn43.internal:9292",
+                    "admin": "http://cn43.internal:9292",
+                },
+            }
+        },
+    },
+}
+
+
+def _inventory(**nodes):
+    inventory = copy.deepcopy(INVENTORY)
+    inventory["nodes"].update(nodes)
+    return inventory
+
+
+def _pillar(path, value):
+    pillar = copy.deepcopy(PILLAR)
+    *parents, last = path.split(":")
+    target = pillar
+    for key in parents:
+        target = target[key]
+    target[last] = value
+    return pillar
+
+
+def test_the_repository_inventory_and_a_sound_pillar_pass():
+    assert hltcloud.check(INVENTORY, PILLAR, "cn44.internal", {"mgmt_ipv4": "10.162.128.64"}) == []
+
+
+@pytest.mark.parametrize(
+    "nodes, key, words",
+    [
+        ({"cn45": {"role": "compute", "ip": "10.162.128.300"}}, "nodes:cn45:ip", "not an IPv4"),
+        (
+            {"cn45": {"role": "compute", "ip": "127.0.0.1; rm -rf /"}},
+            "nodes:cn45:ip",
+            "not an IPv4",
+        ),
+        ({"cn45": {"role": "comptue", "ip": "10.162.128.65"}}, "nodes:cn45:role", "not a role"),
+        ({"cn45": None}, "nodes:cn45", "is empty"),
+        (
+            {"cn45": {"role": "head", "ip": "10.162.128.65"}},
+            "nodes",
+            "exactly one node must have role head, found cn43, cn45",
+        ),
+        ({"cn43": {"role": "compute", "ip": "10.162.128.63"}}, "nodes", "found none"),
+        ({"CN48": {"role": "compute", "ip": "10.162.128.88"}}, "nodes:CN48", "lower-case"),
+        ({"cn48": {"role": "compute", "ip": "10.162.128.64"}}, "nodes:cn48:ip", "listed twice"),
+        (
+            {"cn48": {"role": "compute", "ip": "10.162.130.8"}},
+            "nodes:cn48:ip",
+            "outside the mgmt network",
+        ),
+    ],
+)
+def test_inventory_problems_are_one_line_naming_the_key(nodes, key, words):
+    problems = hltcloud.validate_inventory(_inventory(**nodes))
+    assert len(problems) == 1, problems
+    assert problems[0].startswith("hltcloud_inventory:" + key + ":")
+    assert words in problems[0]
+
+
+def test_a_bad_network_cidr_and_a_long_interface_name_are_named():
+    inventory = copy.deepcopy(INVENTORY)
+    inventory["networks"]["mgmt"]["cidr"] = "10.162.128.0/33"
+    inventory["interfaces"]["bridge"] = "br100-much-too-long"
+    problems = hltcloud.validate_inventory(inventory)
+    assert [p.split(": ")[0] for p in problems] == [
+        "hltcloud_inventory:networks:mgmt:cidr",
+        "hltcloud_inventory:interfaces:bridge",
+    ]
+
+
+def test_a_node_without_ip_and_without_an_interface_in_the_mgmt_network_is_named():
+    inventory = _inventory(cn45={"role": "compute"})
+    problems = hltcloud.check(inventory, {}, "cn45.internal", {"role": "compute"})
+    assert problems == [
+        "hltcloud_inventory:nodes:cn45:ip: is missing and no interface of the node has an "
+        "address in the mgmt network"
+    ]
+    assert hltcloud.check(inventory, {}, "cn45.internal", {"mgmt_ipv4": "10.162.128.65"}) == []
+
+
+@pytest.mark.parametrize(
+    "path, value, words",
+    [
+        ("flat_network:cidr", "203.0.113.24/33", "not a valid IPv4 CIDR"),
+        ("flat_network:gateway", "203.0.113.1", "not a host address of 203.0.113.24/29"),
+        ("flat_network:network_size", 254, "larger than 203.0.113.24/29 (8 addresses)"),
+        ("flat_network:bridge", "br100-much-too-long", "not a Linux interface name"),
+        ("flat_network:multi_host", "True", "not a boolean"),
+        ("selfheal:bridge", "br100:1", "not a Linux interface name"),
+        ("selfheal:cooldown", "30s", "not a positive number"),
+        (
+            "keystone:services:glance:endpoints:public",
+            "ftp://cn43.internal:9292",
+            "not an http(s) URL",
+        ),
+        ("keystone:services:glance:endpoints:admin", "http://cn43.internal:99999", "out of range"),
+        ("keystone:users:admin:email", "dario.berzano", "not an email address"),
+        ("keystone:services:glance:endpoints", {}, "is missing"),
+    ],
+)
+def test_pillar_problems_are_one_line_naming_the_key(path, value, words):
+    problems = hltcloud.validate_pillar(_pillar(path, value))
+    assert len(problems) == 1, problems
+    assert problems[0].startswith(path + ": ")
+    assert words in problems[0]
+
+
+@pytest.mark.parametrize("value", [["a", "list"], {"a": "dict"}, "short", "0123456789ABCDEF0123"])
+def test_a_malformed_secret_is_named_without_its_value(value):
+    problems = hltcloud.validate_pillar(_pillar("secrets:nova_pass", value))
+    assert len(problems) == 1
+    assert problems[0].startswith("secrets:nova_pass: is not 20 hex characters")
+    assert str(value) not in problems[0]
+
+
+def test_a_port_out_of_range_in_the_firewall_pillar_is_named():
+    problems = hltcloud.validate_pillar({"firewall": {"open": [{"port": 70000}]}})
+    assert problems == ["firewall:open:0:port: 70000 is not a port number (1 to 65535)"]
+
+
+def test_a_node_written_twice_in_the_inventory_file_leaves_no_inventory_and_a_log_line(
+    tmp_path, caplog
+):
+    import salt.config  # pylint: disable=import-outside-toplevel
+
+    text = (ETC / "cluster.conf").read_text()
+    text = text.replace("    cn47:", "    cn44: {role: compute, ip: 10.162.128.74}\n    cn47:")
+    (tmp_path / "cluster.conf").write_text(text)
+    (tmp_path / "master").write_text("include: cluster.conf\n")
+    opts = salt.config.master_config(str(tmp_path / "master"))
+    # Salt's YAML loader refuses the file; the pillar then names cluster.conf (cluster.jinja).
+    assert "hltcloud_inventory" not in opts
+    assert "found conflicting ID 'cn44'" in caplog.text

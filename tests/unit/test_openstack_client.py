@@ -1,0 +1,120 @@
+"""The shared OpenStack client's pure logic: settings, retry schedule, redaction."""
+
+import functools
+
+import pytest
+
+from _modules import keystone_v3
+from _utils import openstack_client as client
+
+# keystone_v3 resolves its settings this way (its defaults, the keystone:auth block).
+resolve = functools.partial(client.resolve, defaults=keystone_v3.AUTH_DEFAULTS)
+
+TOKEN = "f00dfeedf00dfeedf00d"
+PASSWORD = "c0ffee00c0ffee00c0ff"
+
+
+def test_resolve_auth_defaults_to_the_head_admin_endpoint():
+    settings = resolve(None, {"token": TOKEN})
+    assert settings["auth_url"] == "http://cn43.internal:35357/v3"
+    assert settings["retry_timeout"] == 60
+    assert settings["user_domain_id"] == settings["project_domain_id"] == "default"
+
+
+def test_resolve_auth_explicit_keys_override_config_key_by_key():
+    config = {"auth_url": "http://cn43.internal:35357/v3/", "token": TOKEN, "timeout": 3}
+    settings = resolve(config, {"retry_timeout": "0.5", "token": None})
+    assert settings["auth_url"] == "http://cn43.internal:35357/v3"
+    assert settings["token"] == TOKEN
+    assert settings["retry_timeout"] == 0.5
+    assert settings["timeout"] == 3.0
+
+
+def test_resolve_auth_accepts_a_password_instead_of_the_token():
+    settings = resolve({"username": "admin", "password": PASSWORD, "project_name": "admin"})
+    assert "token" not in settings
+
+
+@pytest.mark.parametrize(
+    "config",
+    [None, {}, {"username": "admin"}, {"password": PASSWORD}, {"auth_url": "http://x/v3"}],
+)
+def test_resolve_auth_without_credentials_says_where_to_put_them(config):
+    with pytest.raises(client.OpenStackError, match="keystone:auth:token"):
+        resolve(config)
+
+
+def test_resolve_auth_without_credentials_is_fine_for_a_token_check():
+    settings = resolve(None, None, need_credentials=False)
+    assert settings["auth_url"] == keystone_v3.DEFAULT_AUTH_URL
+
+
+def test_resolve_auth_rejects_unknown_keys():
+    with pytest.raises(client.OpenStackError, match="os_token"):
+        resolve({"os_token": TOKEN})
+
+
+def test_resolve_auth_rejects_non_numeric_timeouts():
+    with pytest.raises(client.OpenStackError, match="must be numbers"):
+        resolve({"token": TOKEN, "retry_timeout": "soon"})
+
+
+def test_describe_auth_names_the_credentials_without_revealing_them():
+    token = client.describe({"token": TOKEN})
+    password = client.describe({"username": "admin", "password": PASSWORD, "project_name": "admin"})
+    assert token == "the admin token"
+    assert password == "password auth for user 'admin' on project 'admin'"
+    assert TOKEN not in token + password and PASSWORD not in token + password
+
+
+def test_backoff_doubles_is_capped_and_stays_within_the_budget():
+    delays = client.backoff_delays(60)
+    assert delays[:5] == [0.5, 1.0, 2.0, 4.0, 8.0]
+    assert max(delays) == client.MAX_DELAY
+    assert sum(delays) <= 60
+    assert sum(delays) + client.MAX_DELAY > 60  # it does use the budget
+
+
+@pytest.mark.parametrize("total", [0, 0.1, -1])
+def test_backoff_with_no_budget_means_a_single_attempt(total):
+    assert client.backoff_delays(total) == []
+
+
+def test_scrub_replaces_every_secret_in_a_message():
+    text = f"Invalid input for field 'password': '{PASSWORD}' (token {TOKEN})"
+    scrubbed = client.scrub(text, [PASSWORD, TOKEN, None])
+    assert PASSWORD not in scrubbed and TOKEN not in scrubbed
+    assert scrubbed.count("***") == 2
+
+
+class _Answer:
+    def __init__(self, body=None, text="", reason="Bad Request"):
+        self._body, self.text, self.reason = body, text, reason
+
+    def json(self):
+        if self._body is None:
+            raise ValueError("no JSON")
+        return self._body
+
+
+@pytest.mark.parametrize(
+    "answer, message",
+    [
+        (
+            _Answer({"error": {"message": "Could not find role", "code": 404}}),
+            "Could not find role",
+        ),
+        (_Answer({"badRequest": {"message": "Invalid cidr", "code": 400}}), "Invalid cidr"),
+        (_Answer(text="<html>409 Conflict: image exists</html>"), "409 Conflict"),
+        (_Answer(text="", reason="Service Unavailable"), "Service Unavailable"),
+    ],
+)
+def test_error_message_reads_keystone_nova_and_plain_answers(answer, message):
+    assert message in client.error_message(answer)
+
+
+def test_an_endpoint_lookup_with_the_admin_token_says_password_auth_is_needed():
+    settings = resolve(None, {"token": TOKEN})
+    with pytest.raises(client.OpenStackError, match="needs password auth") as raised:
+        client.endpoint({}, settings, "image")
+    assert TOKEN not in str(raised.value)
