@@ -31,7 +31,7 @@ from tests.support.selfheal import selfheal_cluster
 REMOVALS = int(os.environ.get("BENCH_REMOVALS", "12"))
 
 
-@pytest.mark.skipif(bool(usable()), reason=f"network namespaces: {usable()}")
+@pytest.mark.requires_service(usable() and f"network namespaces: {usable()}")
 def test_heal_latency(salt_factories, tmp_path):
     with selfheal_cluster(salt_factories, tmp_path, cooldown=0) as cluster:
         netns = cluster.netns

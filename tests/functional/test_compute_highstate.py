@@ -174,7 +174,7 @@ def test_original_ifcfg_is_backed_up_once_outside_the_network_scripts(compiled):
     # NetworkManager is off (the foundation's common.service) before the files change.
     assert {"sls": "common.service"} in em1["require"]
     assert "common-service-NetworkManager-dead" in high
-    assert "common-service-network-enabled" in high
+    assert "common-service-network-running" in high
 
 
 def test_network_restart_is_scheduled_last_and_only_on_ifcfg_changes(compiled):
@@ -246,6 +246,7 @@ def test_packages_and_services_are_the_runbooks(compiled):
     }
     assert set(running) == {
         "iptables",  # the firewall's, started after its rules load
+        "network",  # common: `service network start` once NetworkManager is stopped
         "libvirtd",
         "dbus",
         "openstack-nova-compute",

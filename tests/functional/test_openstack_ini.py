@@ -14,6 +14,7 @@ import stat
 import pytest
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
+from tests.conftest import require_service
 from tests.support import runbook
 
 FILES = pathlib.Path(__file__).resolve().parent / "files"
@@ -353,11 +354,11 @@ def file_modes_apply_to_root():
     header = _CapHeader(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this thread
     data = (_CapData * 2)()
     if libc.capget(ctypes.byref(header), data) != 0:
-        pytest.skip("capget() is not available")
+        require_service("capget() is not available")
     saved = data[0].effective
     data[0].effective &= ~((1 << 1) | (1 << 2))
     if libc.capset(ctypes.byref(header), data) != 0:
-        pytest.skip("cannot drop CAP_DAC_OVERRIDE")
+        require_service("cannot drop CAP_DAC_OVERRIDE")
     try:
         yield
     finally:

@@ -19,6 +19,7 @@ import pytest
 import salt.loader
 import yaml
 
+from tests.conftest import require_service
 from tests.support.checkout import copy_checkout
 from tests.support.netns import ComputeNetns, FakeNovaNetwork, usable
 from tests.support.selfheal_runner import run_in_netns
@@ -96,7 +97,7 @@ def test_addresses_reads_this_hosts_iproute(loaders):
 def netns():
     reason = usable()
     if reason:
-        pytest.skip(f"network namespaces: {reason}")
+        require_service(f"network namespaces: {reason}")
     ns = ComputeNetns(f"hlt-fn-{os.getpid()}").setup()
     try:
         yield ns

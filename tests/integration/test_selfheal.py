@@ -26,7 +26,7 @@ from tests.support.selfheal import MINION, selfheal_cluster
 
 pytestmark = [
     pytest.mark.slow,
-    pytest.mark.skipif(bool(usable()), reason=f"network namespaces: {usable()}"),
+    pytest.mark.requires_service(usable() and f"network namespaces: {usable()}"),
 ]
 
 COOLDOWN = 3

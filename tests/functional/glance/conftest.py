@@ -13,6 +13,7 @@ import subprocess
 
 import pytest
 
+from tests.conftest import require_service
 from tests.functional.keystone.conftest import auth_for, keystone_template  # noqa: F401
 from tools import glance_server, keystone_server
 
@@ -51,7 +52,7 @@ def catalog_pillar(server, glance_url):
 def glance_stack(keystone_template, loaders, tmp_path_factory):
     """(keystone, glance): Glance on a Keystone whose catalog our own states made."""
     if not glance_server.available():
-        pytest.skip(
+        require_service(
             f"no Glance in {glance_server.GLANCE_VENV}: run tools/install-glance.sh "
             "(`make test` does)"
         )
@@ -108,7 +109,7 @@ def qcow2(tmp_path_factory):
     """make(size) -> (path, md5, sha256) of a fresh qcow2 image of that virtual size."""
     qemu_img = shutil.which("qemu-img")
     if qemu_img is None:
-        pytest.skip(
+        require_service(
             "qemu-img is not installed (apt-get install qemu-utils; tools/apt-packages.txt)"
         )
     folder = tmp_path_factory.mktemp("qcow2")

@@ -12,14 +12,14 @@ import uuid
 import pytest
 import yaml
 
-from tests.conftest import REPO
+from tests.conftest import REPO, require_service
 from tools import keystone_server
 
 
 @pytest.fixture(scope="session")
 def keystone_template(tmp_path_factory):
     if not keystone_server.available():
-        pytest.skip(
+        require_service(
             f"no Keystone in {keystone_server.KEYSTONE_VENV}: run tools/install-keystone.sh "
             "(`make test` does)"
         )
