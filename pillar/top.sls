@@ -6,6 +6,7 @@ base:
     - cluster
     - secrets.head
     - keystone
+    - client
   'role:compute':
     - match: grain
     - cluster
