@@ -79,23 +79,15 @@ mariadb-test-database-absent:
 {%-   set grants_where = "Db='" ~ mariadb.test_database ~ "' OR Db='" ~ mariadb.test_database ~ "\\\\_%'" %}
 
 {#- The stock grants to everybody on test and test_% (rows of mysql.db without
-    an account behind them, so no DROP USER removes them). #}
+    an account behind them, so no DROP USER removes them), and the reload of
+    the grant tables. With the client: saltext-mysql's mysql_query fails on
+    PyMySQL's converters. #}
+{%-   set client = mariadb.client ~ " --defaults-file=" ~ root.defaults_file ~ " -N -B -e " %}
 mariadb-test-database-grants-absent:
-  mysql_query.run:
-    - database: mysql
-    - query: {{ ("DELETE FROM mysql.db WHERE " ~ grants_where) | json }}
-{{-   connection_args(mariadb_connection) }}
+  cmd.run:
+    - name: {{ (client ~ "\"DELETE FROM mysql.db WHERE " ~ grants_where ~ "; FLUSH PRIVILEGES\"") | json }}
     - onlyif:
-      - {{ (mariadb.client ~ " --defaults-file=" ~ root.defaults_file ~ " -N -B -e "
-            ~ "\"SELECT COUNT(*) FROM mysql.db WHERE " ~ grants_where ~ "\" | grep -qv '^0$'") | json }}
+      - {{ (client ~ "\"SELECT COUNT(*) FROM mysql.db WHERE " ~ grants_where ~ "\" | grep -qv '^0$'") | json }}
     - require:
       - mysql_database: mariadb-test-database-absent
-
-mariadb-privileges-flushed:
-  mysql_query.run:
-    - database: mysql
-    - query: FLUSH PRIVILEGES
-{{-   connection_args(mariadb_connection) }}
-    - onchanges:
-      - mysql_query: mariadb-test-database-grants-absent
 {%- endif %}
