@@ -4,11 +4,23 @@
     keystone`: only when the package or the database changed. -#}
 {%- from "map.jinja" import hltcloud with context %}
 {%- from "mariadb/macros.jinja" import service_database with context %}
+{%- from "keystone/conf.jinja" import keystone_errors with context %}
 {%- set keystone = hltcloud.keystone %}
 include:
   - mariadb.secure
   - keystone.config.file
+{%- if keystone_errors %}
+
+{#- keystone-input-checked fails and names what is missing (the database
+    password too): the database waits for it instead of failing a second time. #}
+mariadb-database-{{ keystone.db.name }}-present:
+  test.succeed_without_changes:
+    - name: {{ ("database " ~ keystone.db.name) | json }}
+    - require:
+      - test: keystone-input-checked
+{%- else %}
 {{ service_database(keystone.db.name, "keystone_dbpass") }}
+{%- endif %}
 
 keystone-db-synced:
   cmd.run:

@@ -33,7 +33,7 @@ qpid-config-file-managed:
   file.keyvalue:
     - name: {{ qpid.conf.path | json }}
     - key_values:
-        auth: {{ "yes" if auth else "no" }}
+        auth: {{ ("yes" if auth else "no") | json }}
     - separator: "="
     - append_if_not_found: true
     - ignore_if_missing: true

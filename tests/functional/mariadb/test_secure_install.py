@@ -41,6 +41,9 @@ def pillar(server, files):
 
 
 def apply(loaders, pillar, sls="hltcloud_test.databases", test=False):
+    # Never install or start anything on this shared host: no package, no unit.
+    mariadb = pillar["hltcloud"]["lookup"]["mariadb"]
+    assert mariadb["pkgs"] == [] and mariadb["service"] is None
     results = list(loaders.modules.state.sls(sls, pillar=pillar, test=test))
     assert results, "the SLS rendered no states"
     return results
