@@ -121,8 +121,9 @@ def test_mysql_secure_installation_as_states(high, secrets):
         "/root/.my.cnf",
     )
     _, grants = args_of(high, "mariadb-test-database-grants-absent")
-    assert "DELETE FROM mysql.db WHERE Db='test' OR Db='test\\\\_%'; FLUSH PRIVILEGES" in (
-        grants["name"]
+    assert (
+        "DELETE FROM mysql.db WHERE Db='test' OR Db='test\\\\_%'; FLUSH PRIVILEGES"
+        in (grants["name"])
     )
 
 
@@ -199,7 +200,10 @@ def test_keystone_packages_keys_log_db_sync_cron_and_service(high):
         False,
     )
     _, sync = args_of(high, "keystone-db-synced")
-    assert (sync["name"], sync["runas"]) == ("/usr/bin/keystone-manage db_sync", "keystone")
+    assert (sync["name"], sync["runas"]) == (
+        "/usr/bin/keystone-manage --config-file /etc/keystone/keystone.conf db_sync",
+        "keystone",
+    )
     assert sync["onchanges"] == [
         {"id": "keystone-packages-installed"},
         {"id": "mariadb-database-keystone-present"},

@@ -1,7 +1,8 @@
 {#- Runbook: the keystone database and its user at localhost and '%'
     (service_database, salt/mariadb/macros.jinja; password pillar
     secrets:keystone_dbpass), then `su -s /bin/sh -c "keystone-manage db_sync"
-    keystone`: only when the package or the database changed. -#}
+    keystone`: only when the package or the database changed. keystone.conf is
+    named (--config-file): the same file RDO's keystone-manage reads by default. -#}
 {%- from "map.jinja" import hltcloud with context %}
 {%- from "mariadb/macros.jinja" import service_database with context %}
 {%- from "keystone/conf.jinja" import keystone_errors with context %}
@@ -24,7 +25,7 @@ mariadb-database-{{ keystone.db.name }}-present:
 
 keystone-db-synced:
   cmd.run:
-    - name: {{ (keystone.manage ~ " db_sync") | json }}
+    - name: {{ (keystone.manage ~ " --config-file " ~ keystone.conf.path ~ " db_sync") | json }}
     - runas: {{ keystone.user | json }}
     - shell: /bin/sh
     - onchanges:
