@@ -16,9 +16,7 @@ import json
 
 import pytest
 
-from tests.functional.test_compute_highstate import args_of, salt_call
-from tests.functional.test_compute_highstate import checkout as checkout  # noqa: F401 (fixture)
-from tests.functional.test_compute_highstate import secrets as secrets  # noqa: F401 (fixture)
+from tests.functional.test_compute_highstate import args_of, checkout, salt_call, secrets  # noqa: F401 (fixtures)
 
 HEAD = "cn43.internal"
 IP = "10.162.128.63"

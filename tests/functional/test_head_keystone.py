@@ -11,7 +11,8 @@ test venv (``.local/keystone-venv``, tools/install-keystone.sh; ``keystone:pkgs:
 ``keystone:manage`` its keystone-manage) and is served by the test (tools/keystone_server.py;
 ``keystone:service: null``), as root (``keystone:user``/``group``, the package's account), with
 the Keystone 30 settings Icehouse did not need (fernet keys, log file) added through
-``keystone:conf:settings``. MariaDB is tests/support/mariadb.py's server (``mariadb:pkgs: []``,
+``keystone:conf:settings``; before serving, the test makes Keystone 30's keys and runs its
+``bootstrap`` for the default domain (which Icehouse's db_sync made). MariaDB is tests/support/mariadb.py's server (``mariadb:pkgs: []``,
 ``mariadb:service: null``). Debian's paths from salt/parameters, files under temp dirs.
 """
 
@@ -157,23 +158,23 @@ def served(head_run, pillar, keystone_dir):
     server = keystone_server.KeystoneServer(
         keystone_dir, admin_token=pillar["secrets"]["admin_token"], port=pillar["_port"]
     )
-    # Keystone 30's token and credential keys (Icehouse made UUID/PKI tokens instead).
-    for step in ("fernet_setup", "credential_setup"):
+    # What Keystone 30 needs and Icehouse did not: token and credential keys, and the
+    # default domain, which Icehouse's db_sync made and today's bootstrap makes (with the
+    # admin user, whose password is the pillar's, so the catalog finds it as it wants it).
+    steps = [
+        ["fernet_setup", "--keystone-user", "root", "--keystone-group", "root"],
+        ["credential_setup", "--keystone-user", "root", "--keystone-group", "root"],
+        ["bootstrap", "--bootstrap-region-id", "RegionOne"],
+    ]
+    env = {**os.environ, "OS_BOOTSTRAP_PASSWORD": pillar["secrets"]["admin_pass"]}
+    for step in steps:
         proc = subprocess.run(
-            [
-                manage,
-                "--config-file",
-                conf,
-                step,
-                "--keystone-user",
-                "root",
-                "--keystone-group",
-                "root",
-            ],
+            [manage, "--config-file", conf, *step],
             capture_output=True,
             text=True,
             check=False,
             timeout=300,
+            env=env,
         )
         assert proc.returncode == 0, proc.stderr[-2000:]
     server.start()

@@ -33,6 +33,9 @@ def repo_minion_opts(root, minion_id="functional.internal", **extra):
             "id": minion_id,
             "root_dir": str(root),
             "cachedir": str(root / "cache"),
+            # not /var/cache/salt/minion/extmods (the default, from Salt's own cachedir):
+            # a state with reload_modules would load modules other runs sync there
+            "extension_modules": str(root / "cache" / "extmods"),
             "pki_dir": str(root / "pki"),
             "sock_dir": str(root / "sock"),
             "file_client": "local",

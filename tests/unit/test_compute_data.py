@@ -159,9 +159,7 @@ def _literals():
     return found - set(_load("defaults.yaml"))
 
 
-@pytest.mark.parametrize(
-    "sls", _state_and_pillar_files(), ids=lambda p: str(p.relative_to(REPO))
-)
+@pytest.mark.parametrize("sls", _state_and_pillar_files(), ids=lambda p: str(p.relative_to(REPO)))
 def test_states_and_pillar_contain_no_literal_names_paths_or_ports(sls):
     # Comments ({# #} and YAML #) may name things; state and pillar data may not. A name
     # followed by "/" is a formula's folder in an import ("keystone/conf.jinja").

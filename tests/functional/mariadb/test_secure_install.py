@@ -9,14 +9,13 @@ import stat
 import pymysql
 import pytest
 
-from tests.support.mariadb import SQLError
-
 from tests.functional.mariadb.conftest import (
     SERVICE_DATABASES,
     lookup,
     new_secrets,
     start_stock_server,
 )
+from tests.support.mariadb import SQLError
 
 pytestmark = pytest.mark.slow
 
