@@ -33,13 +33,15 @@ keystone-catalog-ready:
     - allow_test_mode_failure: true
     - comment: {{ ("Keystone catalog not converged: " ~ keystone_catalog.errors | join("; ")) | json }}
 {%- elif pending %}
+{%-   set text = "the catalog of pillar keystone would be converged on " ~ keystone_catalog.auth_url
+        ~ " (" ~ service ~ " is not running yet: checked once it runs)" %}
 
 keystone-catalog-ready:
   test.configurable_test_state:
-    - name: {{ ("the catalog of pillar keystone would be converged on " ~ keystone_catalog.auth_url
-                ~ " (" ~ service ~ " is not running yet: checked once it runs)") | json }}
+    - name: {{ text | json }}
     - changes: true
     - result: true
+    - comment: {{ text | json }}
 {%- else %}
 
 keystone-catalog-ready:

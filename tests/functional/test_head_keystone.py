@@ -12,8 +12,9 @@ test venv (``.local/keystone-venv``, tools/install-keystone.sh; ``keystone:pkgs:
 ``keystone:service: null``), as root (``keystone:user``/``group``, the package's account), with
 the Keystone 30 settings Icehouse did not need (fernet keys, log file) added through
 ``keystone:conf:settings``; before serving, the test makes Keystone 30's keys and runs its
-``bootstrap`` for the default domain (which Icehouse's db_sync made). MariaDB is tests/support/mariadb.py's server (``mariadb:pkgs: []``,
-``mariadb:service: null``). Debian's paths from salt/parameters, files under temp dirs.
+``bootstrap`` for the default domain (which Icehouse's db_sync made). MariaDB is
+tests/support/mariadb.py's server (``mariadb:pkgs: []``, ``mariadb:service: null``).
+Debian's paths from salt/parameters, files under temp dirs.
 """
 
 import configparser
@@ -243,3 +244,15 @@ def test_second_apply_of_everything_changes_nothing(served, loaders, pillar):
     again = apply(loaders, pillar, "hltcloud_test.keystone_all")
     assert [(r.id, r.changes) for r in again if r.changes] == []
     assert [r.id for r in again if r.result is not True] == []
+
+
+def test_dry_run_before_keystone_runs_reports_the_catalog_as_one_state(loaders, pillar):
+    # The head's own Keystone (no auth_url in pillar: the computed one) whose service is
+    # not running: a dry run cannot look, and says what it would do instead of failing.
+    before = copy.deepcopy(pillar)
+    before["keystone"]["auth"].pop("auth_url")
+    before["hltcloud"]["lookup"]["keystone"]["service"] = "hltcloud-no-such-service"
+    before = {k: v for k, v in before.items() if not k.startswith("_")}
+    results = list(loaders.modules.state.sls("keystone.catalog", pillar=before, test=True))
+    assert [(r.id, r.result) for r in results] == [("keystone-catalog-ready", None)]
+    assert "would be converged on http://cn43.internal:35357/v3" in results[0].comment

@@ -4,6 +4,7 @@ the service databases of keystone, glance and nova (service_database), applied t
 fresh from a stock install (tests/support/mariadb.py).
 """
 
+import copy
 import stat
 
 import pymysql
@@ -135,6 +136,23 @@ def test_second_run_changes_nothing(first_run, loaders, pillar):
 def test_dry_run_of_a_converged_server_reports_nothing(first_run, loaders, pillar):
     dry = apply(loaders, pillar, test=True)
     assert [(r.id, r.comment) for r in dry if r.result is not True or r.changes] == []
+
+
+def test_dry_run_before_the_server_answers_reports_one_state_per_group(
+    first_run, loaders, pillar, files
+):
+    down = copy.deepcopy(pillar)
+    down["hltcloud"]["lookup"]["mariadb"]["socket"] = str(files / "no-server.sock")
+    results = {r.id: r for r in apply(loaders, down, test=True)}
+    assert [sid for sid, r in results.items() if r.result is False] == []
+    for sid in (
+        "mariadb-root-password-set",
+        "mariadb-database-keystone-present",
+        "mariadb-database-nova-present",
+    ):
+        assert results[sid].result is None, sid
+        assert "does not answer on" in results[sid].comment
+    assert not [sid for sid in results if sid.startswith("mariadb-user-")]
 
 
 def test_missing_database_password_fails_one_state_and_creates_nothing(
