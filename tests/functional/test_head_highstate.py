@@ -13,6 +13,7 @@ tests/functional/test_head_keystone.py.
 """
 
 import json
+import subprocess
 
 import pytest
 
@@ -350,3 +351,27 @@ def test_no_keystone_pillar_on_the_head_fails_one_state(checkout):
         "keystone-input-checked",
     ]
     assert "keystone:users:admin:password" in _failing(high, "client-config-files-managed")
+
+
+def test_enter_openstack_sh_enters_a_profile_and_refuses_unknown_ones(checkout, tmp_path):
+    # The compiled script and profiles, written to a temp dir and run for real with bash.
+    lookup = {"hltcloud": {"lookup": {"client": {"profiles": {"dir": str(tmp_path)}}}}}
+    high = show(checkout, GRAINS, f"pillar={json.dumps(lookup)}")
+    script = tmp_path / "enter-openstack.sh"
+    script.write_text(args_of(high, "client-script-managed")[1]["contents"])
+    for name in ("admin", "demo"):
+        _, profile = args_of(high, f"client-profile-{name}-managed")
+        assert profile["name"] == str(tmp_path / name)
+        (tmp_path / name).write_text(profile["contents"])
+    shell = 'echo "$OS_USERNAME|$OS_TENANT_NAME|$OS_AUTH_URL|${#OS_PASSWORD}"\n'
+    entered = subprocess.run(
+        ["bash", str(script), "demo"], input=shell, capture_output=True, text=True, check=False
+    )
+    assert entered.returncode == 0, entered.stderr
+    assert entered.stdout.splitlines()[-1] == "demo|demo|http://cn43.internal:35357/v2.0|20"
+    for bad in ("nosuch", "../demo", ""):
+        refused = subprocess.run(
+            ["bash", str(script), bad], input=shell, capture_output=True, text=True, check=False
+        )
+        assert refused.returncode in (1, 2), bad
+        assert "|" not in refused.stdout
