@@ -27,7 +27,7 @@ keystone-db-synced:
   cmd.run:
     - name: {{ (keystone.manage ~ " --config-file " ~ keystone.conf.path ~ " db_sync") | json }}
     - runas: {{ keystone.user | json }}
-    - shell: /bin/sh
+    - shell: {{ keystone.db.sync_shell | json }}
     - onchanges:
       - id: keystone-packages-installed
       - id: mariadb-database-{{ keystone.db.name }}-present
