@@ -20,8 +20,9 @@
     hlt.status` reports. Batches are cut here, one step each, rather than with Salt's
     `batch:` option: a batch run leaves out a minion that does not answer and counts it
     as neither failed nor done, while a step targeting a list fails and names it.
-    The orchestration's own pillar keys (orch, smoke) stay here; any other key of
-    `pillar=` goes to every step (e.g. a shorter nova:auth:retry_timeout). -#}
+    Its pillar stays on the master; `orch:pillar` is handed to every step, merged over
+    each node's own pillar, e.g. pillar='{"orch": {"pillar": {"nova": {"auth":
+    {"retry_timeout": 5}}}}}'. -#}
 {%- set inventory = opts.get("hltcloud_inventory") or {} %}
 {%- set domain = inventory.get("domain") %}
 {%- set nodes = inventory.get("nodes") or {} %}
@@ -39,16 +40,14 @@
 {%- if batch is string and batch.isdigit() %}
 {%-   set batch = batch | int %}
 {%- endif %}
-{%- set forward = {} %}
-{%- for key, value in (pillar or {}).items() %}
-{%-   if key not in ("orch", "smoke", "_errors") %}
-{%-     do forward.update({key: value}) %}
-{%-   endif %}
-{%- endfor %}
+{%- set forward = salt["pillar.get"]("orch:pillar", {}) %}
 
 {%- set errors = [] %}
 {%- if not domain or heads | length != 1 %}
 {%-   do errors.append("the inventory (opts hltcloud_inventory, etc/salt/cluster.conf) needs a domain and exactly one head, has " ~ (heads | length) ~ " head(s)") %}
+{%- endif %}
+{%- if forward is not mapping %}
+{%-   do errors.append("pillar orch:pillar must be a mapping (the pillar of every step)") %}
 {%- endif %}
 {%- if batch is not number or batch is sameas true or batch < 1 %}
 {%-   do errors.append("pillar orch:batch must be a whole number of nodes, at least 1, not " ~ (batch | string)) %}
