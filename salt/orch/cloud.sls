@@ -44,7 +44,8 @@
 
 {%- set errors = [] %}
 {%- if not domain or heads | length != 1 %}
-{%-   do errors.append("the inventory (opts hltcloud_inventory, etc/salt/cluster.conf) needs a domain and exactly one head, has " ~ (heads | length) ~ " head(s)") %}
+{%-   do errors.append("the inventory (opts hltcloud_inventory, etc/salt/cluster.conf) needs "
+                       ~ "a domain and exactly one head, has " ~ (heads | length) ~ " head(s)") %}
 {%- endif %}
 {%- if forward is not mapping %}
 {%-   do errors.append("pillar orch:pillar must be a mapping (the pillar of every step)") %}
