@@ -36,7 +36,7 @@ RETRY_TIMEOUT = 3  # seconds each OpenStack client waits for an absent service (
 
 # Failures that only say a service of the head is not there (on this machine).
 UNREACHABLE = (
-    (re.compile(r"MySQL Error"), "MariaDB refused or absent"),
+    (re.compile(r"MySQL Error"), "MariaDB"),
     (re.compile(r"is not answering"), "OpenStack API not reachable"),
 )
 BLOCKED = "One or more requisite failed"
@@ -76,7 +76,10 @@ def unreachable_services(states):
         for pattern, label in UNREACHABLE:
             if state["result"] is False and pattern.search(comment):
                 where = re.search(r"(\S+) at (http\S+)", comment)
-                line = f"{label}: {where.group(1)} at {where.group(2)}" if where else label
+                if where:
+                    line = f"{label}: {where.group(1)} at {where.group(2)}"
+                else:
+                    line = f"{label}: {_first_line(comment)}"
                 if line not in seen:
                     seen.append(line)
     return seen
