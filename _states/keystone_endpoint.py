@@ -98,8 +98,16 @@ def _create(ret, label, service_id, interface, url, region, enabled, auth):
         made = dict(new)
         regions = __salt__["keystone_v3.region_list"](auth=auth, cache=True)
         if not any(r.get("id") == region for r in regions):
-            __salt__["keystone_v3.region_create"](region, auth=auth)
-            made["region_created"] = True
+            try:
+                __salt__["keystone_v3.region_create"](region, auth=auth)
+                made["region_created"] = True
+            except CommandExecutionError as exc:
+                # Keystone on MariaDB compares ids without case: a "RegionOne" made
+                # earlier (e.g. by keystone-manage bootstrap) is this region there.
+                if "HTTP 409" not in str(exc) or not any(
+                    str(r.get("id", "")).lower() == region.lower() for r in regions
+                ):
+                    raise
         created = __salt__["keystone_v3.endpoint_create"](
             service_id, interface, url, region=region, enabled=enabled, auth=auth
         )
