@@ -1,22 +1,16 @@
 {#- The head node's identity catalog (the runbook's "Create users and tenants" and
     "Define services and API URLs"), converged by salt/keystone/catalog.sls.
-    Every key is documented in pillar/keystone.example.yaml. Head node only: it carries
+    Every key is documented in pillar/keystone.example.yaml. Site facts and
+    secrets only: URLs, ports and emails are computed on the state side
+    (salt/keystone/catalog.jinja). Head node only: it carries
     the admin token and the service passwords. -#}
 {%- from "lib/secrets.jinja" import secrets, problem with context %}
-{%- from "lib/cluster.jinja" import cluster with context %}
-{%- set head = cluster.head_fqdn %}
-{%- set email = "dario.berzano@cern.ch" %}
-{%- set identity_public = "http://" ~ head ~ ":5000/v2.0" %}
-{%- set identity_admin = "http://" ~ head ~ ":35357/v2.0" %}
-{%- set image = "http://" ~ head ~ ":9292" %}
-{%- set compute = "http://" ~ head ~ ":8774/v2/%(tenant_id)s" %}
 {%- set message = problem(["admin_token", "admin_pass", "demo_pass", "glance_pass", "nova_pass"]) %}
 {%- if message %}
 _errors: {{ [message | string] | json }}
 {%- else %}
 keystone:
   auth:
-    auth_url: {{ ("http://" ~ head ~ ":35357/v3") | json }}
     token: {{ secrets.admin_token | json }}
   region: regionOne
   roles:
@@ -32,44 +26,24 @@ keystone:
   users:
     admin:
       password: {{ secrets.admin_pass | json }}
-      email: {{ email }}
       roles:
         admin: [admin, _member_]
     demo:
       password: {{ secrets.demo_pass | json }}
-      email: {{ email }}
       roles:
         demo: [_member_]
+  # Which services the catalog has; their type, description and endpoints are
+  # computed from salt/parameters (keystone:catalog) and cluster:head_fqdn.
   services:
-    keystone:
-      type: identity
-      description: OpenStack Identity
-      endpoints:
-        public: {{ identity_public | json }}
-        internal: {{ identity_public | json }}
-        admin: {{ identity_admin | json }}
+    keystone: {}
     glance:
-      type: image
-      description: OpenStack Image Service
-      endpoints:
-        public: {{ image | json }}
-        internal: {{ image | json }}
-        admin: {{ image | json }}
       user:
         password: {{ secrets.glance_pass | json }}
-        email: {{ email }}
         project: service
         role: admin
     nova:
-      type: compute
-      description: OpenStack Compute
-      endpoints:
-        public: {{ compute | json }}
-        internal: {{ compute | json }}
-        admin: {{ compute | json }}
       user:
         password: {{ secrets.nova_pass | json }}
-        email: {{ email }}
         project: service
         role: admin
   verify:

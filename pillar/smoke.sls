@@ -4,7 +4,6 @@
     there on the master). Without that file smoke.first_vm fails and says so.
     Head node only. -#}
 {%- from "lib/secrets.jinja" import secrets, problem with context %}
-{%- from "lib/cluster.jinja" import cluster with context %}
 {%- set public_key = [] %}
 {%- for root in opts.pillar_roots.get(saltenv or "base", []) %}
 {%-   if not public_key and salt["file.file_exists"](root ~ "/demo-key.pub") %}
@@ -18,7 +17,6 @@ _errors: {{ [message | string] | json }}
 smoke:
   first_vm:
     auth:
-      auth_url: {{ ("http://" ~ cluster.head_fqdn ~ ":35357/v3") | json }}
       username: demo
       password: {{ secrets.demo_pass | json }}
       project_name: demo

@@ -23,6 +23,7 @@ base:
     - cluster
     - secrets.head
     - keystone
+    - client
     - glance
     - nova
     - smoke

@@ -1,57 +1,97 @@
-{#- The Keystone identity catalog, converged from the `keystone` pillar (pillar/keystone.sls;
-    every key is documented in pillar/keystone.example.yaml): roles, projects (the
-    runbook's tenants), users and their grants, then one service_identity per service,
-    then the runbook's check that the admin password gets a token and a wrong one does not.
+{#- The Keystone identity catalog, converged from the `keystone` pillar
+    (pillar/keystone.sls) completed by salt/keystone/catalog.jinja with the URLs,
+    ports and emails of salt/parameters: roles, projects (the runbook's tenants),
+    users and their grants, then one service_identity per service, then the
+    runbook's check that the admin password gets a token and a wrong one does not.
     Replaces the runbook's `keystone user-create / tenant-create / role-create /
-    user-role-add / service-create / endpoint-create` commands. -#}
-{%- from "keystone/macros.jinja" import identity_user, service_identity with context %}
-{%- set keystone = salt["pillar.get"]("keystone", {}) %}
-{%- if not keystone %}
-{{- raise("keystone/catalog.sls: this minion has no `keystone` pillar (pillar/keystone.sls is for the head node)") }}
-{%- endif %}
-{%- set region = keystone.get("region") %}
+    user-role-add / service-create / endpoint-create` commands.
 
-{%- for role in keystone.get("roles") or [] %}
+    Every state requires the first, keystone-catalog-ready: on the head,
+    keystone/init.sls makes it wait for the service and keystoneauth1. It fails
+    alone when the pillar is missing. In a dry run (test=True) on the head
+    before its Keystone runs, the catalog is that one state, saying so: the
+    keystone_* states could not look. -#}
+{%- from "map.jinja" import hltcloud with context %}
+{%- from "keystone/macros.jinja" import identity_user, service_identity, extra_args with context %}
+{%- from "keystone/catalog.jinja" import keystone_catalog with context %}
+{%- set keystone = keystone_catalog.pillar %}
+{%- set service = hltcloud.keystone.service %}
+{%- set pending = opts.get("test") and keystone_catalog.auth and service
+      and not salt["service.status"](service) %}
+{%- set extra = {"require": [{"test": "keystone-catalog-ready"}]} %}
+{%- if keystone_catalog.auth %}
+{%-   do extra.update({"auth": keystone_catalog.auth}) %}
+{%- endif %}
+
+{%- if keystone_catalog.errors %}
+
+keystone-catalog-ready:
+  test.configurable_test_state:
+    - name: {{ ("Keystone catalog not converged: " ~ keystone_catalog.errors | join("; ")) | json }}
+    - changes: false
+    - result: false
+    - allow_test_mode_failure: true
+    - comment: {{ ("Keystone catalog not converged: " ~ keystone_catalog.errors | join("; ")) | json }}
+{%- elif pending %}
+{%-   set text = "the catalog of pillar keystone would be converged on " ~ keystone_catalog.auth_url
+        ~ " (" ~ service ~ " is not running yet: checked once it runs)" %}
+
+keystone-catalog-ready:
+  test.configurable_test_state:
+    - name: {{ text | json }}
+    - changes: true
+    - result: true
+    - comment: {{ text | json }}
+{%- else %}
+
+keystone-catalog-ready:
+  test.succeed_without_changes:
+    - name: {{ ("Keystone at " ~ keystone_catalog.auth_url) | json }}
+{%-   set region = keystone.get("region") %}
+
+{%-   for role in keystone.get("roles") or [] %}
 
 keystone-role-{{ role }}-present:
   keystone_role.present:
     - name: {{ role | json }}
-{%- endfor %}
+{{-     extra_args(extra) }}
+{%-   endfor %}
 
-{%- for name, project in (keystone.get("projects") or {}) | dictsort %}
+{%-   for name, project in (keystone.get("projects") or {}) | dictsort %}
 
 keystone-project-{{ name }}-present:
   keystone_project.present:
     - name: {{ name | json }}
-{%-   for key in ("description", "enabled") %}
-{%-     if (project or {}).get(key) is not none %}
+{%-     for key in ("description", "enabled") %}
+{%-       if (project or {}).get(key) is not none %}
     - {{ key }}: {{ project[key] | json }}
-{%-     endif %}
+{%-       endif %}
+{%-     endfor %}
+{{-     extra_args(extra) }}
 {%-   endfor %}
-{%- endfor %}
 
-{%- for name, user in (keystone.get("users") or {}) | dictsort %}
-{{ identity_user(name, user) }}
-{%- endfor %}
+{%-   for name, user in (keystone.get("users") or {}) | dictsort %}
+{{ identity_user(name, user, extra) }}
+{%-   endfor %}
 
-{%- for name, service in (keystone.get("services") or {}) | dictsort %}
-{{ service_identity(name, service, region) }}
-{%- endfor %}
+{%-   for name, service in (keystone.get("services") or {}) | dictsort %}
+{{ service_identity(name, service, region, extra) }}
+{%-   endfor %}
 
-{%- set verify = keystone.get("verify") %}
-{%- if verify %}
-{%-   set account = (keystone.get("users") or {}).get(verify.user) %}
-{%-   if not account or not account.get("password") %}
-{{-     raise("keystone:verify:user '" ~ verify.user ~ "' must be one of keystone:users, with a password") }}
-{%-   endif %}
+{%-   set verify = keystone.get("verify") %}
+{%-   if verify %}
+{%-     set account = (keystone.get("users") or {}).get(verify.user) %}
+{%-     if not account or not account.get("password") %}
+{{-       raise("keystone:verify:user '" ~ verify.user ~ "' must be one of keystone:users, with a password") }}
+{%-     endif %}
 
 keystone-token-{{ verify.user }}-verified:
   keystone_user.token_valid:
     - name: {{ verify.user | json }}
     - password: {{ account.password | string | json }}
-{%-   if verify.get("project") %}
+{%-     if verify.get("project") %}
     - project: {{ verify.project | json }}
+{%-     endif %}
+{{-     extra_args(extra, [{"keystone_user": "keystone-user-" ~ verify.user ~ "-present"}]) }}
 {%-   endif %}
-    - require:
-      - keystone_user: keystone-user-{{ verify.user }}-present
 {%- endif %}

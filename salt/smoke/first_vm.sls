@@ -9,7 +9,12 @@
 {%- from "map.jinja" import hltcloud with context %}
 {%- set vm = hltcloud.smoke.first_vm %}
 {%- set novnc = hltcloud.nova.novncproxy %}
+{%- from "keystone/catalog.jinja" import keystone_catalog with context %}
 {%- set site = salt["pillar.get"]("smoke:first_vm", {}) or {} %}
+{#- Keystone's URL is computed (salt/parameters, cluster:head_fqdn); pillar gives the
+    demo user's credentials and may override it. #}
+{%- set auth = {"auth_url": keystone_catalog.auth_url} %}
+{%- do auth.update(site.get("auth") or {}) %}
 {%- set network = salt["pillar.get"]("flat_network:label") %}
 {%- set head = salt["pillar.get"]("cluster:head_fqdn") %}
 {%- set errors = [] %}
@@ -44,7 +49,7 @@ smoke-first-vm-keypair-present:
   nova_keypair.present:
     - name: {{ vm.keypair | json }}
     - public_key: {{ site.public_key | json }}
-    - auth: {{ site.auth | json }}
+    - auth: {{ auth | json }}
 
 smoke-first-vm-server-present:
   nova_server.present:
@@ -56,7 +61,7 @@ smoke-first-vm-server-present:
     - key_name: {{ vm.keypair | json }}
     - timeout: {{ vm.timeout }}
     - interval: {{ vm.interval }}
-    - auth: {{ site.auth | json }}
+    - auth: {{ auth | json }}
     - require:
       - nova_keypair: smoke-first-vm-keypair-present
 
@@ -65,7 +70,7 @@ smoke-first-vm-console-checked:
     - name: {{ vm.server | json }}
     - console_type: {{ vm.console_type | json }}
     - url_prefix: {{ (novnc.protocol ~ "://" ~ head ~ ":" ~ novnc.port ~ novnc.path ~ "?token=") | json }}
-    - auth: {{ site.auth | json }}
+    - auth: {{ auth | json }}
     - require:
       - nova_server: smoke-first-vm-server-present
 {%- endif %}

@@ -2,7 +2,9 @@
     then the keypair. -#}
 {%- from "map.jinja" import hltcloud with context %}
 {%- set vm = hltcloud.smoke.first_vm %}
-{%- set auth = salt["pillar.get"]("smoke:first_vm:auth") %}
+{%- from "keystone/catalog.jinja" import keystone_catalog with context %}
+{%- set auth = {"auth_url": keystone_catalog.auth_url} %}
+{%- do auth.update(salt["pillar.get"]("smoke:first_vm:auth") or {}) %}
 
 smoke-first-vm-server-absent:
   nova_server.absent:

@@ -152,13 +152,27 @@ def sync(salt_cli, target):
     return ret
 
 
+def node_overrides(minion_id):
+    """
+    What one node's minion needs on this test host. The head's MariaDB binds to its
+    inventory address (grain mgmt_ipv4), which the mariadb formula checks is one of the
+    node's addresses (grain ipv4): on this host no interface has it, so the head's minion
+    lists it beside the loopback as a static grain. Only grains change, nothing binds.
+    """
+    inv = inventory()
+    node = inv["nodes"][minion_id.split(".")[0]]
+    if node["role"] == "head" and node.get("ip"):
+        return {"grains": {"ipv4": ["127.0.0.1", node["ip"]]}}
+    return {}
+
+
 @pytest.fixture(scope="session")
 def cluster_minions(cluster_master, salt_cli):
     """Start one minion per inventory node; yield {minion_id: factory}."""
     minions = {}
     try:
         for minion_id in node_ids():
-            minions[minion_id] = start_minion(cluster_master, minion_id)
+            minions[minion_id] = start_minion(cluster_master, minion_id, node_overrides(minion_id))
         sync(salt_cli, "cn4*")
         yield minions
     finally:

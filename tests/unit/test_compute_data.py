@@ -11,8 +11,23 @@ import yaml
 from tests.conftest import REPO
 
 SALT = REPO / "salt"
+PILLAR = REPO / "pillar"
 PARAMETERS = SALT / "parameters"
-COMPUTE_FORMULAS = ("compute.sls", "compute", "nova", "network", "openstack")
+# Keys of salt/parameters whose string values are names the states must read from there.
+NAME_KEYS = {
+    "pkgs",
+    "service",
+    "support_services",
+    "metadata_service",
+    "release_pkg",
+    "salt_pip_pkgs",
+}
+# Literals a file may hold, and why.
+ALLOWED = {
+    # the unit the self-heal reactor restarts: read by _modules/selfheal.py from pillar
+    # (a reactor cannot read salt/parameters); the self-heal formula's own data
+    ("pillar/selfheal.sls", "openstack-nova-network"),
+}
 
 
 def _load(name):
@@ -38,11 +53,14 @@ def _merged(os_family, os=None, major=None):
     return merge(data, _load("osmap.yaml").get(os, {}).get(major, {}))
 
 
-def _compute_sls_files():
+def _state_and_pillar_files():
+    """Every SLS and Jinja file under salt/ and pillar/ (not the parameters themselves)."""
     files = []
-    for name in COMPUTE_FORMULAS:
-        path = SALT / name
-        files += [path] if path.is_file() else sorted(path.rglob("*.sls"))
+    for root in (SALT, PILLAR):
+        for path in sorted(root.rglob("*")):
+            if path.suffix in (".sls", ".jinja") and PARAMETERS not in path.parents:
+                if not any(part.startswith("_") for part in path.relative_to(REPO).parts):
+                    files.append(path)
     return files
 
 
@@ -82,6 +100,34 @@ def test_osmap_keys_are_integers_as_grain_osmajorrelease_is():
         assert all(isinstance(major, int) for major in releases), os_name
 
 
+def test_redhat_keeps_the_runbooks_head_names():
+    data = _merged("RedHat")
+    assert data["mariadb"]["pkgs"] == ["mariadb-server", "MySQL-python"]
+    assert data["mariadb"]["service"] == "mariadb"
+    assert data["mariadb"]["conf"]["path"] == "/etc/my.cnf.d/openstack.cnf"
+    assert data["qpid"]["pkgs"] == ["qpid-cpp-server"]
+    assert data["qpid"]["service"] == "qpidd"
+    assert data["qpid"]["conf"]["path"] == "/etc/qpidd.conf"  # Fedora 19's, the default
+    assert data["keystone"]["pkgs"] == ["openstack-keystone", "python-keystoneclient"]
+    assert data["keystone"]["service"] == "openstack-keystone"
+    assert data["client"]["pkgs"] == [
+        "python-novaclient",
+        "python-glanceclient",
+        "openstack-utils",
+    ]
+
+
+def test_salt_python_packages_are_pinned_as_in_requirements():
+    pins = {
+        line.strip()
+        for line in (REPO / "requirements.txt").read_text().splitlines()
+        if "==" in line
+    }
+    data = _load("defaults.yaml")
+    for spec in data["mariadb"]["salt_pip_pkgs"] + data["keystone"]["salt_pip_pkgs"]:
+        assert spec in pins, spec
+
+
 def test_nova_network_service_name_is_where_the_self_heal_reactor_reads_it():
     # hltcloud.nova.network.service, see salt/map.jinja
     assert _merged("RedHat")["nova"]["network"]["service"] == "openstack-nova-network"
@@ -119,27 +165,43 @@ def _literals():
             for v in value:
                 walk(v, key)
         elif isinstance(value, str) and (
-            key in {"pkgs", "service", "support_services", "metadata_service", "release_pkg"}
-            or value.startswith("/")
+            key in NAME_KEYS or (value.startswith("/") and len(value) > 1)
         ):
             found.add(value)
         elif isinstance(value, int) and not isinstance(value, bool) and value > 1000:
             found.add(str(value))
 
     for family in ("RedHat", "Debian"):
-        walk(_merged(family)["nova"])
-        walk(_merged(family)["network"])
-        walk(_merged(family)["openstack"])
-    return found
+        data = _merged(family)
+        # The firewall's port tables carry the runbook's service labels ("MariaDB",
+        # "Keystone admin"), not names that states use.
+        for table in ("runbook_ports", "cloud_ports"):
+            data.get("firewall", {}).pop(table, None)
+        walk(data)
+    # Formula names (mariadb, keystone) are identifiers of states, pillar and imports
+    # everywhere, even where Debian's service has the same name: only the RedHat name
+    # (openstack-keystone) is the data's.
+    return found - set(_load("defaults.yaml"))
 
 
-@pytest.mark.parametrize("sls", _compute_sls_files(), ids=lambda p: str(p.relative_to(SALT)))
-def test_states_contain_no_literal_names_paths_or_ports(sls):
-    # Comments ({# #} and YAML #) may name things; state data may not.
+@pytest.mark.parametrize("sls", _state_and_pillar_files(), ids=lambda p: str(p.relative_to(REPO)))
+def test_states_and_pillar_contain_no_literal_names_paths_or_ports(sls):
+    # Comments ({# #} and YAML #) may name things; state and pillar data may not. A name
+    # followed by "/" is a formula's folder in an import ("keystone/conf.jinja").
     text = re.sub(r"\{#.*?#\}", "", sls.read_text(), flags=re.S)
     code = "\n".join(line.split(" #", 1)[0] for line in text.splitlines())
-    for literal in _literals():
-        assert not re.search(rf"(?<![\w.-]){re.escape(literal)}(?![\w.-])", code), literal
+    relative = str(sls.relative_to(REPO))
+    found = [
+        literal
+        for literal in sorted(_literals())
+        if (relative, literal) not in ALLOWED
+        and re.search(
+            # A name followed by "/" is a folder; a port followed by "/" is a URL's path.
+            rf"(?<![\w./-]){re.escape(literal)}(?![\w.{'' if literal.isdigit() else '/'}-])",
+            code,
+        )
+    ]
+    assert found == []
 
 
 def test_the_killswitch_is_not_shadowed_by_the_role_bundle():
@@ -193,6 +255,24 @@ def test_every_formula_folder_has_its_install_config_service_steps_and_clean_twi
         "network/bridge": ["file.sls", "restart.sls", "clean.sls", "init.sls"],
         "network/ipv6": ["file.sls", "clean.sls", "init.sls"],
         "openstack/repo": ["init.sls", "clean.sls"],
+        # the head (salt/head.sls)
+        "mariadb": ["init.sls", "clean.sls", "macros.jinja"],
+        "mariadb/package": ["install.sls", "clean.sls"],
+        "mariadb/config": ["file.sls", "clean.sls"],
+        "mariadb/service": ["running.sls", "clean.sls"],
+        "mariadb/secure": ["init.sls", "clean.sls"],
+        "qpid": ["init.sls", "clean.sls"],
+        "qpid/package": ["install.sls", "clean.sls"],
+        "qpid/config": ["file.sls", "clean.sls"],
+        "qpid/service": ["running.sls", "clean.sls"],
+        "keystone": ["init.sls", "clean.sls", "conf.jinja", "catalog.jinja", "catalog.sls"],
+        "keystone/package": ["install.sls", "clean.sls"],
+        "keystone/config": ["file.sls", "pki.sls", "clean.sls"],
+        "keystone/db": ["init.sls", "clean.sls"],
+        "keystone/service": ["running.sls", "clean.sls"],
+        "client": ["init.sls", "clean.sls", "profiles.jinja"],
+        "client/package": ["install.sls", "clean.sls"],
+        "client/config": ["file.sls", "clean.sls"],
     }
     missing = [
         f"{folder}/{step}"

@@ -5,6 +5,7 @@
     (pillar cluster:interfaces). Credentials: pillar nova:auth (admin). On the head it
     runs after the Nova controller (salt/head.sls); nova_network waits for nova-api
     to answer (nova:auth:retry_timeout). -#}
+{%- from "keystone/catalog.jinja" import keystone_catalog with context %}
 {%- set net = salt["pillar.get"]("flat_network", {}) or {} %}
 {%- set interfaces = salt["pillar.get"]("cluster:interfaces", {}) or {} %}
 {%- set errors = [] %}
@@ -35,6 +36,11 @@ nova-flat-network-present:
     - cidr: {{ net.cidr | string | json }}
     - bridge: {{ net.bridge | json }}
     - bridge_interface: {{ interfaces.physical | json }}
+{%-   if not salt["pillar.get"]("nova:auth:auth_url") %}
+    {#- Keystone's URL is computed (salt/parameters, cluster:head_fqdn); pillar nova:auth
+        gives the credentials and may override it. #}
+    - auth: {{ {"auth_url": keystone_catalog.auth_url} | json }}
+{%-   endif %}
 {%-   for key in ("multi_host", "gateway", "dns1", "dns2") %}
 {%-     if net.get(key) is not none %}
     - {{ key }}: {{ net[key] | json }}

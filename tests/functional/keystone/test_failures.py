@@ -89,10 +89,12 @@ def test_one_run_waits_for_a_down_keystone_once_not_per_state(loaders, keystone,
         "token": keystone.admin_token,
         "retry_timeout": 2,
     }
+    example_pillar["cluster"] = {"head_fqdn": "cn43.internal"}
     started = time.monotonic()
     ret = loaders.modules.state.sls("keystone.catalog", pillar=example_pillar)
     elapsed = time.monotonic() - started
-    results = list(ret)
+    # all but the catalog's first state, which only says where Keystone is
+    results = [r for r in ret if r.id != "keystone-catalog-ready"]
     assert len(results) > 20
     assert all(r.result is False for r in results)
     waited = [r for r in results if "after 3 attempt(s)" in r.comment]

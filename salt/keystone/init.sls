@@ -1,0 +1,19 @@
+{#- Runbook, "Keystone: identity server", on the head: package, keystone.conf,
+    keys, database and db_sync, service, then the identity catalog
+    (keystone.catalog), which waits for the service and for keystoneauth1 in
+    Salt's Python: its first state, keystone-catalog-ready, is required by
+    every catalog state. -#}
+include:
+  - keystone.package.install
+  - keystone.config.file
+  - keystone.config.pki
+  - keystone.db
+  - keystone.service.running
+  - keystone.catalog
+
+extend:
+  keystone-catalog-ready:
+    test:
+      - require:
+        - sls: keystone.service.running
+        - pip: keystone-salt-python-packages-installed

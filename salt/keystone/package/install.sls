@@ -1,0 +1,51 @@
+{#- Runbook: `yum install openstack-keystone python-keystoneclient` from the RDO
+    repository, and keystoneauth1 in the Python that runs Salt (the catalog's
+    keystone_* states need it; reload_modules loads them in this same run).
+    First of all, keystone-input-checked: every state of the formula requires
+    it, so a missing value (conf.jinja: keystone_errors) fails that one state
+    and nothing is changed. -#}
+{%- from "map.jinja" import hltcloud with context %}
+{%- from "keystone/conf.jinja" import keystone_errors with context %}
+{%- set keystone = hltcloud.keystone %}
+include:
+  - openstack.repo
+{%- if keystone_errors %}
+
+keystone-input-checked:
+  test.configurable_test_state:
+    - name: {{ ("Keystone not set up: " ~ keystone_errors | join("; ")) | json }}
+    - changes: false
+    - result: false
+    - allow_test_mode_failure: true
+    - comment: {{ ("Keystone not set up: " ~ keystone_errors | join("; ")) | json }}
+{%- else %}
+
+keystone-input-checked:
+  test.succeed_without_changes:
+    - name: Keystone's parameters, pillar and secrets are there
+{%- endif %}
+
+{%- if keystone.pkgs %}
+
+keystone-packages-installed:
+  pkg.installed:
+    - pkgs: {{ keystone.pkgs | json }}
+    - require:
+      - test: keystone-input-checked
+      - sls: openstack.repo
+{%- else %}
+
+keystone-packages-installed:
+  test.succeed_without_changes:
+    - name: "keystone:pkgs is empty: Keystone is installed by other means"
+    - require:
+      - test: keystone-input-checked
+{%- endif %}
+
+keystone-salt-python-packages-installed:
+  pip.installed:
+    - pkgs: {{ keystone.salt_pip_pkgs | json }}
+    - bin_env: {{ grains["pythonexecutable"] | json }}
+    - reload_modules: true
+    - require:
+      - test: keystone-input-checked

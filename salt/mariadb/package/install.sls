@@ -1,0 +1,42 @@
+{#- Runbook, "Backing database": `yum install mariadb-server MySQL-python`,
+    and Salt's own MySQL states (saltext-mysql, PyMySQL) in the Python that
+    runs Salt, so that the mysql_* states of mariadb.secure and
+    service_database() load in this same run (reload_modules).
+    First of all, mariadb-input-checked: every state of the formula requires
+    it, so a missing value (macros.jinja: mariadb_errors) fails that one state
+    and nothing is changed. -#}
+{%- from "map.jinja" import hltcloud with context %}
+{%- from "mariadb/macros.jinja" import mariadb_errors, failing_state with context %}
+{%- set mariadb = hltcloud.mariadb %}
+{%- if mariadb_errors %}
+
+{{ failing_state("mariadb-input-checked", "MariaDB not set up: " ~ mariadb_errors | join("; ")) }}
+{%- else %}
+
+mariadb-input-checked:
+  test.succeed_without_changes:
+    - name: MariaDB's parameters, bind-address and root password are there
+{%- endif %}
+{%- if mariadb.pkgs %}
+
+mariadb-packages-installed:
+  pkg.installed:
+    - pkgs: {{ mariadb.pkgs | json }}
+    - require:
+      - test: mariadb-input-checked
+{%- else %}
+
+mariadb-packages-installed:
+  test.succeed_without_changes:
+    - name: "mariadb:pkgs is empty: MariaDB is installed by other means"
+    - require:
+      - test: mariadb-input-checked
+{%- endif %}
+
+mariadb-salt-python-packages-installed:
+  pip.installed:
+    - pkgs: {{ mariadb.salt_pip_pkgs | json }}
+    - bin_env: {{ grains["pythonexecutable"] | json }}
+    - reload_modules: true
+    - require:
+      - test: mariadb-input-checked

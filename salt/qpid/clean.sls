@@ -1,0 +1,5 @@
+{#- Take Qpid apart: service, auth line, packages. -#}
+include:
+  - qpid.service.clean
+  - qpid.config.clean
+  - qpid.package.clean

@@ -1,0 +1,6 @@
+{#- Runbook, "Messaging server": `yum install qpid-cpp-server`. -#}
+{%- from "map.jinja" import hltcloud with context %}
+
+qpid-packages-installed:
+  pkg.installed:
+    - pkgs: {{ hltcloud.qpid.pkgs | json }}

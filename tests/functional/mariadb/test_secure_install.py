@@ -1,0 +1,189 @@
+"""
+The mariadb formula on a real MariaDB: mysql_secure_installation's answers as states and
+the service databases of keystone, glance and nova (service_database), applied to a server
+fresh from a stock install (tests/support/mariadb.py).
+"""
+
+import copy
+import stat
+
+import pymysql
+import pytest
+
+from tests.functional.mariadb.conftest import (
+    SERVICE_DATABASES,
+    lookup,
+    new_secrets,
+    start_stock_server,
+)
+from tests.support.mariadb import SQLError
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def server():
+    server = start_stock_server()
+    try:
+        yield server
+    finally:
+        server.cleanup()
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    return tmp_path_factory.mktemp("mariadb-files")
+
+
+@pytest.fixture(scope="module")
+def pillar(server, files):
+    return {"secrets": new_secrets(), "hltcloud": {"lookup": lookup(server, files)}}
+
+
+def apply(loaders, pillar, sls="hltcloud_test.databases", test=False):
+    # Never install or start anything on this shared host: no package, no unit.
+    mariadb = pillar["hltcloud"]["lookup"]["mariadb"]
+    assert mariadb["pkgs"] == [] and mariadb["service"] is None
+    results = list(loaders.modules.state.sls(sls, pillar=pillar, test=test))
+    assert results, "the SLS rendered no states"
+    return results
+
+
+@pytest.fixture(scope="module")
+def first_run(loaders, pillar):
+    return apply(loaders, pillar)
+
+
+def _root(server, pillar):
+    return {"user": "root", "password": pillar["secrets"]["mysql_root_password"]}
+
+
+def test_first_run_secures_the_server_and_makes_the_databases(first_run, server, pillar):
+    assert [(r.id, r.comment) for r in first_run if r.result is not True] == []
+    root = _root(server, pillar)
+    rows = server.query("SELECT User, Host FROM mysql.user WHERE User = ''", **root)
+    assert rows == [], "anonymous accounts left"
+    rows = server.query("SELECT Host FROM mysql.user WHERE User = 'root'", **root)
+    assert rows == [("localhost",)], "root at other hosts than localhost"
+    databases = {row[0] for row in server.query("SHOW DATABASES", **root)}
+    assert "test" not in databases
+    assert set(SERVICE_DATABASES) <= databases
+    grants = server.query(
+        "SELECT Db, User FROM mysql.db WHERE Db = 'test' OR Db = 'test\\\\_%%'", **root
+    )
+    assert grants == []
+    users = set(server.query("SELECT User, Host FROM mysql.user", **root))
+    for name in SERVICE_DATABASES:
+        assert {(name, "localhost"), (name, "%")} <= users
+
+
+def test_root_needs_its_password_now(first_run, server, pillar):
+    with pytest.raises(SQLError) as denied:
+        server.query("SELECT 1", user="root")
+    assert denied.value.code == 1045
+    assert server.query("SELECT CURRENT_USER()", **_root(server, pillar)) == [("root@localhost",)]
+
+
+def test_root_credentials_file_is_root_only_and_works(first_run, server, pillar, files):
+    path = files / "root.my.cnf"
+    info = path.stat()
+    assert stat.S_IMODE(info.st_mode) == 0o600
+    assert info.st_uid == 0
+    conn = pymysql.connect(read_default_file=str(path))
+    try:
+        with conn.cursor() as cur:
+            cur.execute("SELECT CURRENT_USER()")
+            assert cur.fetchall() == (("root@localhost",),)
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize("name", SERVICE_DATABASES)
+def test_service_user_logs_in_over_tcp_with_its_pillar_password_only(
+    first_run, server, pillar, name
+):
+    password = pillar["secrets"][f"{name}_dbpass"]
+    rows = server.query("SHOW GRANTS", user=name, password=password, database=name, tcp=True)
+    assert any(f"ON `{name}`.*" in row[0] and "ALL PRIVILEGES" in row[0] for row in rows), rows
+    with pytest.raises(SQLError) as denied:
+        server.query("SELECT 1", user=name, password="wrong-" + password, tcp=True)
+    assert denied.value.code == 1045
+    # its own database only
+    with pytest.raises(SQLError):
+        other = next(db for db in SERVICE_DATABASES if db != name)
+        server.query("SELECT 1", user=name, password=password, database=other, tcp=True)
+
+
+def test_drop_in_holds_the_runbooks_settings(first_run, files):
+    assert (files / "openstack.cnf").read_text() == (
+        "# Managed by Salt (hlt-cloud, mariadb.config): the runbook's settings for OpenStack.\n"
+        "[mysqld]\n"
+        "bind-address = 127.0.0.1\n"
+        "default-storage-engine = innodb\n"
+        "innodb_file_per_table\n"
+        "collation-server = utf8_general_ci\n"
+        "init-connect = 'SET NAMES utf8'\n"
+        "character-set-server = utf8\n"
+    )
+
+
+def test_second_run_changes_nothing(first_run, loaders, pillar):
+    again = apply(loaders, pillar)
+    assert [(r.id, r.changes) for r in again if r.changes] == []
+    assert [r.id for r in again if r.result is not True] == []
+
+
+def test_dry_run_of_a_converged_server_reports_nothing(first_run, loaders, pillar):
+    dry = apply(loaders, pillar, test=True)
+    assert [(r.id, r.comment) for r in dry if r.result is not True or r.changes] == []
+
+
+def test_dry_run_before_the_server_answers_reports_one_state_per_group(
+    first_run, loaders, pillar, files
+):
+    down = copy.deepcopy(pillar)
+    down["hltcloud"]["lookup"]["mariadb"]["socket"] = str(files / "no-server.sock")
+    results = {r.id: r for r in apply(loaders, down, test=True)}
+    assert [sid for sid, r in results.items() if r.result is False] == []
+    for sid in (
+        "mariadb-root-password-set",
+        "mariadb-database-keystone-present",
+        "mariadb-database-nova-present",
+    ):
+        assert results[sid].result is None, sid
+        assert "does not answer on" in results[sid].comment
+    assert not [sid for sid in results if sid.startswith("mariadb-user-")]
+
+
+def test_missing_database_password_fails_one_state_and_creates_nothing(
+    first_run, loaders, pillar, server
+):
+    broken = {**pillar, "secrets": {**pillar["secrets"], "nova_dbpass": ""}}
+    server.query("DROP DATABASE nova", **_root(server, pillar))
+    try:
+        results = apply(loaders, broken)
+        failed = [r for r in results if r.result is False]
+        assert [r.id for r in failed] == ["mariadb-database-nova-present"]
+        assert "pillar secrets:nova_dbpass is missing" in failed[0].comment
+        assert [r.id for r in results if r.changes] == []
+        databases = {row[0] for row in server.query("SHOW DATABASES", **_root(server, pillar))}
+        assert "nova" not in databases
+    finally:
+        apply(loaders, pillar)
+
+
+def test_changed_password_in_pillar_is_applied_on_the_next_run(first_run, loaders, pillar, server):
+    old = pillar["secrets"]["glance_dbpass"]
+    changed = {**pillar, "secrets": {**pillar["secrets"], "glance_dbpass": "n3w" + old[3:]}}
+    results = apply(loaders, changed)
+    assert [r.id for r in results if r.result is not True] == []
+    assert sorted(r.id for r in results if r.changes) == [
+        "mariadb-user-glance-any-present",
+        "mariadb-user-glance-localhost-present",
+    ]
+    assert "n3w" not in str([r.changes for r in results])
+    new = changed["secrets"]["glance_dbpass"]
+    assert server.query("SELECT 1", user="glance", password=new, tcp=True) == [(1,)]
+    with pytest.raises(SQLError):
+        server.query("SELECT 1", user="glance", password=old, tcp=True)
+    pillar["secrets"]["glance_dbpass"] = new
