@@ -10,7 +10,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 .PHONY: help venv apt keystone glance salt3006 secrets show demo test test-3006 test-fast lint bench clean
 
 help:
-	@echo "make demo                 start a local master + 5 minions, dry-run the highstate, stop"
+	@echo "make demo                 start a local master + 5 minions, orchestration in test mode, status, stop"
 	@echo "make test                 run the whole test suite (tests/unit, functional, integration)"
 	@echo "                          and the Salt 3006.8 leg (make test-3006)"
 	@echo "make secrets              generate missing secrets into pillar/secrets.yaml (0600)"
@@ -80,7 +80,8 @@ lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/yamllint -s .
-	@find salt -name '*.sls' -print0 | xargs -0 $(VENV)/bin/salt-lint
+	@find salt pillar reactor \( -name '*.sls' -o -name '*.jinja' \) -not -path 'salt/_*' -print0 \
+	    | xargs -0 $(VENV)/bin/salt-lint
 
 # Benchmarks: each prints its figures and ratios against the runbook's way.
 bench: apt venv

@@ -303,21 +303,28 @@ def _validate_secrets(problems, secrets):
 
 
 def _validate_service(problems, skey, service):
-    if not service.get("type"):
-        problems.add(f"{skey}:type", "is missing (identity, image, compute ...)")
-    endpoints = service.get("endpoints")
-    if not endpoints:
-        problems.add(
-            f"{skey}:endpoints", "is missing: a service needs its public, internal and admin URLs"
-        )
-    elif not isinstance(endpoints, dict):
-        problems.add(f"{skey}:endpoints", "must map public/internal/admin to URLs")
-    else:
-        for interface, url in sorted(endpoints.items()):
-            if interface not in INTERFACES:
-                problems.add(f"{skey}:endpoints:{interface}", "is not public, internal or admin")
-            else:
-                problems.check(f"{skey}:endpoints:{interface}", _url, url)
+    # Type and endpoints are computed from salt/parameters (salt/keystone/catalog.jinja)
+    # unless the pillar gives them; what the pillar gives must be sound.
+    if "type" in service and not service["type"]:
+        problems.add(f"{skey}:type", "is empty (identity, image, compute ...)")
+    if "endpoints" in service:
+        endpoints = service["endpoints"]
+        if not endpoints:
+            problems.add(
+                f"{skey}:endpoints",
+                "is empty: give the public, internal and admin URLs, or leave the key out "
+                "to have them computed",
+            )
+        elif not isinstance(endpoints, dict):
+            problems.add(f"{skey}:endpoints", "must map public/internal/admin to URLs")
+        else:
+            for interface, url in sorted(endpoints.items()):
+                if interface not in INTERFACES:
+                    problems.add(
+                        f"{skey}:endpoints:{interface}", "is not public, internal or admin"
+                    )
+                else:
+                    problems.check(f"{skey}:endpoints:{interface}", _url, url)
     user = service.get("user")
     if isinstance(user, dict) and user.get("email") is not None:
         problems.check(f"{skey}:user:email", _email, user["email"])
@@ -340,7 +347,9 @@ def _validate_keystone(problems, keystone):
         return
     for name, service in sorted(services.items()):
         skey = f"{key}:services:{name}"
-        if _mapping(problems, skey, service, "type, endpoints"):
+        if service == {}:
+            continue  # all computed (salt/keystone/catalog.jinja)
+        if _mapping(problems, skey, service, "user, or type and endpoints"):
             _validate_service(problems, skey, service)
 
 

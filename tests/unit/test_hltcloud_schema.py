@@ -122,7 +122,8 @@ def test_a_node_without_ip_and_without_an_interface_in_the_mgmt_network_is_named
         ),
         ("keystone:services:glance:endpoints:admin", "http://cn43.internal:99999", "out of range"),
         ("keystone:users:admin:email", "dario.berzano", "not an email address"),
-        ("keystone:services:glance:endpoints", {}, "is missing"),
+        ("keystone:services:glance:endpoints", {}, "is empty"),
+        ("keystone:services:glance", None, "is empty"),
     ],
 )
 def test_pillar_problems_are_one_line_naming_the_key(path, value, words):

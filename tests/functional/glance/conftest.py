@@ -27,6 +27,8 @@ def catalog_pillar(server, glance_url):
     and Glance's auth_token middleware validates tokens at the catalog's identity URL).
     """
     return {
+        # salt/keystone/catalog.jinja builds the users' emails and defaults from it.
+        "cluster": {"head_fqdn": "cn43.internal"},
         "keystone": {
             "auth": auth_for(server),
             "roles": ["admin"],

@@ -62,7 +62,8 @@ def catalog(loaders, nova_keystone, double, example_catalog):
         interface: double.endpoint for interface in ("public", "internal", "admin")
     }
     keystone["services"].pop("glance", None)
-    results = list(loaders.modules.state.sls("keystone.catalog", pillar={"keystone": keystone}))
+    pillar = {"keystone": keystone, "cluster": {"head_fqdn": "cn43.internal"}}
+    results = list(loaders.modules.state.sls("keystone.catalog", pillar=pillar))
     assert results and [r.id for r in results if r.result is not True] == []
     loaders.reset_state()
     return keystone

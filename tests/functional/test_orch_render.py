@@ -1,0 +1,144 @@
+"""
+What salt/orch/cloud.sls compiles to on the master (`salt-run state.orchestrate_show_sls`,
+no daemons): steps from the inventory, batches from pillar, the steps' pillar, the smoke
+step, and one failing step instead of a traceback when the data cannot make a run.
+"""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from tests.support.localcluster import inventory, make_pillar_root, repo_config
+
+HEAD = "orch-head-configured"
+NETWORK = "orch-demo-network-present"
+SMOKE = "orch-smoke-first-vm"
+
+
+@pytest.fixture(scope="module")
+def config_dir(tmp_path_factory):
+    """A master configuration: the repo's, its state files, a pillar copy, private dirs."""
+    root = tmp_path_factory.mktemp("orch-render")
+    config = repo_config("master")
+    config["pillar_roots"] = {"base": [str(make_pillar_root(root / "pillar"))]}
+    for key in ("cachedir", "pki_dir", "sock_dir"):
+        config[key] = str(root / key)
+    (root / "cachedir" / "proc").mkdir(parents=True)
+    config["log_file"] = str(root / "master.log")
+    config["root_dir"] = str(root)
+    (root / "conf").mkdir()
+    return root / "conf", config
+
+
+def show_sls(config_dir, pillar=None, nodes=None):
+    """Run ``salt-run state.orchestrate_show_sls orch.cloud``; return its stdout."""
+    conf, config = config_dir
+    config = json.loads(json.dumps(config))
+    if nodes is not None:
+        config["hltcloud_inventory"]["nodes"] = nodes
+    (conf / "master").write_text(yaml.safe_dump(config))
+    args = [
+        sys.executable,
+        "-c",
+        "import salt.scripts; salt.scripts.salt_run()",
+        "-c",
+        str(conf),
+        "state.orchestrate_show_sls",
+        "orch.cloud",
+        "--out=json",
+        "--log-level=quiet",
+    ]
+    if pillar is not None:
+        args.append(f"pillar={json.dumps(pillar)}")
+    out = subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
+    return out.stdout
+
+
+def compiled(config_dir, pillar=None, nodes=None):
+    """``{state id: its salt.state arguments as one dict}`` of the compiled orchestration."""
+    stdout = show_sls(config_dir, pillar, nodes)
+    assert stdout.strip().startswith("{"), stdout
+    data = json.loads(stdout[: stdout.rindex("}") + 1])
+    (states,) = data.values()
+    steps = {}
+    for sid, body in states.items():
+        (fun,) = [k for k in body if not k.startswith("__")]
+        args = {}
+        for item in body[fun]:
+            if isinstance(item, dict):
+                args.update(item)
+            else:
+                args["fun"] = f"{fun}.{item}"
+        steps[sid] = args
+    return dict(sorted(steps.items(), key=lambda kv: kv[1]["order"]))
+
+
+def test_the_head_then_the_compute_nodes_in_batches_of_two_then_the_network(config_dir):
+    steps = compiled(config_dir)
+    assert list(steps) == [
+        HEAD,
+        "orch-compute-batch-1-of-2-configured",
+        "orch-compute-batch-2-of-2-configured",
+        NETWORK,
+    ]
+    head = steps[HEAD]
+    assert head["tgt"] == ["cn43.internal"] and head["tgt_type"] == "list"
+    assert head["highstate"] is True and head["exclude"] == [{"sls": "nova.flat_network"}]
+    assert "require" not in head
+    batches = [steps[s] for s in list(steps)[1:3]]
+    assert [b["tgt"] for b in batches] == [
+        ["cn44.internal", "cn45.internal"],
+        ["cn46.internal", "cn47.internal"],
+    ]
+    for batch in batches:
+        assert batch["highstate"] is True and batch["failhard"] is False
+        assert batch["require"] == [{"salt": HEAD}]
+    assert steps[NETWORK]["sls"] == ["nova.flat_network"]
+    assert steps[NETWORK]["require"] == [{"salt": HEAD}]
+    assert not any("pillar" in s for s in steps.values())
+
+
+def test_batch_size_and_step_pillar_come_from_the_orchestration_pillar(config_dir):
+    forward = {"nova": {"auth": {"retry_timeout": 5}}}
+    steps = compiled(config_dir, {"orch": {"batch": "3", "pillar": forward}})
+    batches = [s for sid, s in steps.items() if "-batch-" in sid]
+    assert [b["tgt"] for b in batches] == [
+        ["cn44.internal", "cn45.internal", "cn46.internal"],
+        ["cn47.internal"],
+    ]
+    assert all(s["pillar"] == forward for s in steps.values())
+
+
+def test_smoke_true_adds_the_first_vm_after_the_network(config_dir):
+    steps = compiled(config_dir, {"smoke": True})
+    assert list(steps)[-2:] == [NETWORK, SMOKE]
+    assert steps[SMOKE]["sls"] == ["smoke.first_vm"]
+    assert steps[SMOKE]["require"] == [{"salt": NETWORK}]
+
+
+@pytest.mark.parametrize(
+    ("pillar", "message"),
+    [
+        ({"orch": {"batch": 0}}, "orch:batch must be a whole number"),
+        ({"orch": {"pillar": "nova"}}, "orch:pillar must be a mapping"),
+    ],
+    ids=["batch-zero", "pillar-not-a-mapping"],
+)
+def test_unusable_orchestration_pillar_is_one_failing_step_and_nothing_else(
+    config_dir, pillar, message
+):
+    steps = compiled(config_dir, pillar)
+    assert list(steps) == ["orch-cloud-described"]
+    step = steps["orch-cloud-described"]
+    assert step["fun"] == "test.configurable_test_state" and step["result"] is False
+    assert message in step["comment"]
+
+
+def test_an_inventory_with_two_heads_is_refused_before_the_orchestration_renders(config_dir):
+    """The master's validation of the inventory (ext_pillar hltcloud_validate) comes first."""
+    stdout = show_sls(config_dir, nodes={**inventory()["nodes"], "cn48": {"role": "head"}})
+    assert "exactly one node must have role head, found cn43, cn48" in stdout
+    assert HEAD not in stdout
