@@ -30,7 +30,11 @@ MAP = REPO / "docs" / "runbook.md"
 COLUMNS = ["step", "state ID", "file", "role", "note"]
 # The node whose highstate (or state.show_sls) stands for a role, with its grains.
 NODES = {"head": "cn43.internal", "compute": "cn44.internal"}
-GRAINS = {"head": dict(REDHAT), "compute": node_grains("cn44.internal")}
+# host and fqdn as on the nodes, not this test host's: mariadb.secure names states after them.
+GRAINS = {
+    "head": {**REDHAT, "host": "cn43", "fqdn": "cn43.internal"},
+    "compute": {**node_grains("cn44.internal"), "host": "cn44", "fqdn": "cn44.internal"},
+}
 # The first VM's SLS needs the demo user's public key in the pillar (pillar/smoke.sls).
 PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHJ1bmJvb2stbWFwLXRlc3Qta2V5LWRlbW8 demo@cn43"
 NONE = "—"
