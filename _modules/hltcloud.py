@@ -390,15 +390,15 @@ def validate_pillar(pillar):
     """
     problems = _Problems()
     pillar = pillar or {}
-    if "flat_network" in pillar:
+    if pillar.get("flat_network") is not None:  # absent: the states needing it say so
         _validate_flat_network(problems, pillar["flat_network"])
-    if "selfheal" in pillar:
+    if pillar.get("selfheal") is not None:
         _validate_selfheal(problems, pillar["selfheal"])
-    if "secrets" in pillar:
+    if pillar.get("secrets") is not None:
         _validate_secrets(problems, pillar["secrets"])
-    if "keystone" in pillar:
+    if pillar.get("keystone") is not None:
         _validate_keystone(problems, pillar["keystone"])
-    if "firewall" in pillar:
+    if pillar.get("firewall") is not None:
         _validate_firewall(problems, pillar["firewall"])
     return problems
 

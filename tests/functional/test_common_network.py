@@ -62,9 +62,14 @@ def test_no_download_or_ifcfg_change_before_network_is_started(lowstate):
     before = [
         chunk["__id__"]
         for chunk in lowstate[:network]
-        if chunk["state"] in ("pkg", "file", "cmd", "openstack_ini")
+        if chunk["state"] in ("pkg", "file", "cmd", "openstack_ini", "module")
         and chunk["__sls__"] != "common.package"
+        and not chunk["__sls__"].startswith("firewall.")
     ]
     assert before == []
-    # Only common's own packages come first, while NetworkManager still runs.
-    assert {c["__sls__"] for c in lowstate[:network] if c["state"] == "pkg"} <= {"common.package"}
+    # Only the firewall's and common's own packages come first, while NetworkManager
+    # still runs (the firewall is the first formula: iptables only with its rules).
+    assert {c["__sls__"] for c in lowstate[:network] if c["state"] == "pkg"} <= {
+        "common.package",
+        "firewall.package.install",
+    }

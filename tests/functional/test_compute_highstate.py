@@ -365,13 +365,15 @@ def test_node_without_pillar_fails_the_states_needing_it_and_the_rest_compiles(c
     # The real path to a node with no secret: an id outside the inventory that
     # calls itself a compute node (static grain role). It gets the compute states
     # by its grain, but no pillar: pillar/top.sls hands pillar out by inventory id.
-    # The two states that need pillar fail, each saying what it misses.
+    # The three states that need pillar fail, each saying what it misses.
     grains = {**node_grains("cn44.internal"), "role": "compute", "mgmt_ipv4": "10.162.128.98"}
     high = show(checkout, "rogue.example.org", grains)
     assert _failing_states(high) == [
+        "firewall-config-file-managed",
         "network-bridge-ifcfg-files-managed",
         "nova-config-file-managed",
     ]
+    assert "cluster:nodes" in _failing(high, "firewall-config-file-managed")
     assert "pillar cluster:interfaces" in _failing(high, "network-bridge-ifcfg-files-managed")
     comment = _failing(high, "nova-config-file-managed")
     assert "pillar secrets:nova_dbpass is missing on rogue.example.org" in comment

@@ -39,6 +39,22 @@ def lowstates(checkout):
     return result
 
 
+@pytest.fixture(scope="module")
+def unchecked_checkout(checkout):
+    """
+    The checkout without the master-side data check (the hltcloud_validate ext_pillar):
+    the firewall's own check, for a pillar compiled without it. With it, such values
+    are refused before any state renders (tests/functional/test_validation.py).
+    """
+    minion = checkout / "etc/salt/minion"
+    text = minion.read_text()
+    minion.write_text(text.replace("ext_pillar:\n  - hltcloud_validate: {}\n", ""))
+    try:
+        yield checkout
+    finally:
+        minion.write_text(text)
+
+
 def _index(low, state_id):
     (index,) = [i for i, chunk in enumerate(low) if chunk["__id__"] == state_id]
     return index
@@ -70,9 +86,10 @@ def test_iptables_is_enabled_only_by_the_firewall_after_its_rules_load(lowstates
         )
     ]
     assert order == sorted(order)
-    # The firewall is the role's first formula.
-    assert low[0]["__sls__"].startswith("firewall.")
-    assert _index(low, "firewall-service-running") < _index(low, "common-service-network-enabled")
+    # The firewall is the role's first formula, after the data check that changes nothing.
+    assert low[0]["__id__"] == "hltcloud-data-validated"
+    assert low[1]["__sls__"].startswith("firewall.")
+    assert _index(low, "firewall-service-running") < _index(low, "common-service-network-running")
 
 
 @pytest.mark.parametrize("node", NODES)
@@ -172,8 +189,10 @@ def test_debian_names_are_netfilter_persistent_and_rules_v4(checkout):
         ({"sources": {"9292": ["192.0.2.10"]}}, "pillar firewall:sources:9292: 9292 is not a port"),
     ],
 )
-def test_bad_pillar_value_is_one_failing_state_naming_the_key(checkout, pillar, message):
-    high = show_firewall(checkout, "cn43.internal", f"pillar={json.dumps({'firewall': pillar})}")
+def test_bad_pillar_value_is_one_failing_state_naming_the_key(unchecked_checkout, pillar, message):
+    high = show_firewall(
+        unchecked_checkout, "cn43.internal", f"pillar={json.dumps({'firewall': pillar})}"
+    )
     fun, args = args_of(high, "firewall-config-file-managed")
     assert fun == "test.configurable_test_state"
     assert args["result"] is False

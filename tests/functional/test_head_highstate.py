@@ -21,7 +21,7 @@ from tests.functional.test_compute_highstate import args_of, checkout, salt_call
 
 HEAD = "cn43.internal"
 IP = "10.162.128.63"
-GRAINS = {"os_family": "RedHat", "ipv4": ["127.0.0.1", IP]}
+GRAINS = {"os_family": "RedHat", "os": "Fedora", "osmajorrelease": 19, "ipv4": ["127.0.0.1", IP]}
 
 
 def show(checkout, grains=GRAINS, *args, fun="state.show_highstate"):
@@ -54,21 +54,27 @@ def test_head_bundle_includes_the_formulas_in_the_runbooks_order(repo_root):
     import yaml
 
     bundle = yaml.safe_load((repo_root / "salt" / "head.sls").read_text())
-    assert bundle["include"][-6:] == [
+    assert bundle["include"] == [
+        "validate",
+        "firewall",
         "common",
         "openstack.repo",
         "mariadb",
         "qpid",
         "keystone",
         "client",
+        "glance",
+        "nova.controller",
+        "nova.flat_network",
     ]
 
 
 def test_getting_started_and_the_rdo_repository(high):
     assert "common-service-NetworkManager-dead" in high
-    assert "common-service-firewalld-dead" in high
-    assert "common-service-network-enabled" in high
-    assert "common-service-iptables-enabled" in high
+    assert "common-service-network-running" in high
+    # firewalld off and iptables on belong to the firewall formula: iptables only with its rules
+    assert "firewall-conflicting-service-firewalld-dead" in high
+    assert "firewall-service-running" in high
     _, repo = args_of(high, "openstack-repo-file-configured")
     assert repo["sections"]["openstack-icehouse"]["priority"] == 1
 
