@@ -46,7 +46,7 @@ def catalog_pillar(server, glance_url):
                     "user": {"password": GLANCE_PASS, "project": "service", "role": "admin"},
                 },
             },
-        }
+        },
     }
 
 
