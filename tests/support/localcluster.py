@@ -128,7 +128,9 @@ def cluster_master(salt_factories, cluster_pillar_root):
 
 @pytest.fixture(scope="session")
 def salt_cli(cluster_master):
-    return cluster_master.salt_cli(timeout=300)
+    # Generous: on 2 loaded cores the first dry run of four minions (each refreshing
+    # its package lists once per state run) has come close to 300 s.
+    return cluster_master.salt_cli(timeout=600)
 
 
 @pytest.fixture(scope="session")
