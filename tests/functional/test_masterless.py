@@ -7,6 +7,7 @@ checkout so its secrets are the test's own.
 import json
 import os
 import pathlib
+import re
 import subprocess
 import sys
 
@@ -17,6 +18,12 @@ from tests.support.checkout import copy_checkout
 from tests.support.localcluster import node_ids
 
 PY = sys.executable
+
+
+def _own_lines(stderr):
+    """stderr without make's own lines ("make: ...", and "make[1]: Entering directory"
+    when `make test` runs this under another make)."""
+    return [line for line in stderr.splitlines() if not re.match(r"make(\[\d+\])?: ", line)]
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +71,7 @@ def test_make_show_without_secrets_says_run_make_secrets_and_creates_none(checko
     proc = _make_show(checkout, "cn44.internal")
     assert proc.returncode != 0
     assert proc.stdout == ""
-    (line,) = [line for line in proc.stderr.splitlines() if not line.startswith("make:")]
+    (line,) = _own_lines(proc.stderr)
     assert "does not exist: run `make secrets` first" in line
     assert not (checkout / "pillar/secrets.yaml").exists()
     assert not list((checkout / "pillar").glob(".secrets.*"))
@@ -94,7 +101,7 @@ def test_make_show_of_a_broken_secrets_file_is_one_line_without_a_value(checkout
     finally:
         path.unlink()
     assert proc.returncode != 0
-    (line,) = [line for line in proc.stderr.splitlines() if not line.startswith("make:")]
+    (line,) = _own_lines(proc.stderr)
     assert line.startswith(f"{path}, line 1: secret 'nova_pass' is not a string of 20 hex")
     assert "9f8e7d6c5b4a39281706" not in proc.stdout + proc.stderr
 
