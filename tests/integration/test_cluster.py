@@ -6,7 +6,7 @@ import time
 import pytest
 import yaml
 
-from tests.support.localcluster import inventory, node_ids, start_minion, sync
+from tests.support.localcluster import inventory, node_ids, retire_minion, start_minion, sync
 from tools.make_secrets import CATALOG as CATALOG_FILE
 
 pytestmark = pytest.mark.slow
@@ -112,7 +112,7 @@ def stranger(cluster_master, salt_cli, cluster_minions):
         sync(salt_cli, "cn99.internal")
         yield factory
     finally:
-        factory.terminate()
+        retire_minion(cluster_master, factory)
 
 
 def test_unknown_minion_gets_no_role_and_an_empty_highstate(salt_cli, stranger):
@@ -142,7 +142,7 @@ def spoofers(cluster_master, salt_cli, cluster_minions):
         yield factories
     finally:
         for factory in factories.values():
-            factory.terminate()
+            retire_minion(cluster_master, factory)
 
 
 @pytest.mark.parametrize("minion_id", ["rogue.example.org", "cn44"])
@@ -181,7 +181,7 @@ def test_static_role_grain_gives_states_but_no_pillar_outside_the_inventory(
         high = salt_cli.run("state.show_highstate", minion_tgt=factory.id)
         assert "nova-config-file-managed" in high.data
     finally:
-        factory.terminate()
+        retire_minion(cluster_master, factory)
 
 
 def test_highstate_runs_when_a_minion_starts_with_its_custom_modules(
@@ -226,4 +226,4 @@ def test_highstate_runs_when_a_minion_starts_with_its_custom_modules(
         failed = {sid: s["comment"] for sid, s in states.items() if s["result"] is False}
         assert not failed, failed
     finally:
-        factory.terminate()
+        retire_minion(cluster_master, factory)

@@ -147,6 +147,16 @@ def start_minion(master, minion_id, overrides=None, stack=None):
     return factory
 
 
+def retire_minion(master, factory):
+    """
+    Stop a minion a test added to the session's cluster and delete its key, so that later
+    globs (`cn4[4-7]*` matches an extra `cn44` or `cn47`) do not wait for it.
+    """
+    factory.terminate()
+    ret = master.salt_key_cli().run("-d", factory.id, "-y")
+    assert ret.returncode == 0, ret
+
+
 def sync(salt_cli, target):
     """Sync the custom modules and grains to ``target`` (a glob) and check every minion answered."""
     ret = salt_cli.run("saltutil.sync_all", minion_tgt=target)
