@@ -39,10 +39,12 @@ doubling delay; ``retry_timeout`` bounds the whole call: no attempt starts after
 call ends within ``retry_timeout`` plus one request's ``timeout``. Once a run has waited the
 whole budget for a service, its later calls there try once. A write whose answer timed out
 is not sent again (it may have been applied). HTTP 401 on a password-scoped session makes
-keystoneauth fetch a new token once (an expired token mid-run), then fails as
-``OpenStackAuthError``. Every error is a ``CommandExecutionError`` whose message names the
-service, the URL and what failed; passwords, tokens and the ``secrets`` a call names are
-replaced by ``***``, and requests that carry one are not logged.
+keystoneauth fetch a new token once (an expired token mid-run); a service that refuses
+that one too gets one more request with a token from the next second (Keystone revokes
+the tokens of the second a password changed), then it fails as ``OpenStackAuthError``.
+Every error is a ``CommandExecutionError`` whose message names the service, the URL and
+what failed; passwords, tokens and the ``secrets`` a call names are replaced by ``***``,
+and requests that carry one are not logged.
 """
 
 import hashlib
@@ -355,6 +357,38 @@ def _attempt(sess, settings, label, base, method, url, kwargs, hide):
     return resp, None
 
 
+def _renewable(settings, data):
+    """Can a refused request get a new token and be sent again?"""
+    if settings.get("token"):
+        return False  # the admin token cannot be renewed
+    if data is None or isinstance(data, (bytes, str)):
+        return True
+    return callable(getattr(data, "seek", None))
+
+
+def _after_revocation(sess, settings, label, base, method, url, kwargs, hide):
+    """
+    The one more try of a request a service refused with HTTP 401 after keystoneauth's own
+    immediate re-authentication.
+
+    Keystone counts every token issued in the same second as a revocation event (a password
+    change, a role taken away) as revoked, so a token fetched right after the catalog reset
+    a password is refused by Glance or Nova, and so is the one keystoneauth fetches at once.
+    A token from the next second is not.
+    """
+    time.sleep(1.05 - time.time() % 1)
+    data = kwargs.get("data")
+    if data is not None and not isinstance(data, (bytes, str)):
+        data.seek(0)
+    sess.invalidate()
+    kwargs = dict(kwargs, allow_reauth=False)  # the token it gets now is the new one
+    log.info("openstack_client: %s at %s refused a new token, trying once more", label, base)
+    resp, problem = _attempt(sess, settings, label, base, method, url, kwargs, hide)
+    if resp is None:
+        raise OpenStackUnavailable(f"{label} at {base} is not answering: {problem}")
+    return resp
+
+
 def request(
     context,
     settings,
@@ -397,6 +431,8 @@ def request(
         "headers": headers,
         "authenticated": authenticated,
         "log": not secrets and data is None,
+        # keystoneauth would send a half-read upload again: _after_revocation rewinds it.
+        "allow_reauth": data is None or isinstance(data, (bytes, str)),
     }
     attempts = 0
     while True:
@@ -424,11 +460,19 @@ def request(
         time.sleep(delay)
 
     down.discard(base)
+    if resp.status_code == 401 and service_type is not None and _renewable(settings, data):
+        resp = _after_revocation(sess, settings, label, base, method, url, kwargs, hide)
     if resp.status_code in expect:
         return resp
     if resp.status_code == 401 and authenticated:
+        cause = ""
+        if service_type is not None:
+            cause = (
+                f": Keystone gave the token, {label} did not accept it "
+                "(check its [keystone_authtoken] settings)"
+            )
         raise OpenStackAuthError(
-            f"{label} at {base} refused {describe(settings)} (HTTP 401) for {method} {path}"
+            f"{label} at {base} refused {describe(settings)} (HTTP 401) for {method} {path}" + cause
         )
     message = scrub(error_message(resp), hide)
     raise OpenStackError(
