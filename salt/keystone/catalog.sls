@@ -11,12 +11,13 @@
     alone when the pillar is missing. In a dry run (test=True) on the head
     before its Keystone runs, the catalog is that one state, saying so: the
     keystone_* states could not look. -#}
+{%- from "macros.jinja" import failed, pending %}
 {%- from "map.jinja" import hltcloud with context %}
 {%- from "keystone/macros.jinja" import identity_user, service_identity, extra_args with context %}
 {%- from "keystone/catalog.jinja" import keystone_catalog with context %}
 {%- set keystone = keystone_catalog.pillar %}
 {%- set service = hltcloud.keystone.service %}
-{%- set pending = opts.get("test") and keystone_catalog.auth and service
+{%- set not_running = opts.get("test") and keystone_catalog.auth and service
       and not salt["service.status"](service) %}
 {%- set extra = {"require": [{"test": "keystone-catalog-ready"}]} %}
 {%- if keystone_catalog.auth %}
@@ -25,23 +26,13 @@
 
 {%- if keystone_catalog.errors %}
 
-keystone-catalog-ready:
-  test.configurable_test_state:
-    - name: {{ ("Keystone catalog not converged: " ~ keystone_catalog.errors | join("; ")) | json }}
-    - changes: false
-    - result: false
-    - allow_test_mode_failure: true
-    - comment: {{ ("Keystone catalog not converged: " ~ keystone_catalog.errors | join("; ")) | json }}
-{%- elif pending %}
+{%-   set comment = "Keystone catalog not converged: " ~ keystone_catalog.errors | join("; ") %}
+{{ failed("keystone-catalog-ready", comment, comment) }}
+{%- elif not_running %}
 {%-   set text = "the catalog of pillar keystone would be converged on " ~ keystone_catalog.auth_url
         ~ " (" ~ service ~ " is not running yet: checked once it runs)" %}
 
-keystone-catalog-ready:
-  test.configurable_test_state:
-    - name: {{ text | json }}
-    - changes: true
-    - result: true
-    - comment: {{ text | json }}
+{{ pending("keystone-catalog-ready", text) }}
 {%- else %}
 
 keystone-catalog-ready:

@@ -23,6 +23,7 @@
     Its pillar stays on the master; `orch:pillar` is handed to every step, merged over
     each node's own pillar, e.g. pillar='{"orch": {"pillar": {"nova": {"auth":
     {"retry_timeout": 5}}}}}'. -#}
+{%- from "macros.jinja" import failed %}
 {%- set inventory = opts.get("hltcloud_inventory") or {} %}
 {%- set domain = inventory.get("domain") %}
 {%- set nodes = inventory.get("nodes") or {} %}
@@ -56,13 +57,7 @@
 
 {%- if errors %}
 
-orch-cloud-described:
-  test.configurable_test_state:
-    - name: orch.cloud
-    - changes: false
-    - result: false
-    - allow_test_mode_failure: true
-    - comment: {{ ("Nothing started: " ~ errors | join("; ")) | json }}
+{{ failed("orch-cloud-described", "orch.cloud", "Nothing started: " ~ errors | join("; ")) }}
 
 {%- else %}
 {%-   set head = heads[0] %}

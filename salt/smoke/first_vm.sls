@@ -6,6 +6,7 @@
     Names come from parameters smoke:first_vm; pillar smoke:first_vm holds the demo
     user's credentials (auth) and the public key; the network is flat_network:label.
     Apply after nova.flat_network and the CirrOS image; smoke.first_vm_clean undoes it. -#}
+{%- from "macros.jinja" import failed %}
 {%- from "map.jinja" import hltcloud with context %}
 {%- set vm = hltcloud.smoke.first_vm %}
 {%- set novnc = hltcloud.nova.novncproxy %}
@@ -35,13 +36,8 @@
 
 {%- if errors %}
 
-smoke-first-vm-described:
-  test.configurable_test_state:
-    - name: first VM
-    - changes: false
-    - result: false
-    - allow_test_mode_failure: true
-    - comment: {{ ("The first VM is not described: " ~ errors | join("; ")) | json }}
+{{ failed("smoke-first-vm-described", "first VM",
+          "The first VM is not described: " ~ errors | join("; ")) }}
 
 {%- else %}
 

@@ -6,6 +6,7 @@
     value makes the same ID a state that fails and names the key: nothing is
     written or loaded then, and the iptables service, which requires it, is
     neither enabled nor started. -#}
+{%- from "macros.jinja" import failed %}
 {%- from "map.jinja" import hltcloud with context %}
 {%- from "firewall/rules.jinja" import firewall_rules with context %}
 {%- set fw = hltcloud.firewall %}
@@ -18,13 +19,8 @@ include:
 
 {%- if firewall_rules.errors %}
 
-firewall-config-file-managed:
-  test.configurable_test_state:
-    - name: {{ (fw.rules_file or "firewall rules") | json }}
-    - changes: false
-    - result: false
-    - allow_test_mode_failure: true
-    - comment: {{ ((fw.rules_file or "firewall rules") ~ " not written: " ~ firewall_rules.errors | join("; ")) | json }}
+{{ failed("firewall-config-file-managed", (fw.rules_file or "firewall rules"),
+          (fw.rules_file or "firewall rules") ~ " not written: " ~ firewall_rules.errors | join("; ")) }}
 
 {%- else %}
 

@@ -4,6 +4,7 @@
     key or secret they need is missing, the same IDs are states that fail and
     say what is missing: no file is written with "None" in it. Also the
     directory of the file store (parameters glance:images). -#}
+{%- from "macros.jinja" import failed %}
 {%- from "map.jinja" import hltcloud with context %}
 {%- from "glance/conf.jinja" import glance_conf with context %}
 {%- set images = hltcloud.glance.images %}
@@ -13,13 +14,8 @@ include:
 {%- for daemon, file in glance_conf.files | dictsort %}
 {%-   if glance_conf.errors %}
 
-glance-config-{{ daemon }}-file-managed:
-  test.configurable_test_state:
-    - name: {{ file.path | json }}
-    - changes: false
-    - result: false
-    - allow_test_mode_failure: true
-    - comment: {{ (file.path ~ " not written: " ~ glance_conf.errors | join("; ")) | json }}
+{{ failed("glance-config-" ~ daemon ~ "-file-managed", file.path,
+          file.path ~ " not written: " ~ glance_conf.errors | join("; ")) }}
 {%-   else %}
 
 glance-config-{{ daemon }}-file-managed:

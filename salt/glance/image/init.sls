@@ -5,6 +5,7 @@
     dry run), checks it against its source_hash, and creates and uploads the
     image unless one of that name and checksum is there. It authenticates as the admin
     user; the image endpoint comes from keystone.catalog. -#}
+{%- from "macros.jinja" import failed %}
 {%- from "map.jinja" import hltcloud with context %}
 {%- from "glance/images.jinja" import glance_images with context %}
 include:
@@ -14,13 +15,8 @@ include:
 {%- for key, image in glance_images.images | dictsort %}
 {%-   if glance_images.errors %}
 
-glance-image-{{ key }}-present:
-  test.configurable_test_state:
-    - name: {{ image.name | json }}
-    - changes: false
-    - result: false
-    - allow_test_mode_failure: true
-    - comment: {{ ("image not registered: " ~ glance_images.errors | join("; ")) | json }}
+{{ failed("glance-image-" ~ key ~ "-present", image.name,
+          "image not registered: " ~ glance_images.errors | join("; ")) }}
 {%-   else %}
 
 glance-image-{{ key }}-present:

@@ -6,11 +6,13 @@
     it, so a missing value (macros.jinja: mariadb_errors) fails that one state
     and nothing is changed. -#}
 {%- from "map.jinja" import hltcloud with context %}
-{%- from "mariadb/macros.jinja" import mariadb_errors, failing_state with context %}
+{%- from "mariadb/macros.jinja" import mariadb_errors with context %}
+{%- from "macros.jinja" import failed %}
 {%- set mariadb = hltcloud.mariadb %}
 {%- if mariadb_errors %}
+{%-   set comment = "MariaDB not set up: " ~ mariadb_errors | join("; ") %}
 
-{{ failing_state("mariadb-input-checked", "MariaDB not set up: " ~ mariadb_errors | join("; ")) }}
+{{ failed("mariadb-input-checked", comment, comment) }}
 {%- else %}
 
 mariadb-input-checked:

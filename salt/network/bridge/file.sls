@@ -6,6 +6,7 @@
     files. The network restart is network.bridge.restart. When the interface
     names or the MAC address are missing, one state fails and says so: no
     ifcfg file is written without its HWADDR. -#}
+{%- from "macros.jinja" import failed %}
 {%- from "network/bridge/ifcfg.jinja" import ifcfg with context %}
 include:
   - common.service
@@ -18,13 +19,8 @@ network-bridge-not-applicable:
 
 {%- elif ifcfg.errors %}
 
-network-bridge-ifcfg-files-managed:
-  test.configurable_test_state:
-    - name: {{ ifcfg.physical.path | json }}
-    - changes: false
-    - result: false
-    - allow_test_mode_failure: true
-    - comment: {{ ("ifcfg files not written: " ~ ifcfg.errors | join("; ")) | json }}
+{{ failed("network-bridge-ifcfg-files-managed", ifcfg.physical.path,
+          "ifcfg files not written: " ~ ifcfg.errors | join("; ")) }}
 
 {%- else %}
 

@@ -6,6 +6,7 @@
     grain, pillar key or secret it needs is missing, the same ID is a state
     that fails and says what is missing: the file is never written with
     "None" in it. -#}
+{%- from "macros.jinja" import failed %}
 {%- from "nova/conf.jinja" import nova_conf with context %}
 {%- if nova_conf.fragments %}
 include:
@@ -16,13 +17,8 @@ include:
 
 {%- if nova_conf.errors %}
 
-nova-config-file-managed:
-  test.configurable_test_state:
-    - name: {{ nova_conf.path | json }}
-    - changes: false
-    - result: false
-    - allow_test_mode_failure: true
-    - comment: {{ (nova_conf.path ~ " not written: " ~ nova_conf.errors | join("; ")) | json }}
+{{ failed("nova-config-file-managed", nova_conf.path,
+          nova_conf.path ~ " not written: " ~ nova_conf.errors | join("; ")) }}
 
 {%- else %}
 

@@ -5,6 +5,7 @@
     (pillar cluster:interfaces). Credentials: pillar nova:auth (admin). On the head it
     runs after the Nova controller (salt/head.sls); nova_network waits for nova-api
     to answer (nova:auth:retry_timeout). -#}
+{%- from "macros.jinja" import failed %}
 {%- from "keystone/catalog.jinja" import keystone_catalog with context %}
 {%- set net = salt["pillar.get"]("flat_network", {}) or {} %}
 {%- set interfaces = salt["pillar.get"]("cluster:interfaces", {}) or {} %}
@@ -20,13 +21,8 @@
 
 {%- if errors %}
 
-nova-flat-network-present:
-  test.configurable_test_state:
-    - name: flat network
-    - changes: false
-    - result: false
-    - allow_test_mode_failure: true
-    - comment: {{ ("The flat network is not described: " ~ errors | join("; ")) | json }}
+{{ failed("nova-flat-network-present", "flat network",
+          "The flat network is not described: " ~ errors | join("; ")) }}
 
 {%- else %}
 

@@ -2,22 +2,17 @@
     repository with the highest yum priority, and the python-oslo-config hack.
     Shared by the head and the compute nodes; RedHat only (parameters
     openstack:repo). Elsewhere one state says it is not needed. -#}
+{%- from "macros.jinja" import failed %}
 {%- from "map.jinja" import hltcloud with context %}
 {%- set repo = hltcloud.openstack.repo %}
 
 {%- if repo.managed and not repo.settings.baseurl %}
 
 {#- A RedHat os/release without an entry in parameters/osmap.yaml. #}
-openstack-repo-file-configured:
-  test.configurable_test_state:
-    - name: {{ repo.file | json }}
-    - changes: false
-    - result: false
-    - allow_test_mode_failure: true
-    - comment: {{ ("No RDO Icehouse baseurl for " ~ grains.get("os") ~ " "
-                   ~ grains.get("osmajorrelease") ~ " (parameters/osmap.yaml has Fedora 19"
-                   ~ " and CentOS 7): set hltcloud:lookup:openstack:repo:settings:baseurl")
-                  | json }}
+{%-   set comment = "No RDO Icehouse baseurl for " ~ grains.get("os") ~ " "
+        ~ grains.get("osmajorrelease") ~ " (parameters/osmap.yaml has Fedora 19 and CentOS 7):"
+        ~ " set hltcloud:lookup:openstack:repo:settings:baseurl" %}
+{{ failed("openstack-repo-file-configured", repo.file, comment) }}
 
 {%- elif repo.managed %}
 

@@ -1,6 +1,7 @@
 {#- Runbook: "Disable authentication: in /etc/qpidd.conf add a line auth=no"
     (the path is os data, parameters qpid:conf:path). Pillar qpid:auth true
     turns authentication on (auth=yes). The other lines of the file stay. -#}
+{%- from "macros.jinja" import failed %}
 {%- from "map.jinja" import hltcloud with context %}
 {%- set qpid = hltcloud.qpid %}
 {%- set auth = salt["pillar.get"]("qpid:auth", qpid.auth) %}
@@ -8,13 +9,8 @@ include:
   - qpid.package.install
 {%- if not qpid.conf.path %}
 
-qpid-config-file-present:
-  test.configurable_test_state:
-    - name: "parameters qpid:conf:path is not set"
-    - changes: false
-    - result: false
-    - allow_test_mode_failure: true
-    - comment: {{ ("qpidd.conf not written: parameters qpid:conf:path is not set for os_family " ~ grains.get("os_family")) | json }}
+{{ failed("qpid-config-file-present", "parameters qpid:conf:path is not set",
+          "qpidd.conf not written: parameters qpid:conf:path is not set for os_family " ~ grains.get("os_family")) }}
 {%- else %}
 
 {#- The package ships the file; this keeps its mode and makes it if missing. #}
