@@ -12,8 +12,8 @@ import json
 import pytest
 
 from tests.functional.keystone.conftest import keystone_template  # noqa: F401 (fixture)
-from tests.support.compute_double import ComputeDouble
 from tests.support.localcluster import make_pillar_root, master_overrides, start_minion, sync
+from tests.support.nova import DEMO_NET, double, nova_keystone  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.slow
 
@@ -26,25 +26,6 @@ def pillar_root(tmp_path_factory):
     root = make_pillar_root(tmp_path_factory.mktemp("nova-head") / "pillar")
     (root / "demo-key.pub").write_text(PUBLIC_KEY + "\n")
     return root
-
-
-@pytest.fixture(scope="module")
-def keystone(keystone_template, tmp_path_factory):
-    server = keystone_template.clone(tmp_path_factory.mktemp("keystone-nova-head"))
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
-def double(keystone):
-    compute = ComputeDouble(keystone.url).start()
-    try:
-        yield compute
-    finally:
-        compute.stop()
 
 
 @pytest.fixture(scope="module")
@@ -71,14 +52,14 @@ def run(cli, sls, pillar):
 
 
 @pytest.fixture(scope="module")
-def catalog(head, keystone, double):
+def catalog(head, nova_keystone, double):
     """The head's own keystone.catalog, pointed at the test Keystone and the double."""
-    urls = {i: keystone.url for i in ("public", "internal", "admin")}
+    urls = {i: nova_keystone.url for i in ("public", "internal", "admin")}
     nova = {i: double.endpoint for i in ("public", "internal", "admin")}
     unused = {i: "http://127.0.0.1:9/unused" for i in ("public", "internal", "admin")}
     override = {
         "keystone": {
-            "auth": {"auth_url": keystone.url, "token": keystone.admin_token},
+            "auth": {"auth_url": nova_keystone.url, "token": nova_keystone.admin_token},
             "services": {
                 "keystone": {"endpoints": urls},
                 "nova": {"endpoints": nova},
@@ -88,7 +69,7 @@ def catalog(head, keystone, double):
     }
     states = run(head, "keystone.catalog", override)
     assert {sid: s["comment"] for sid, s in states.items() if s["result"] is not True} == {}
-    return keystone.url
+    return nova_keystone.url
 
 
 def with_auth(url, *keys):
@@ -104,19 +85,7 @@ def test_flat_network_on_the_head_creates_the_demo_network(head, catalog, double
     ret = states["nova-flat-network-present"]
     assert ret["result"] is True, ret["comment"]
     (net,) = double.networks.values()
-    assert (
-        net["label"],
-        net["cidr"],
-        net["bridge"],
-        net["bridge_interface"],
-        net["multi_host"],
-    ) == (
-        "demo-net",
-        "203.0.113.24/29",
-        "br100",
-        "em1",
-        True,
-    )
+    assert {key: net[key] for key in DEMO_NET} == DEMO_NET
     again = run(head, "nova.flat_network", with_auth(catalog, "nova"))
     assert again["nova-flat-network-present"]["changes"] == {}
     assert again["nova-flat-network-present"]["result"] is True

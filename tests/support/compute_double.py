@@ -444,6 +444,10 @@ class ComputeDouble:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # The answer leaves when the handler is done: after the request is in
+            # double.requests (and an expire_after token is revoked), so a test that
+            # reads them right after its call sees every request it made.
+            wbufsize = 1 << 20
 
             def log_message(self, *args):  # quiet
                 pass

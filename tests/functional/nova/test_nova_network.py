@@ -9,6 +9,7 @@ import pytest
 
 from tests.functional.keystone.conftest import auth_for
 from tests.functional.nova.conftest import apply
+from tests.support.nova import DEMO_NET
 from tools import keystone_server
 
 pytestmark = pytest.mark.slow
@@ -27,19 +28,7 @@ def test_flat_network_creates_the_runbooks_demo_network(
     ret = apply(loaders, SLS, head_pillar)[ID]
     assert ret.result is True, ret.comment
     (net,) = double.networks.values()
-    assert (
-        net["label"],
-        net["cidr"],
-        net["bridge"],
-        net["bridge_interface"],
-        net["multi_host"],
-    ) == (
-        "demo-net",
-        "203.0.113.24/29",
-        "br100",
-        "em1",
-        True,
-    )
+    assert {key: net[key] for key in DEMO_NET} == DEMO_NET
     assert net["gateway"] == "203.0.113.25"
     assert ret.changes["new"]["id"] == net["id"]
     # Found through the catalog: /v2/<the admin project's id>/os-networks.
