@@ -40,6 +40,11 @@ import urllib.error
 import urllib.request
 from typing import Self
 
+try:
+    from tools import service_process
+except ImportError:  # the server program (`python -I <this file> serve`) runs without it
+    service_process = None
+
 REPO = pathlib.Path(__file__).resolve().parent.parent
 GLANCE_VENV = REPO / ".local" / "glance-venv"
 INSTALL_SCRIPT = REPO / "tools" / "install-glance.sh"
@@ -201,68 +206,45 @@ class GlanceServer:
             return self
         self.access_log.touch()
         started = time.monotonic()
-        out = open(self.directory / "server.out", "ab")  # the child keeps it open
+        self.process = service_process.spawn(
+            service_process.serve_command(
+                venv_python(self.venv),
+                __file__,
+                self.directory,
+                self.host,
+                self.port,
+                self.access_log,
+            ),
+            self.directory / "server.out",
+        )
         try:
-            self.process = subprocess.Popen(
-                [
-                    str(venv_python(self.venv)),
-                    "-I",
-                    str(pathlib.Path(__file__).resolve()),
-                    "serve",
-                    "--config-dir",
-                    str(self.directory),
-                    "--host",
-                    self.host,
-                    "--port",
-                    str(self.port),
-                    "--access-log",
-                    str(self.access_log),
-                ],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
+            service_process.wait_ready(
+                self.process,
+                self._answers,
+                self.start_timeout,
+                GlanceError,
+                f"Glance on {self.url}",
+                self.output,
             )
-        finally:
-            out.close()
-        self.wait_ready()
+        except GlanceError:
+            self.stop()
+            raise
         self.startup_seconds = time.monotonic() - started
         return self
 
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + self.start_timeout
-        while True:
-            if self.process is not None and self.process.poll() is not None:
-                raise GlanceError(
-                    f"Glance exited with {self.process.returncode}:\n{self.output()[-4000:]}"
-                )
-            try:
-                with urllib.request.urlopen(self.url + "/versions", timeout=2) as resp:
-                    if resp.status == 200:
-                        return
-            except urllib.error.HTTPError as exc:
-                if exc.code < 500:
-                    return
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                self.stop()
-                raise GlanceError(
-                    f"Glance did not answer on {self.url} within {self.start_timeout}s"
-                )
-            time.sleep(0.2)
+    def _answers(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.url + "/versions", timeout=2) as resp:
+                return resp.status == 200
+        except urllib.error.HTTPError as exc:
+            return exc.code < 500
+        except (urllib.error.URLError, OSError):
+            return False
 
     def stop(self) -> None:
         """Stop the server by its PID: SIGTERM, then SIGKILL after 10 s."""
         proc, self.process = self.process, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        service_process.stop(proc)
 
     def output(self) -> str:
         path = self.directory / "server.out"
@@ -275,15 +257,11 @@ class GlanceServer:
 
     def requests(self, since: int = 0) -> list[tuple[str, str, int]]:
         """``(method, path, status)`` of every request served, from line ``since`` on."""
-        out = []
-        for line in self.access_log.read_text().splitlines()[since:]:
-            method, path, status = line.split(" ", 2)
-            out.append((method, path, int(status)))
-        return out
+        return service_process.logged_requests(self.access_log, since)
 
     def mark(self) -> int:
         """The access log's current length: pass it to :meth:`requests` as ``since``."""
-        return len(self.access_log.read_text().splitlines())
+        return service_process.log_length(self.access_log)
 
 
 def writes(requests: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:

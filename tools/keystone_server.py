@@ -8,7 +8,8 @@ The same file is the server program: ``<keystone-venv>/bin/python -I keystone_se
 --config-dir DIR --port PORT --access-log FILE`` serves
 ``keystone.server.wsgi.initialize_public_application()`` with :mod:`wsgiref` and writes one
 ``METHOD PATH STATUS`` line per request to the access log, which is how callers count the
-requests a run made.
+requests a run made. ``python -m tools.keystone_server run DIR`` sets one up in DIR and
+serves it until interrupted.
 
 Layout of a server's directory::
 
@@ -35,9 +36,13 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
+
+try:
+    from tools import service_process
+except ImportError:  # the server program (`python -I <this file> serve`) runs without it
+    service_process = None
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 KEYSTONE_VENV = REPO / ".local" / "keystone-venv"
@@ -248,66 +253,42 @@ class KeystoneServer:
         if self.process is not None:
             return self
         self.access_log.touch()
-        out = open(self.directory / "server.out", "ab")  # the child keeps it open
+        self.process = service_process.spawn(
+            service_process.serve_command(
+                venv_python(self.venv),
+                __file__,
+                self.directory,
+                self.host,
+                self.port,
+                self.access_log,
+            ),
+            self.directory / "server.out",
+        )
         try:
-            self.process = subprocess.Popen(
-                [
-                    str(venv_python(self.venv)),
-                    # -I: keep this file's folder off sys.path (tools/ has modules named like
-                    # the standard library's, e.g. secrets.py).
-                    "-I",
-                    str(pathlib.Path(__file__).resolve()),
-                    "serve",
-                    "--config-dir",
-                    str(self.directory),
-                    "--host",
-                    self.host,
-                    "--port",
-                    str(self.port),
-                    "--access-log",
-                    str(self.access_log),
-                ],
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
+            service_process.wait_ready(
+                self.process,
+                self._answers,
+                self.start_timeout,
+                KeystoneError,
+                f"Keystone on {self.url}",
+                self.output,
             )
-        finally:
-            out.close()
-        self.wait_ready()
+        except KeystoneError:
+            self.stop()
+            raise
         return self
 
-    def wait_ready(self) -> None:
-        deadline = time.monotonic() + self.start_timeout
-        while True:
-            if self.process is not None and self.process.poll() is not None:
-                raise KeystoneError(
-                    f"Keystone exited with {self.process.returncode}:\n{self.output()[-4000:]}"
-                )
-            try:
-                with urllib.request.urlopen(self.url, timeout=2) as resp:
-                    if resp.status == 200:
-                        return
-            except (urllib.error.URLError, OSError):
-                pass
-            if time.monotonic() > deadline:
-                self.stop()
-                raise KeystoneError(
-                    f"Keystone did not answer on {self.url} within {self.start_timeout}s"
-                )
-            time.sleep(0.2)
+    def _answers(self) -> bool:
+        try:
+            with urllib.request.urlopen(self.url, timeout=2) as resp:
+                return resp.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
 
     def stop(self) -> None:
         """Stop the server by its PID: SIGTERM, then SIGKILL after 10 s."""
         proc, self.process = self.process, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        service_process.stop(proc)
 
     def output(self) -> str:
         path = self.directory / "server.out"
@@ -324,16 +305,11 @@ class KeystoneServer:
 
     def requests(self, since: int = 0) -> list[tuple[str, str, int]]:
         """``(method, path, status)`` of every request served, from line ``since`` on."""
-        lines = self.access_log.read_text().splitlines()[since:]
-        out = []
-        for line in lines:
-            method, path, status = line.split(" ", 2)
-            out.append((method, path, int(status)))
-        return out
+        return service_process.logged_requests(self.access_log, since)
 
     def mark(self) -> int:
         """The access log's current length: pass it to :meth:`requests` as ``since``."""
-        return len(self.access_log.read_text().splitlines())
+        return service_process.log_length(self.access_log)
 
 
 def writes(requests: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
@@ -401,13 +377,19 @@ def main(argv=None) -> int:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, required=True)
     serve.add_argument("--access-log", required=True)
-    run = sub.add_parser("run", help="set up and serve a Keystone in DIR until interrupted")
+    run = sub.add_parser(
+        "run",
+        help="set up and serve a Keystone in DIR until interrupted "
+        "(from the repository: python -m tools.keystone_server run DIR)",
+    )
     run.add_argument("directory")
     run.add_argument("--port", type=int)
     args = parser.parse_args(argv)
     if args.command == "serve":
         _serve(args.config_dir, args.host, args.port, args.access_log)
         return 0
+    if service_process is None:
+        parser.error("run it from the repository as: python -m tools.keystone_server run DIR")
     with KeystoneServer(args.directory, port=args.port) as ks:
         print(f"Keystone on {ks.url} (pid {ks.process.pid}); config in {ks.conf_file}")
         with contextlib.suppress(KeyboardInterrupt):

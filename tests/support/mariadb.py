@@ -19,14 +19,13 @@ import os
 import pathlib
 import pwd
 import shutil
-import signal
 import subprocess
 import tempfile
-import time
 
 import pymysql
 import pytest
 
+from tools import service_process
 from tools.keystone_server import free_port
 
 SERVER_BINARIES = ("mariadbd", "mysqld")
@@ -133,7 +132,7 @@ class MariaDBServer:
         defaults = (
             [f"--defaults-file={self.defaults_file}"] if self.defaults_file else ["--no-defaults"]
         )
-        self.process = subprocess.Popen(
+        self.process = service_process.spawn(
             [
                 _which(SERVER_BINARIES),
                 *defaults,
@@ -144,37 +143,28 @@ class MariaDBServer:
                 f"--pid-file={self.directory / 'mysqld.pid'}",
                 f"--log-error={self.error_log}",
                 "--skip-log-bin",
-            ],
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            start_new_session=True,
+            ]
         )
-        deadline = time.monotonic() + self.start_timeout
-        while True:
-            if self.process.poll() is not None:
-                raise MariaDBError(f"mariadbd exited with {self.process.returncode}:\n{self.log()}")
-            try:
-                self.query("SELECT 1")
-                return self
-            except SQLError:
-                pass
-            if time.monotonic() > deadline:
-                self.stop()
-                raise MariaDBError(f"mariadbd did not answer within {self.start_timeout}s")
-            time.sleep(0.2)
+        try:
+            service_process.wait_ready(
+                self.process, self._answers, self.start_timeout, MariaDBError, "mariadbd", self.log
+            )
+        except MariaDBError:
+            self.stop()
+            raise
+        return self
+
+    def _answers(self) -> bool:
+        try:
+            self.query("SELECT 1")
+        except SQLError:
+            return False
+        return True
 
     def stop(self) -> None:
         """Stop the server by its PID: SIGTERM, then SIGKILL after 30 s."""
         proc, self.process = self.process, None
-        if proc is None or proc.poll() is not None:
-            return
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
+        service_process.stop(proc, grace=30)
 
     def cleanup(self) -> None:
         self.stop()

@@ -1,0 +1,119 @@
+"""Start, wait for and stop the throw-away servers of the tests and benches.
+
+Keystone (tools/keystone_server.py), Glance (tools/glance_server.py) and MariaDB
+(tests/support/mariadb.py) run as child processes of the project's Python, each in a
+session of its own, and are stopped by their PID. Standard library only: the two tools
+import this from the project's Python; their server programs, which run in the Keystone
+and Glance venvs, do not need it.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+
+POLL_SECONDS = 0.2
+
+
+def serve_command(
+    python: pathlib.Path,
+    script: str,
+    directory: pathlib.Path,
+    host: str,
+    port: int,
+    access_log: pathlib.Path,
+) -> list[str]:
+    """The command line of a tool's server program: ``<venv python> -I <script> serve ...``.
+
+    -I (isolated mode): neither tools/ nor PYTHON* variables nor the user's site-packages
+    reach the venv's sys.path, so the server imports only the venv's own packages."""
+    return [
+        str(python),
+        "-I",
+        str(pathlib.Path(script).resolve()),
+        "serve",
+        "--config-dir",
+        str(directory),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--access-log",
+        str(access_log),
+    ]
+
+
+def spawn(argv: list[str], output: pathlib.Path | None = None) -> subprocess.Popen:
+    """Start ``argv`` in a new session, stdin closed; its stdout and stderr are appended
+    to ``output``, or dropped without one."""
+    if output is None:
+        return subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    with open(output, "ab") as out:  # the child keeps its own copy
+        return subprocess.Popen(
+            argv,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+
+
+def wait_ready(
+    process: subprocess.Popen,
+    ready: Callable[[], bool],
+    timeout: float,
+    error: type[Exception],
+    what: str,
+    output: Callable[[], str] = lambda: "",
+) -> None:
+    """
+    Call ``ready()`` every 0.2 s until it is true. Raise ``error`` when the process
+    exits first (with the end of ``output()``), or when ``timeout`` seconds pass: the
+    process is then stopped.
+    """
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise error(f"{what} exited with {process.returncode}:\n{output()[-4000:]}")
+        if ready():
+            return
+        if time.monotonic() > deadline:
+            stop(process)
+            raise error(f"{what} did not answer within {timeout}s")
+        time.sleep(POLL_SECONDS)
+
+
+def stop(process: subprocess.Popen | None, grace: float = 10) -> None:
+    """SIGTERM, then SIGKILL when the process is still there after ``grace`` seconds."""
+    if process is None or process.poll() is not None:
+        return
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
+
+
+def logged_requests(access_log: pathlib.Path, since: int = 0) -> list[tuple[str, str, int]]:
+    """``(method, path, status)`` of each line ``METHOD PATH STATUS`` of a server program's
+    access log, from line ``since`` on (pass :func:`log_length` from before)."""
+    out = []
+    for line in access_log.read_text().splitlines()[since:]:
+        method, path, status = line.split(" ", 2)
+        out.append((method, path, int(status)))
+    return out
+
+
+def log_length(access_log: pathlib.Path) -> int:
+    """The number of lines in an access log."""
+    return len(access_log.read_text().splitlines())
