@@ -204,35 +204,14 @@ class GlanceServer:
         """Start serving and wait until ``GET /versions`` answers."""
         if self.process is not None:
             return self
-        self.access_log.touch()
         started = time.monotonic()
-        self.process = service_process.spawn(
-            service_process.serve_command(
-                venv_python(self.venv),
-                __file__,
-                self.directory,
-                self.host,
-                self.port,
-                self.access_log,
-            ),
-            self.directory / "server.out",
+        self.process = service_process.start_program(
+            self, venv_python(self.venv), __file__, GlanceError, f"Glance on {self.url}"
         )
-        try:
-            service_process.wait_ready(
-                self.process,
-                self._answers,
-                self.start_timeout,
-                GlanceError,
-                f"Glance on {self.url}",
-                self.output,
-            )
-        except GlanceError:
-            self.stop()
-            raise
         self.startup_seconds = time.monotonic() - started
         return self
 
-    def _answers(self) -> bool:
+    def answers(self) -> bool:
         try:
             with urllib.request.urlopen(self.url + "/versions", timeout=2) as resp:
                 return resp.status == 200

@@ -252,33 +252,12 @@ class KeystoneServer:
         """Start serving and wait until ``GET /v3`` answers."""
         if self.process is not None:
             return self
-        self.access_log.touch()
-        self.process = service_process.spawn(
-            service_process.serve_command(
-                venv_python(self.venv),
-                __file__,
-                self.directory,
-                self.host,
-                self.port,
-                self.access_log,
-            ),
-            self.directory / "server.out",
+        self.process = service_process.start_program(
+            self, venv_python(self.venv), __file__, KeystoneError, f"Keystone on {self.url}"
         )
-        try:
-            service_process.wait_ready(
-                self.process,
-                self._answers,
-                self.start_timeout,
-                KeystoneError,
-                f"Keystone on {self.url}",
-                self.output,
-            )
-        except KeystoneError:
-            self.stop()
-            raise
         return self
 
-    def _answers(self) -> bool:
+    def answers(self) -> bool:
         try:
             with urllib.request.urlopen(self.url, timeout=2) as resp:
                 return resp.status == 200

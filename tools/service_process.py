@@ -46,6 +46,22 @@ def serve_command(
     ]
 
 
+def start_program(server, python: pathlib.Path, script: str, error: type[Exception], what: str):
+    """
+    Start the server program of a tool's ``server`` and wait until it answers; return
+    the process. ``server`` has ``directory``, ``host``, ``port``, ``access_log``,
+    ``start_timeout``, ``answers()`` and ``output()`` (what ``server.out`` holds). When
+    the server does not answer ``error`` is raised (see :func:`wait_ready`).
+    """
+    server.access_log.touch()
+    command = serve_command(
+        python, script, server.directory, server.host, server.port, server.access_log
+    )
+    process = spawn(command, server.directory / "server.out")
+    wait_ready(process, server.answers, server.start_timeout, error, what, server.output)
+    return process
+
+
 def spawn(argv: list[str], output: pathlib.Path | None = None) -> subprocess.Popen:
     """Start ``argv`` in a new session, stdin closed; its stdout and stderr are appended
     to ``output``, or dropped without one."""
@@ -78,7 +94,7 @@ def wait_ready(
     """
     Call ``ready()`` every 0.2 s until it is true. Raise ``error`` when the process
     exits first (with the end of ``output()``), or when ``timeout`` seconds pass: the
-    process is then stopped.
+    process is then stopped, so after an error no process is left running.
     """
     deadline = time.monotonic() + timeout
     while True:

@@ -145,16 +145,12 @@ class MariaDBServer:
                 "--skip-log-bin",
             ]
         )
-        try:
-            service_process.wait_ready(
-                self.process, self._answers, self.start_timeout, MariaDBError, "mariadbd", self.log
-            )
-        except MariaDBError:
-            self.stop()
-            raise
+        service_process.wait_ready(
+            self.process, self.answers, self.start_timeout, MariaDBError, "mariadbd", self.log
+        )
         return self
 
-    def _answers(self) -> bool:
+    def answers(self) -> bool:
         try:
             self.query("SELECT 1")
         except SQLError:
