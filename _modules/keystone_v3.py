@@ -77,21 +77,10 @@ log = logging.getLogger(__name__)
 
 __virtualname__ = "keystone_v3"
 
-DEFAULT_AUTH_URL = "http://cn43.internal:35357/v3"
 DEFAULT_DOMAIN = "default"
 # The region the runbook's `keystone endpoint-create` (v2.0 CLI) gives every endpoint.
 DEFAULT_REGION = "regionOne"
 INTERFACES = ("public", "internal", "admin")
-AUTH_DEFAULTS = {
-    "auth_url": DEFAULT_AUTH_URL,
-    "user_domain_id": DEFAULT_DOMAIN,
-    "project_domain_id": DEFAULT_DOMAIN,
-    "interface": "public",
-    "retry_timeout": 60,
-    "timeout": 10,
-    "verify": True,
-}
-
 CACHE_KEY = "keystone_v3.cache"
 
 
@@ -115,9 +104,7 @@ def _settings(auth, need_credentials=True):
     config = None
     if "config.get" in __salt__:
         config = __salt__["config.get"]("keystone:auth", {}) or None
-    return _client("resolve")(
-        config, auth, need_credentials=need_credentials, defaults=AUTH_DEFAULTS
-    )
+    return _client("resolve")(config, auth, need_credentials=need_credentials)
 
 
 def _send(settings, method, path, body=None, authenticated=True, secrets=(), expect=None):

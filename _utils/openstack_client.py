@@ -133,17 +133,14 @@ def missing_library_reason(module):
 # -- settings -------------------------------------------------------------------------------------
 
 
-def resolve(
-    config=None, override=None, need_credentials=True, where="keystone:auth", defaults=None
-):
+def resolve(config=None, override=None, need_credentials=True, where="keystone:auth"):
     """
-    Merge ``defaults`` (module-wide ``DEFAULTS`` when None), the ``config`` block read from
-    pillar/config at ``where`` and the explicit ``override``, key by key (a None value in
-    ``override`` keeps the configured one). Raises ``OpenStackError`` when the result is
-    unusable: unknown keys, non-numeric timeouts, or no credentials unless
-    ``need_credentials`` is False.
+    Merge ``DEFAULTS``, the ``config`` block read from pillar/config at ``where`` and the
+    explicit ``override``, key by key (a None value in ``override`` keeps the configured
+    one). Raises ``OpenStackError`` when the result is unusable: unknown keys, non-numeric
+    timeouts, or no credentials unless ``need_credentials`` is False.
     """
-    settings = dict(DEFAULTS if defaults is None else defaults)
+    settings = dict(DEFAULTS)
     for source in (config, override):
         if not source:
             continue

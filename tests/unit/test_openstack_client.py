@@ -1,14 +1,10 @@
 """The shared OpenStack client's pure logic: settings, retry schedule, redaction."""
 
-import functools
-
 import pytest
 
-from _modules import keystone_v3
 from _utils import openstack_client as client
 
-# keystone_v3 resolves its settings this way (its defaults, the keystone:auth block).
-resolve = functools.partial(client.resolve, defaults=keystone_v3.AUTH_DEFAULTS)
+resolve = client.resolve
 
 TOKEN = "f00dfeedf00dfeedf00d"
 PASSWORD = "c0ffee00c0ffee00c0ff"
@@ -46,7 +42,7 @@ def test_resolve_auth_without_credentials_says_where_to_put_them(config):
 
 def test_resolve_auth_without_credentials_is_fine_for_a_token_check():
     settings = resolve(None, None, need_credentials=False)
-    assert settings["auth_url"] == keystone_v3.DEFAULT_AUTH_URL
+    assert settings["auth_url"] == client.DEFAULTS["auth_url"]
 
 
 def test_resolve_auth_rejects_unknown_keys():
