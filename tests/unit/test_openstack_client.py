@@ -1,6 +1,7 @@
 """The shared OpenStack client's pure logic: settings, retry schedule, redaction."""
 
 import pytest
+import requests
 
 from _utils import openstack_client as client
 
@@ -114,3 +115,47 @@ def test_an_endpoint_lookup_with_the_admin_token_says_password_auth_is_needed():
     with pytest.raises(client.OpenStackError, match="needs password auth") as raised:
         client.endpoint({}, settings, "image")
     assert TOKEN not in str(raised.value)
+
+
+class _RefusingSession:
+    """A keystoneauth session whose service answers ``statuses`` in turn."""
+
+    def __init__(self, *statuses):
+        self.statuses = list(statuses)
+        self.sent = []  # (body as the server read it, allow_reauth)
+        self.invalidated = 0
+
+    def get_endpoint(self, **kwargs):
+        return "http://glance.test:9292"
+
+    def request(self, url, method, data=None, allow_reauth=True, **kwargs):
+        body = data.read() if hasattr(data, "read") else data
+        self.sent.append((body, allow_reauth))
+        resp = requests.Response()
+        resp.status_code = self.statuses.pop(0)
+        return resp
+
+    def invalidate(self):
+        self.invalidated += 1
+        return True
+
+
+def test_an_upload_refused_with_401_is_sent_again_whole_with_a_new_token(monkeypatch, tmp_path):
+    # Keystone revokes the tokens of the second a password changed: the upload gets
+    # HTTP 401, then goes again from the file's start with a token of the next second.
+    fake = _RefusingSession(401, 204)
+    monkeypatch.setattr(client, "session", lambda context, settings, authenticated=True: fake)
+    naps = []
+    monkeypatch.setattr(client.time, "sleep", naps.append)
+    image = tmp_path / "cirros.img"
+    image.write_bytes(b"QFI\xfb" + bytes(5000))
+    settings = resolve(None, {"username": "admin", "password": PASSWORD, "project_name": "admin"})
+    with image.open("rb") as handle:
+        resp = client.request(
+            {}, settings, "PUT", "/v2/images/1/file", service_type="image", data=handle
+        )
+    assert resp.status_code == 204
+    # keystoneauth may not resend a half-read file itself: only this client does, rewound.
+    assert fake.sent == [(image.read_bytes(), False), (image.read_bytes(), False)]
+    assert fake.invalidated == 1
+    assert len(naps) == 1 and 0 < naps[0] <= 1.05
