@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from tests.support import runbook
-from tests.support.checkout import copy_checkout
+from tests.support.checkout import checkout_with_secrets
 from tests.support.localcluster import inventory
 
 PY = sys.executable
@@ -39,11 +39,7 @@ REDHAT = {"os_family": "RedHat", "os": "Fedora", "osmajorrelease": 19}
 
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory):
-    target = copy_checkout(tmp_path_factory.mktemp("compute-checkout") / "hlt-cloud")
-    proc = subprocess.run(
-        [PY, "-m", "tools.make_secrets"], cwd=target, capture_output=True, text=True, check=False
-    )
-    assert proc.returncode == 0, proc.stderr
+    target = checkout_with_secrets(tmp_path_factory.mktemp("compute-checkout") / "hlt-cloud")
     return target
 
 
@@ -297,7 +293,8 @@ def test_debian_test_host_gets_no_ifcfg_files_and_no_repo(checkout):
     assert "nova-config-file-managed" in high
 
 
-def _failing(high, state_id):
+def failing_comment(high, state_id):
+    """The comment of ``state_id``, which must be one failing test state."""
     fun, args = args_of(high, state_id)
     assert fun == "test.configurable_test_state"
     assert args["result"] is False
@@ -311,7 +308,7 @@ def test_missing_em1_mac_fails_clearly_and_writes_no_ifcfg_file(checkout):
         "hwaddr_interfaces": {"lo": "00:00:00:00:00:00", "eth0": "52:54:00:12:34:56"},
     }
     high = show(checkout, "cn44.internal", grains)
-    comment = _failing(high, "network-bridge-ifcfg-files-managed")
+    comment = failing_comment(high, "network-bridge-ifcfg-files-managed")
     assert "hwaddr_interfaces has no MAC address for em1 on cn44.internal" in comment
     assert not [sid for sid in high if sid.endswith("-ifcfg-managed")]
     # nova.conf does not depend on the MAC.
@@ -353,7 +350,7 @@ def test_node_without_mgmt_ipv4_fails_one_state_and_the_rest_compiles(checkout):
     # inventory's address): its pillar and secrets are all there.
     high = show(checkout, "cn44.internal", {**node_grains("cn44.internal"), "mgmt_ipv4": ""})
     assert _failing_states(high) == ["nova-config-file-managed"]
-    comment = _failing(high, "nova-config-file-managed")
+    comment = failing_comment(high, "nova-config-file-managed")
     assert "grain mgmt_ipv4 is missing on cn44.internal" in comment
     assert "secrets" not in comment
     assert "None" not in json.dumps(high)
@@ -373,9 +370,11 @@ def test_node_without_pillar_fails_the_states_needing_it_and_the_rest_compiles(c
         "network-bridge-ifcfg-files-managed",
         "nova-config-file-managed",
     ]
-    assert "cluster:nodes" in _failing(high, "firewall-config-file-managed")
-    assert "pillar cluster:interfaces" in _failing(high, "network-bridge-ifcfg-files-managed")
-    comment = _failing(high, "nova-config-file-managed")
+    assert "cluster:nodes" in failing_comment(high, "firewall-config-file-managed")
+    assert "pillar cluster:interfaces" in failing_comment(
+        high, "network-bridge-ifcfg-files-managed"
+    )
+    comment = failing_comment(high, "nova-config-file-managed")
     assert "pillar secrets:nova_dbpass is missing on rogue.example.org" in comment
     assert "pillar secrets:nova_pass is missing on rogue.example.org" in comment
     assert "make secrets" in comment

@@ -19,13 +19,11 @@ the order of the compiled highstates are checked in test_firewall_highstate.py.
 
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 
 from tests.support import firewall as fw
-from tests.support.checkout import copy_checkout
+from tests.support.checkout import checkout_with_secrets
 from tests.support.firewall import PEER_ALLOWED, PEER_DENIED, PEER_INVENTORY
 
 HEAD_OPEN = [22, 4505, 4506, 5000, 5672, 6080, 8773, 8774, 8775, 9292]
@@ -50,15 +48,7 @@ def _usable():
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory):
     """A copy of the checkout with its own secrets, driving services through init scripts."""
-    target = copy_checkout(tmp_path_factory.mktemp("firewall-checkout") / "hlt-cloud")
-    proc = subprocess.run(
-        [sys.executable, "-m", "tools.make_secrets"],
-        cwd=target,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
+    target = checkout_with_secrets(tmp_path_factory.mktemp("firewall-checkout") / "hlt-cloud")
     with (target / "etc" / "salt" / "minion").open("a") as minion:
         minion.write("\ndisable_modules:\n  - systemd_service\n")
     return target

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from tests.functional.test_compute_highstate import args_of, salt_call
-from tests.support.checkout import copy_checkout
+from tests.support.checkout import checkout_with_secrets
 
 HEAD = "cn43.internal"
 REDHAT = {"os_family": "RedHat"}
@@ -39,19 +39,7 @@ def runbook_glance_conf(head, glance_dbpass, glance_pass):
 
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory):
-    import subprocess
-    import sys
-
-    target = copy_checkout(tmp_path_factory.mktemp("glance-checkout") / "hlt-cloud")
-    proc = subprocess.run(
-        [sys.executable, "-m", "tools.make_secrets"],
-        cwd=target,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr
-    return target
+    return checkout_with_secrets(tmp_path_factory.mktemp("glance-checkout") / "hlt-cloud")
 
 
 @pytest.fixture(scope="module")

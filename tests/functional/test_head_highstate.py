@@ -17,7 +17,13 @@ import subprocess
 
 import pytest
 
-from tests.functional.test_compute_highstate import args_of, checkout, salt_call, secrets  # noqa: F401 (fixtures)
+from tests.functional.test_compute_highstate import (  # noqa: F401 (fixtures)
+    args_of,
+    checkout,
+    failing_comment,
+    salt_call,
+    secrets,
+)
 
 HEAD = "cn43.internal"
 IP = "10.162.128.63"
@@ -40,14 +46,6 @@ def low(checkout):
     """The low chunks in the order the state run executes them (requisites and order)."""
     chunks = show(checkout, GRAINS, fun="state.show_lowstate")
     return {chunk["__id__"]: chunk for chunk in chunks}
-
-
-def _failing(high, state_id):
-    fun, args = args_of(high, state_id)
-    assert fun == "test.configurable_test_state"
-    assert args["result"] is False
-    assert args["allow_test_mode_failure"] is True
-    return args["comment"]
 
 
 def test_head_bundle_includes_the_formulas_in_the_runbooks_order(repo_root):
@@ -303,7 +301,7 @@ def test_clients_and_root_only_profiles(high, secrets):
 
 def test_bind_address_not_on_the_node_fails_one_state(checkout):
     high = show(checkout, {"os_family": "RedHat", "ipv4": ["127.0.0.1", "192.0.2.7"]})
-    comment = _failing(high, "mariadb-input-checked")
+    comment = failing_comment(high, "mariadb-input-checked")
     assert f"bind-address {IP} (grain mgmt_ipv4) is not an address of {HEAD}" in comment
     # the drop-in and the packages wait for that check
     assert {"sls": "mariadb.package.install"} in args_of(high, "mariadb-config-file-managed")[1][
@@ -316,14 +314,16 @@ def test_bind_address_not_on_the_node_fails_one_state(checkout):
 
 def test_unknown_os_family_fails_one_state_per_formula(checkout):
     high = show(checkout, {"os_family": "Solaris", "ipv4": ["127.0.0.1", IP]})
-    assert "os_family Solaris" in _failing(high, "mariadb-input-checked")
-    assert "salt/parameters/osfamilymap.yaml" in _failing(high, "keystone-input-checked")
+    assert "os_family Solaris" in failing_comment(high, "mariadb-input-checked")
+    assert "salt/parameters/osfamilymap.yaml" in failing_comment(high, "keystone-input-checked")
 
 
 def test_missing_database_password_fails_one_state(checkout):
     override = json.dumps({"secrets": {"keystone_dbpass": ""}})
     high = show(checkout, GRAINS, f"pillar={override}")
-    assert "pillar secrets:keystone_dbpass is missing" in _failing(high, "keystone-input-checked")
+    assert "pillar secrets:keystone_dbpass is missing" in failing_comment(
+        high, "keystone-input-checked"
+    )
     failing = [
         sid
         for sid in high
@@ -336,14 +336,14 @@ def test_missing_database_password_fails_one_state(checkout):
 def test_missing_root_password_fails_one_state(checkout):
     override = json.dumps({"secrets": {"mysql_root_password": ""}})
     high = show(checkout, GRAINS, f"pillar={override}")
-    assert "pillar secrets:mysql_root_password is missing" in _failing(
+    assert "pillar secrets:mysql_root_password is missing" in failing_comment(
         high, "mariadb-input-checked"
     )
 
 
 def test_no_keystone_pillar_on_the_head_fails_one_state(checkout):
     high = show(checkout, GRAINS, f"pillar={json.dumps({'keystone': None})}")
-    assert "pillar keystone" in _failing(high, "keystone-input-checked")
+    assert "pillar keystone" in failing_comment(high, "keystone-input-checked")
     failing = [
         sid
         for sid in high
@@ -356,7 +356,7 @@ def test_no_keystone_pillar_on_the_head_fails_one_state(checkout):
         "keystone-catalog-ready",
         "keystone-input-checked",
     ]
-    assert "keystone:users:admin:password" in _failing(high, "client-config-files-managed")
+    assert "keystone:users:admin:password" in failing_comment(high, "client-config-files-managed")
 
 
 def test_enter_openstack_sh_enters_a_profile_and_refuses_unknown_ones(checkout, tmp_path):

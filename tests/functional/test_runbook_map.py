@@ -16,13 +16,12 @@ a compiled highstate without a listed state, and see them complain.
 
 import pathlib
 import re
-import subprocess
 import sys
 
 import pytest
 
 from tests.functional.test_compute_highstate import REDHAT, node_grains, salt_call
-from tests.support.checkout import copy_checkout
+from tests.support.checkout import checkout_with_secrets
 from tests.support.localcluster import REPO
 
 PY = sys.executable
@@ -180,11 +179,7 @@ TARGETS = sorted(
 
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory):
-    target = copy_checkout(tmp_path_factory.mktemp("runbook-map") / "hlt-cloud")
-    proc = subprocess.run(
-        [PY, "-m", "tools.make_secrets"], cwd=target, capture_output=True, text=True, check=False
-    )
-    assert proc.returncode == 0, proc.stderr
+    target = checkout_with_secrets(tmp_path_factory.mktemp("runbook-map") / "hlt-cloud")
     (target / "pillar" / "demo-key.pub").write_text(PUBLIC_KEY + "\n")
     return target
 

@@ -20,7 +20,7 @@ import salt.loader
 import yaml
 
 from tests.conftest import require_service
-from tests.support.checkout import copy_checkout
+from tests.support.checkout import checkout_with_secrets
 from tests.support.netns import ComputeNetns, FakeNovaNetwork, usable
 from tests.support.selfheal_runner import run_in_netns
 
@@ -360,11 +360,7 @@ SALT_CALL = str(pathlib.Path(PY).parent / "salt-call")
 
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory):
-    target = copy_checkout(tmp_path_factory.mktemp("selfheal-checkout") / "hlt-cloud")
-    proc = subprocess.run(
-        [PY, "-m", "tools.make_secrets"], cwd=target, capture_output=True, text=True, check=False
-    )
-    assert proc.returncode == 0, proc.stderr
+    target = checkout_with_secrets(tmp_path_factory.mktemp("selfheal-checkout") / "hlt-cloud")
     return target
 
 

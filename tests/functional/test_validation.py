@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from tests.support.checkout import copy_checkout
+from tests.support.checkout import checkout_with_secrets
 
 pytestmark = pytest.mark.slow
 
@@ -23,11 +23,7 @@ SALT_CALL = str(pathlib.Path(PY).parent / "salt-call")
 
 @pytest.fixture(scope="module")
 def pristine(tmp_path_factory):
-    checkout = copy_checkout(tmp_path_factory.mktemp("validation") / "hlt-cloud")
-    proc = subprocess.run(
-        [PY, "-m", "tools.make_secrets"], cwd=checkout, capture_output=True, text=True, check=False
-    )
-    assert proc.returncode == 0, proc.stderr
+    checkout = checkout_with_secrets(tmp_path_factory.mktemp("validation") / "hlt-cloud")
     return checkout
 
 

@@ -1,6 +1,8 @@
 """Copies of the checkout for tests that run salt-call from a checkout's root, as admins do."""
 
 import shutil
+import subprocess
+import sys
 
 import salt.config
 
@@ -19,6 +21,21 @@ def copy_checkout(target):
     shutil.copytree(REPO, target, symlinks=True, ignore=shutil.ignore_patterns(*NOT_COPIED))
     with (target / "etc" / "salt" / "minion").open("a") as minion:
         minion.write(f"\nroot_dir: {target / '.salt-root'}\n")
+    return target
+
+
+def checkout_with_secrets(target):
+    """:func:`copy_checkout`, then `make secrets` in the copy: its own pillar/secrets.yaml."""
+    copy_checkout(target)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tools.make_secrets"],
+        cwd=target,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"make secrets failed in {target}: {proc.stderr}")
     return target
 
 
