@@ -6,7 +6,7 @@ glance:
     cirros:
       name: CirrOS Test Image
       source: http://cdn.download.cirros-cloud.net/0.3.2/cirros-0.3.2-x86_64-disk.img
-      # The md5 published with the image (MD5SUMS); Glance's checksum is the same md5.
+      # The image's md5 (13167616 bytes), which Glance reports as its checksum.
       source_hash: md5=64d7c1cd2b6f60c92c14662941cb7913
       disk_format: qcow2
       container_format: bare
