@@ -242,6 +242,7 @@ def test_packages_and_services_are_the_runbooks(compiled):
     }
     assert set(running) == {
         "iptables",  # the firewall's, started after its rules load
+        "ip6tables",  # the firewall's IPv6 twin, likewise
         "network",  # common: `service network start` once NetworkManager is stopped
         "libvirtd",
         "dbus",

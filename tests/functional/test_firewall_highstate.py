@@ -93,6 +93,43 @@ def test_iptables_is_enabled_only_by_the_firewall_after_its_rules_load(lowstates
 
 
 @pytest.mark.parametrize("node", NODES)
+def test_ip6tables_is_enabled_only_after_its_own_rules_load(lowstates, node):
+    low = lowstates[node]
+    ip6tables = [c for c in low if c["state"] == "service" and c["name"] == "ip6tables"]
+    assert [c["__id__"] for c in ip6tables] == ["firewall-service-ipv6-running"]
+    (service,) = ip6tables
+    assert (service["fun"], service["enable"]) == ("running", True)
+    assert {"id": "firewall-config-ipv6-file-managed"} in service["require"]
+    assert "watch" not in service
+    rules = low[_index(low, "firewall-config-ipv6-file-managed")]
+    assert (rules["state"], rules["name"]) == ("file", "/etc/sysconfig/ip6tables")
+    assert rules["check_cmd"] == "ip6tables-restore --test"
+    loaded = low[_index(low, "firewall-config-ipv6-rules-loaded")]
+    assert loaded["name"] == "ip6tables-restore /etc/sysconfig/ip6tables"
+    assert loaded["onchanges"] == [{"file": "firewall-config-ipv6-file-managed"}]
+    order = [
+        _index(low, sid)
+        for sid in (
+            "firewall-conflicting-service-firewalld-dead",
+            "firewall-config-ipv6-file-managed",
+            "firewall-config-ipv6-rules-loaded",
+            "firewall-service-ipv6-running",
+        )
+    ]
+    assert order == sorted(order)
+
+
+@pytest.mark.parametrize("node", NODES)
+def test_ipv6_rules_accept_only_the_always_open_ports_and_forward_nothing(checkout, node):
+    high = show_firewall(checkout, node)
+    context = args_of(high, "firewall-config-ipv6-file-managed")[1]["context"]
+    assert [(r["dport"], r["source"]) for r in context["accept"]] == [("22", None)]
+    assert (context["family"], context["forward_reject"]) == (6, True)
+    assert context["reject_with"] == "icmp6-adm-prohibited"
+    assert context["icmp_types"] == []  # all of ICMPv6 is accepted: neighbour discovery
+
+
+@pytest.mark.parametrize("node", NODES)
 def test_common_no_longer_touches_iptables_or_firewalld(lowstates, node):
     common = [c for c in lowstates[node] if c["__sls__"].startswith("common")]
     assert common
@@ -164,6 +201,9 @@ def test_debian_names_are_netfilter_persistent_and_rules_v4(checkout):
     assert code == 0, high
     assert args_of(high, "firewall-config-file-managed")[1]["name"] == "/etc/iptables/rules.v4"
     assert args_of(high, "firewall-service-running")[1]["name"] == "netfilter-persistent"
+    # netfilter-persistent loads rules.v6 as well: no second service.
+    assert args_of(high, "firewall-config-ipv6-file-managed")[1]["name"] == "/etc/iptables/rules.v6"
+    assert "firewall-service-ipv6-running" not in high
 
 
 @pytest.mark.parametrize(

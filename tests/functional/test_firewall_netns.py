@@ -4,7 +4,8 @@ cn43.internal (head) and cn44.internal (compute) runs inside a network namespace
 its iptables-restore changes only that namespace), and a peer namespace joined to it by veth
 connects to TCP listeners inside it: from a source in no allowed list (198.51.100.2), from a
 source pillar allows for the nodes-only ports (198.51.100.3), and from cn44's inventory address
-(10.162.128.64, an address inside the test's own namespaces).
+(10.162.128.64, an address inside the test's own namespaces), and over IPv6 (2001:db8:f00::/64,
+a documentation prefix on the same veth).
 
 Debian names apply on this host: the rules file is pointed at a temp dir through pillar
 `hltcloud:lookup:firewall:rules_file`, the package list is the installed `iptables`, and the boot
@@ -24,7 +25,7 @@ import pytest
 
 from tests.support import firewall as fw
 from tests.support.checkout import checkout_with_secrets
-from tests.support.firewall import PEER_ALLOWED, PEER_DENIED, PEER_INVENTORY
+from tests.support.firewall import PEER_ALLOWED, PEER_DENIED, PEER_INVENTORY, PEER_IP6
 
 HEAD_OPEN = [22, 4505, 4506, 5000, 5672, 6080, 8773, 8774, 8775, 9292]
 HEAD_QUESTION = [6081, 6082, 8776, 9191, 9696]  # "?" on the head, 35357 aside
@@ -60,6 +61,7 @@ def _pillar(paths, service, nova=None, **firewall):
             "pkgs": ["iptables"],  # installed; iptables-persistent is not
             "service": service,
             "rules_file": str(paths / "rules.v4"),
+            "ipv6": {"rules_file": str(paths / "rules.v6")},
         },
         "nova": {
             "network": {
@@ -109,8 +111,7 @@ def head(checkout, tmp_path_factory):
     """
     paths = tmp_path_factory.mktemp("firewall-head")
     net = fw.NodeAndPeer("head").setup()
-    rules = paths / "rules.v4"
-    service = fw.InitScript(f"hltfw-boot-{fw.letters()}", f"iptables-restore {rules}", paths)
+    service = fw.InitScript(f"hltfw-boot-{fw.letters()}", fw.boot_loads(paths), paths)
     service.install()
     bindir = fw.insserv_stand_in(paths / "bin")
     sources = {"3306": [f"{PEER_ALLOWED}/32"], "35357": [PEER_ALLOWED]}
@@ -118,6 +119,7 @@ def head(checkout, tmp_path_factory):
     try:
         net.listen(sorted({*HEAD_OPEN, *HEAD_QUESTION, *HEAD_NOT_NEEDED, *HEAD_NODES_ONLY}))
         before = net.connect(PEER_DENIED, [*HEAD_QUESTION, *HEAD_NODES_ONLY])
+        before6 = net.connect(PEER_IP6, [22, *HEAD_OPEN, *HEAD_NODES_ONLY])
         stopfile = paths / "stop"
         holder = net.hold(PEER_DENIED, 22, stopfile)
         first = _apply(net, checkout, "cn43.internal", bindir, pillar)
@@ -130,6 +132,7 @@ def head(checkout, tmp_path_factory):
             "pillar": pillar,
             "service": service,
             "before": before,
+            "before6": before6,
             "first": first,
             "second": second,
             "ssh": ssh,
@@ -145,6 +148,8 @@ def test_head_first_run_writes_loads_then_enables_and_starts_iptables(head):
     assert _changed(states) == {
         "firewall-config-file-managed",
         "firewall-config-rules-loaded",
+        "firewall-config-ipv6-file-managed",
+        "firewall-config-ipv6-rules-loaded",
         "firewall-service-running",
     }, states["firewall-service-running"]
     order = {sid: state["__run_num__"] for sid, state in states.items()}
@@ -153,6 +158,7 @@ def test_head_first_run_writes_loads_then_enables_and_starts_iptables(head):
     assert head["service"].enabled()
     assert head["service"].calls() == ["start"]
     assert (head["paths"] / "rules.v4").stat().st_mode & 0o777 == 0o600
+    assert (head["paths"] / "rules.v6").stat().st_mode & 0o777 == 0o600
 
 
 def test_head_second_run_changes_nothing(head):
@@ -195,6 +201,19 @@ def test_ssh_stays_reachable_while_the_rules_are_first_applied(head):
     assert ssh["echoes"] > 0 and ssh["connects"] > 0, ssh
 
 
+def test_over_ipv6_only_ssh_stays_open(head):
+    # Before the rules every listener answered over IPv6 too: what firewalld's end left.
+    assert set(head["before6"].values()) == {"ok"}
+    net = head["net"]
+    result = net.connect(PEER_IP6, [*HEAD_OPEN, *HEAD_NODES_ONLY])
+    assert {port for port, answer in result.items() if answer == "ok"} == {22}
+    # Rejected at once (icmp6-adm-prohibited), not dropped.
+    assert {answer for port, answer in result.items() if port != 22} == {"EACCES"}
+    assert "-A FORWARD -j REJECT --reject-with icmp6-adm-prohibited" in net.ip6tables(
+        "-S", "FORWARD"
+    )
+
+
 def test_head_forward_chain_rejects(head):
     assert "-A FORWARD -j REJECT --reject-with icmp-host-prohibited" in head["net"].iptables(
         "-S", "FORWARD"
@@ -231,7 +250,7 @@ def compute(checkout, tmp_path_factory):
     net = fw.NodeAndPeer("cn").setup()
     rules = paths / "rules.v4"
     tag = fw.letters()
-    service = fw.InitScript(f"hltfw-boot-{tag}", f"iptables-restore {rules}", paths).install()
+    service = fw.InitScript(f"hltfw-boot-{tag}", fw.boot_loads(paths), paths).install()
     nova_chain = (
         f"ip netns exec {net.node} sh -c "
         "'iptables -N nova-network-INPUT 2>/dev/null; "
@@ -300,6 +319,8 @@ def test_compute_first_run_loads_and_second_changes_nothing(compute):
     assert {
         "firewall-config-file-managed",
         "firewall-config-rules-loaded",
+        "firewall-config-ipv6-file-managed",
+        "firewall-config-ipv6-rules-loaded",
         "firewall-service-running",
     } <= _changed(states)
     code, states = compute["second"]

@@ -116,6 +116,7 @@ def test_service_names_are_the_same_on_both(highstates, platform):
     assert running == {
         "network",  # common: started once NetworkManager is stopped
         "iptables",  # the firewall's, started after its rules load
+        "ip6tables",  # the firewall's IPv6 twin, likewise
         "libvirtd",
         "dbus",
         "openstack-nova-compute",

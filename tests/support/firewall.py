@@ -32,6 +32,9 @@ NODE_IP = "198.51.100.1"
 PEER_DENIED = "198.51.100.2"  # in no allowed list
 PEER_ALLOWED = "198.51.100.3"  # allowed by pillar firewall:sources
 PEER_INVENTORY = "10.162.128.64"  # cn44's inventory address, as a source inside the namespaces
+# IPv6 (documentation prefix), on the same veth.
+NODE_IP6 = "2001:db8:f00::1"
+PEER_IP6 = "2001:db8:f00::2"
 
 
 def letters(count=8):
@@ -50,7 +53,7 @@ def why_not():
     """None when namespaces and iptables work here, else the reason they do not."""
     if os.geteuid() != 0:
         return "needs root to create network namespaces"
-    for tool in ("ip", "iptables-restore", "update-rc.d"):
+    for tool in ("ip", "iptables-restore", "ip6tables-restore", "update-rc.d"):
         if run("sh", "-c", f"command -v {tool}", check=False).returncode != 0:
             return f"{tool} is not installed (tools/apt-packages.txt)"
     probe = f"hltfw-probe-{os.getpid()}"
@@ -101,6 +104,9 @@ class NodeAndPeer:
         run("ip", "-n", self.node, "addr", "add", f"{NODE_IP}/24", "dev", "fw0")
         for address in (f"{PEER_DENIED}/24", f"{PEER_ALLOWED}/24", f"{PEER_INVENTORY}/32"):
             run("ip", "-n", self.peer, "addr", "add", address, "dev", "fw1")
+        # nodad: usable at once, without duplicate address detection's wait.
+        run("ip", "-n", self.node, "addr", "add", f"{NODE_IP6}/64", "dev", "fw0", "nodad")
+        run("ip", "-n", self.peer, "addr", "add", f"{PEER_IP6}/64", "dev", "fw1", "nodad")
         for ns, link in ((self.node, "fw0"), (self.peer, "fw1")):
             run("ip", "-n", ns, "link", "set", "lo", "up")
             run("ip", "-n", ns, "link", "set", link, "up")
@@ -120,7 +126,8 @@ class NodeAndPeer:
         return proc
 
     def connect(self, source, ports):
-        """{port: "ok" | error name} for a connect from ``source`` in the peer to each port."""
+        """{port: "ok" | error name} for a connect from ``source`` in the peer to each port
+        of the node's address of the same family."""
         proc = run(
             "ip",
             "netns",
@@ -130,7 +137,7 @@ class NodeAndPeer:
             PROBE,
             "connect",
             source,
-            NODE_IP,
+            NODE_IP6 if ":" in source else NODE_IP,
             *map(str, ports),
         )
         return {int(port): result for port, result in json.loads(proc.stdout).items()}
@@ -165,6 +172,9 @@ class NodeAndPeer:
 
     def iptables(self, *args):
         return run("ip", "netns", "exec", self.node, "iptables", *args).stdout
+
+    def ip6tables(self, *args):
+        return run("ip", "netns", "exec", self.node, "ip6tables", *args).stdout
 
     def teardown(self):
         for proc in self.procs:
@@ -231,6 +241,12 @@ class InitScript:
     def remove(self):
         run("update-rc.d", "-f", self.name, "remove", check=False)
         self.script.unlink(missing_ok=True)
+
+
+def boot_loads(paths):
+    """The start command of the boot service's double: both rules files, as
+    netfilter-persistent loads them."""
+    return f"iptables-restore {paths / 'rules.v4'} && ip6tables-restore {paths / 'rules.v6'}"
 
 
 def insserv_stand_in(bindir):

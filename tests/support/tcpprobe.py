@@ -2,7 +2,7 @@
 TCP listeners and probes for the firewall tests, run as a script inside a network namespace
 (``ip netns exec <ns> python tcpprobe.py ...``); standard library only.
 
-    listen PORT...                        echo server on 0.0.0.0:PORT for each PORT; prints
+    listen PORT...                        echo server on [::]:PORT (IPv4 too) for each PORT; prints
                                           "ready" once every socket listens, runs until killed
     connect SOURCE HOST PORT...           one connect per PORT from SOURCE; prints JSON
                                           {port: "ok" | error name}
@@ -25,9 +25,11 @@ TIMEOUT = 1.5
 def listen(ports):
     sel = selectors.DefaultSelector()
     for port in ports:
-        sock = socket.socket()
+        # Dual stack: IPv4 and IPv6 clients, as sshd listens on a real node.
+        sock = socket.socket(socket.AF_INET6)
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind(("0.0.0.0", port))
+        sock.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)
+        sock.bind(("::", port))
         sock.listen(64)
         sock.setblocking(False)
         sel.register(sock, selectors.EVENT_READ, "listener")
@@ -58,7 +60,7 @@ def listen(ports):
 
 
 def _connect(source, host, port):
-    sock = socket.socket()
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.settimeout(TIMEOUT)
     sock.bind((source, 0))
     sock.connect((host, port))

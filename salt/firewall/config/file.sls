@@ -5,10 +5,11 @@
     loaded with one atomic iptables-restore when it changed. A bad pillar
     value makes the same ID a state that fails and names the key: nothing is
     written or loaded then, and the iptables service, which requires it, is
-    neither enabled nor started. -#}
+    neither enabled nor started. The IPv6 file (parameters firewall:ipv6)
+    goes the same way with ip6tables-restore. -#}
 {%- from "macros.jinja" import failed %}
 {%- from "map.jinja" import hltcloud with context %}
-{%- from "firewall/rules.jinja" import firewall_rules with context %}
+{%- from "firewall/rules.jinja" import firewall_rules, firewall_rules6 with context %}
 {%- set fw = hltcloud.firewall %}
 include:
   - firewall.package.install
@@ -41,4 +42,25 @@ firewall-config-rules-loaded:
     - name: {{ (fw.load_cmd ~ " " ~ fw.rules_file) | json }}
     - onchanges:
       - file: firewall-config-file-managed
+{%-   if fw.ipv6.rules_file %}
+
+{#- IPv6 (parameters firewall:ipv6): the same steps for the ip6tables file. #}
+firewall-config-ipv6-file-managed:
+  file.managed:
+    - name: {{ fw.ipv6.rules_file | json }}
+    - source: salt://firewall/files/rules.jinja
+    - template: jinja
+    - context: {{ firewall_rules6 | json }}
+    - mode: {{ fw.file_mode | string | json }}
+    - makedirs: true
+    - check_cmd: {{ fw.ipv6.check_cmd | json }}
+    - require:
+      - sls: firewall.package.install
+
+firewall-config-ipv6-rules-loaded:
+  cmd.run:
+    - name: {{ (fw.ipv6.load_cmd ~ " " ~ fw.ipv6.rules_file) | json }}
+    - onchanges:
+      - file: firewall-config-ipv6-file-managed
+{%-   endif %}
 {%- endif %}

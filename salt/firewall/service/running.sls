@@ -1,4 +1,5 @@
-{#- Runbook, "Getting started": iptables enabled at boot and started, only
+{#- Runbook, "Getting started": iptables (and ip6tables, parameters
+    firewall:ipv6) enabled at boot and started, only
     once its rules file is in place and loaded (firewall.config.file): it
     never starts with the distribution's stock rules, which would shut
     Salt's and OpenStack's ports. No watch: a changed file is loaded
@@ -21,6 +22,16 @@ firewall-service-running:
     - require:
       - id: firewall-config-file-managed
       - sls: firewall.config.file
+{%- if hltcloud.firewall.ipv6.service and hltcloud.firewall.ipv6.rules_file %}
+
+firewall-service-ipv6-running:
+  service.running:
+    - name: {{ hltcloud.firewall.ipv6.service | json }}
+    - enable: true
+    - require:
+      - id: firewall-config-ipv6-file-managed
+      - sls: firewall.config.file
+{%- endif %}
 {%- if grains.get("role") == "compute" %}
 {%-   for service in [hltcloud.nova.network.service, hltcloud.nova.network.metadata_service, hltcloud.nova.compute.service] | unique %}
 
