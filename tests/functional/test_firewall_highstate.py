@@ -60,63 +60,59 @@ def _index(low, state_id):
     return index
 
 
+# family: (boot service, rules file state, load state, service state, file, restore command)
+FAMILIES = {
+    "ipv4": (
+        "iptables",
+        "firewall-config-file-managed",
+        "firewall-config-rules-loaded",
+        "firewall-service-running",
+        "/etc/sysconfig/iptables",
+        "iptables-restore",
+    ),
+    "ipv6": (
+        "ip6tables",
+        "firewall-config-ipv6-file-managed",
+        "firewall-config-ipv6-rules-loaded",
+        "firewall-service-ipv6-running",
+        "/etc/sysconfig/ip6tables",
+        "ip6tables-restore",
+    ),
+}
+
+
+@pytest.mark.parametrize("family", FAMILIES)
 @pytest.mark.parametrize("node", NODES)
-def test_iptables_is_enabled_only_by_the_firewall_after_its_rules_load(lowstates, node):
+def test_the_service_is_enabled_only_by_the_firewall_after_its_rules_load(lowstates, node, family):
+    name, file_id, loaded_id, service_id, path, restore = FAMILIES[family]
     low = lowstates[node]
-    iptables = [c for c in low if c["state"] == "service" and c["name"] == "iptables"]
-    assert [c["__id__"] for c in iptables] == ["firewall-service-running"]
-    (service,) = iptables
+    services = [c for c in low if c["state"] == "service" and c["name"] == name]
+    assert [c["__id__"] for c in services] == [service_id]
+    (service,) = services
     assert (service["fun"], service["enable"]) == ("running", True)
-    assert {"id": "firewall-config-file-managed"} in service["require"]
+    assert {"id": file_id} in service["require"]
     assert "watch" not in service  # a restart would flush the rules first
-    rules = low[_index(low, "firewall-config-file-managed")]
-    assert (rules["state"], rules["name"]) == ("file", "/etc/sysconfig/iptables")
-    assert rules["check_cmd"] == "iptables-restore --test"
-    loaded = low[_index(low, "firewall-config-rules-loaded")]
-    assert loaded["name"] == "iptables-restore /etc/sysconfig/iptables"
-    assert loaded["onchanges"] == [{"file": "firewall-config-file-managed"}]
-    # firewalld off -> rules file -> loaded -> iptables enabled, in this order.
+    rules = low[_index(low, file_id)]
+    assert (rules["state"], rules["name"]) == ("file", path)
+    assert rules["check_cmd"] == f"{restore} --test"
+    loaded = low[_index(low, loaded_id)]
+    assert loaded["name"] == f"{restore} {path}"
+    assert loaded["onchanges"] == [{"file": file_id}]
+    # firewalld off -> rules file -> loaded -> service enabled, in this order.
     order = [
         _index(low, sid)
-        for sid in (
-            "firewall-conflicting-service-firewalld-dead",
-            "firewall-config-file-managed",
-            "firewall-config-rules-loaded",
-            "firewall-service-running",
-        )
+        for sid in ("firewall-conflicting-service-firewalld-dead", file_id, loaded_id, service_id)
     ]
     assert order == sorted(order)
-    # The firewall is the role's first formula, after the data check that changes nothing.
+
+
+@pytest.mark.parametrize("node", NODES)
+def test_the_firewall_is_the_roles_first_formula(lowstates, node):
+    low = lowstates[node]
+    # After the data check that changes nothing.
     assert low[0]["__id__"] == "hltcloud-data-validated"
     assert low[1]["__sls__"].startswith("firewall.")
     assert _index(low, "firewall-service-running") < _index(low, "common-service-network-running")
-
-
-@pytest.mark.parametrize("node", NODES)
-def test_ip6tables_is_enabled_only_after_its_own_rules_load(lowstates, node):
-    low = lowstates[node]
-    ip6tables = [c for c in low if c["state"] == "service" and c["name"] == "ip6tables"]
-    assert [c["__id__"] for c in ip6tables] == ["firewall-service-ipv6-running"]
-    (service,) = ip6tables
-    assert (service["fun"], service["enable"]) == ("running", True)
-    assert {"id": "firewall-config-ipv6-file-managed"} in service["require"]
-    assert "watch" not in service
-    rules = low[_index(low, "firewall-config-ipv6-file-managed")]
-    assert (rules["state"], rules["name"]) == ("file", "/etc/sysconfig/ip6tables")
-    assert rules["check_cmd"] == "ip6tables-restore --test"
-    loaded = low[_index(low, "firewall-config-ipv6-rules-loaded")]
-    assert loaded["name"] == "ip6tables-restore /etc/sysconfig/ip6tables"
-    assert loaded["onchanges"] == [{"file": "firewall-config-ipv6-file-managed"}]
-    order = [
-        _index(low, sid)
-        for sid in (
-            "firewall-conflicting-service-firewalld-dead",
-            "firewall-config-ipv6-file-managed",
-            "firewall-config-ipv6-rules-loaded",
-            "firewall-service-ipv6-running",
-        )
-    ]
-    assert order == sorted(order)
 
 
 @pytest.mark.parametrize("node", NODES)
