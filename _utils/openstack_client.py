@@ -354,16 +354,21 @@ def _attempt(sess, settings, label, base, method, url, kwargs, hide):
     return resp, None
 
 
-def _renewable(settings, data):
-    """Can a refused request get a new token and be sent again?"""
-    if settings.get("token"):
-        return False  # the admin token cannot be renewed
+def _rewinder(data):
+    """
+    What puts a request body back where it started before it is sent again: a no-op for
+    no body, bytes or str; ``seek`` to the start position for a file (an image upload);
+    None for a stream that cannot go back, which is then never sent twice.
+    """
     if data is None or isinstance(data, (bytes, str)):
-        return True
-    return callable(getattr(data, "seek", None))
+        return lambda: None
+    if not callable(getattr(data, "seek", None)) or not callable(getattr(data, "tell", None)):
+        return None
+    start = data.tell()
+    return lambda: data.seek(start)
 
 
-def _after_revocation(sess, settings, label, base, method, url, kwargs, hide):
+def _after_revocation(sess, settings, label, base, method, url, kwargs, hide, rewind):
     """
     The one more try of a request a service refused with HTTP 401 after keystoneauth's own
     immediate re-authentication.
@@ -374,9 +379,7 @@ def _after_revocation(sess, settings, label, base, method, url, kwargs, hide):
     A token from the next second is not.
     """
     time.sleep(1.05 - time.time() % 1)
-    data = kwargs.get("data")
-    if data is not None and not isinstance(data, (bytes, str)):
-        data.seek(0)
+    rewind()
     sess.invalidate()
     kwargs = dict(kwargs, allow_reauth=False)  # the token it gets now is the new one
     log.info("openstack_client: %s at %s refused a new token, trying once more", label, base)
@@ -420,7 +423,9 @@ def request(
     budget = 0.0 if known_down else settings["retry_timeout"]
     started = time.monotonic()
     deadline = started + budget
-    delays = iter(backoff_delays(budget))
+    rewind = _rewinder(data)
+    # A body that cannot be sent again is sent once.
+    delays = iter(backoff_delays(budget) if rewind else ())
     sess = session(context, settings, authenticated)
     kwargs = {
         "json": body,
@@ -428,12 +433,14 @@ def request(
         "headers": headers,
         "authenticated": authenticated,
         "log": not secrets and data is None,
-        # keystoneauth would send a half-read upload again: _after_revocation rewinds it.
+        # keystoneauth would send a half-read upload again: this function rewinds it.
         "allow_reauth": data is None or isinstance(data, (bytes, str)),
     }
     attempts = 0
     while True:
         attempts += 1
+        if attempts > 1:
+            rewind()
         resp, problem = _attempt(sess, settings, label, base, method, url, kwargs, hide)
         if resp is not None:
             break
@@ -457,8 +464,10 @@ def request(
         time.sleep(delay)
 
     down.discard(base)
-    if resp.status_code == 401 and service_type is not None and _renewable(settings, data):
-        resp = _after_revocation(sess, settings, label, base, method, url, kwargs, hide)
+    renewable = authenticated and not settings.get("token") and rewind is not None
+    if resp.status_code == 401 and service_type is not None and renewable:
+        # (the admin token cannot be renewed)
+        resp = _after_revocation(sess, settings, label, base, method, url, kwargs, hide, rewind)
     if resp.status_code in expect:
         return resp
     if resp.status_code == 401 and authenticated:

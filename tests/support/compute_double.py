@@ -78,6 +78,7 @@ class ComputeDouble:
         self.requests = []  # (method, path, status)
         self.tokens = []  # every token seen, in order
         self.expire_after = None  # revoke the token of the Nth request once answered
+        self.before_next = []  # callables, each run once before the next request is handled
         self.lock = threading.Lock()
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -116,6 +117,7 @@ class ComputeDouble:
             self.tokens.clear()
             self.build_polls = 2
             self.expire_after = None
+            self.before_next.clear()
 
     # -- authentication ------------------------------------------------------------------------
 
@@ -471,6 +473,8 @@ class ComputeDouble:
                 url = urllib.parse.urlsplit(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
+                while double.before_next:
+                    double.before_next.pop(0)()
                 status = self._dispatch(method, url, raw)
                 double.requests.append((method, self.path, status))
                 if double.expire_after is not None and len(double.requests) >= double.expire_after:

@@ -159,3 +159,15 @@ def test_an_upload_refused_with_401_is_sent_again_whole_with_a_new_token(monkeyp
     assert fake.sent == [(image.read_bytes(), False), (image.read_bytes(), False)]
     assert fake.invalidated == 1
     assert len(naps) == 1 and 0 < naps[0] <= 1.05
+
+
+def test_an_upload_retried_after_a_503_is_sent_again_from_its_start(monkeypatch, tmp_path):
+    fake = _RefusingSession(503, 204)
+    monkeypatch.setattr(client, "session", lambda context, settings, authenticated=True: fake)
+    monkeypatch.setattr(client.time, "sleep", lambda seconds: None)
+    image = tmp_path / "cirros.img"
+    image.write_bytes(b"QFI\xfb" + bytes(5000))
+    settings = resolve(None, {"username": "admin", "password": PASSWORD, "project_name": "admin"})
+    with image.open("rb") as handle:
+        client.request({}, settings, "PUT", "/v2/images/1/file", service_type="image", data=handle)
+    assert [body for body, _ in fake.sent] == [image.read_bytes(), image.read_bytes()]
