@@ -58,7 +58,11 @@ def start_program(server, python: pathlib.Path, script: str, error: type[Excepti
         python, script, server.directory, server.host, server.port, server.access_log
     )
     process = spawn(command, server.directory / "server.out")
-    wait_ready(process, server.answers, server.start_timeout, error, what, server.output)
+    try:
+        wait_ready(process, server.answers, server.start_timeout, error, what, server.output)
+    except BaseException:  # the caller has no handle on it yet: Ctrl-C must not orphan it
+        stop(process)
+        raise
     return process
 
 

@@ -90,7 +90,8 @@ def test_the_service_is_enabled_only_by_the_firewall_after_its_rules_load(lowsta
     assert [c["__id__"] for c in services] == [service_id]
     (service,) = services
     assert (service["fun"], service["enable"]) == ("running", True)
-    assert {"id": file_id} in service["require"]
+    # Its own family's states only: a failing ip6tables-restore leaves iptables alone.
+    assert service["require"] == [{"id": file_id}, {"id": loaded_id}]
     assert "watch" not in service  # a restart would flush the rules first
     rules = low[_index(low, file_id)]
     assert (rules["state"], rules["name"]) == ("file", path)
@@ -237,7 +238,8 @@ def test_bad_pillar_value_is_one_failing_state_naming_the_key(unchecked_checkout
     failing = [sid for sid in high if args_of(high, sid)[0] == "test.configurable_test_state"]
     assert failing == ["firewall-config-file-managed"]
     assert "firewall-config-rules-loaded" not in high
-    # The iptables service still requires it, so it is neither enabled nor started.
-    assert {"id": "firewall-config-file-managed"} in args_of(high, "firewall-service-running")[1][
-        "require"
-    ]
+    # Both services require it (and nothing that is not there), so neither is enabled
+    # nor started, and each fails naming it rather than a missing requisite.
+    for service in ("firewall-service-running", "firewall-service-ipv6-running"):
+        assert args_of(high, service)[1]["require"] == [{"id": "firewall-config-file-managed"}]
+    assert "firewall-config-ipv6-file-managed" not in high

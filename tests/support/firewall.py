@@ -16,6 +16,7 @@ import json
 import os
 import pathlib
 import secrets
+import socket
 import string
 import subprocess
 import sys
@@ -56,6 +57,10 @@ def why_not():
     for tool in ("ip", "iptables-restore", "ip6tables-restore", "update-rc.d"):
         if run("sh", "-c", f"command -v {tool}", check=False).returncode != 0:
             return f"{tool} is not installed (tools/apt-packages.txt)"
+    try:
+        socket.socket(socket.AF_INET6).close()  # the listeners are dual-stack
+    except OSError as exc:
+        return f"IPv6 sockets do not work here: {exc}"
     probe = f"hltfw-probe-{os.getpid()}"
     proc = run("ip", "netns", "add", probe, check=False)
     if proc.returncode != 0:

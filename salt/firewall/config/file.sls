@@ -14,10 +14,6 @@
 include:
   - firewall.package.install
 
-{%- if not fw.rules_file %}
-{%-   do firewall_rules.errors.append("parameters firewall:rules_file is not set for os_family " ~ grains.get("os_family")) %}
-{%- endif %}
-
 {%- if firewall_rules.errors %}
 
 {{ failed("firewall-config-file-managed", (fw.rules_file or "firewall rules"),

@@ -12,25 +12,37 @@
     services are restarted after either, where they run, so that they put
     their chains back. -#}
 {%- from "map.jinja" import hltcloud with context %}
+{%- from "firewall/rules.jinja" import firewall_rules with context %}
+{%- set fw = hltcloud.firewall %}
 include:
   - firewall.config.file
 
+{#- Each service requires its own family's states only, so that a failing
+    ip6tables-restore leaves iptables (and nova's chains) alone. With bad data
+    firewall-config-file-managed is the one failing state: both services
+    require it and fail with it. #}
 firewall-service-running:
   service.running:
-    - name: {{ hltcloud.firewall.service | json }}
+    - name: {{ fw.service | json }}
     - enable: true
     - require:
       - id: firewall-config-file-managed
-      - sls: firewall.config.file
-{%- if hltcloud.firewall.ipv6.service and hltcloud.firewall.ipv6.rules_file %}
+{%- if not firewall_rules.errors %}
+      - id: firewall-config-rules-loaded
+{%- endif %}
+{%- if fw.ipv6.service and fw.ipv6.rules_file %}
 
 firewall-service-ipv6-running:
   service.running:
-    - name: {{ hltcloud.firewall.ipv6.service | json }}
+    - name: {{ fw.ipv6.service | json }}
     - enable: true
     - require:
+{%-   if firewall_rules.errors %}
+      - id: firewall-config-file-managed
+{%-   else %}
       - id: firewall-config-ipv6-file-managed
-      - sls: firewall.config.file
+      - id: firewall-config-ipv6-rules-loaded
+{%-   endif %}
 {%- endif %}
 {%- if grains.get("role") == "compute" %}
 {%-   for service in [hltcloud.nova.network.service, hltcloud.nova.network.metadata_service, hltcloud.nova.compute.service] | unique %}
