@@ -101,14 +101,6 @@ def available(venv: pathlib.Path = GLANCE_VENV) -> bool:
     return (venv / "bin" / "glance-manage").exists() and venv_python(venv).exists()
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
-
-
 class GlanceServer:
     """One Glance API: its directory, its sqlite database, its file store and its process.
 
@@ -139,7 +131,7 @@ class GlanceServer:
         self.username = username
         self.project = project
         self.host = host
-        self.port = port or free_port(host)
+        self.port = port or service_process.free_port(host)
         self.venv = pathlib.Path(venv)
         self.start_timeout = start_timeout
         self.process: subprocess.Popen | None = None

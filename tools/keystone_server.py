@@ -33,7 +33,6 @@ import pwd
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import urllib.error
@@ -92,16 +91,9 @@ def available(venv: pathlib.Path = KEYSTONE_VENV) -> bool:
     return (venv / "bin" / "keystone-manage").exists() and venv_python(venv).exists()
 
 
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port on ``host`` that nothing listens on right now."""
-    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as sock:
-        sock.bind((host, 0))
-        return sock.getsockname()[1]
-
-
 def closed_port(host: str = "127.0.0.1") -> int:
     """A port that refuses connections: for "Keystone is down" tests."""
-    return free_port(host)
+    return service_process.free_port(host)
 
 
 class KeystoneServer:
@@ -133,7 +125,7 @@ class KeystoneServer:
         self.admin_token = admin_token or secrets.token_hex(10)
         self.admin_password = admin_password or secrets.token_hex(10)
         self.host = host
-        self.port = port or free_port(host)
+        self.port = port or service_process.free_port(host)
         self.region = region
         self.venv = pathlib.Path(venv)
         self.start_timeout = start_timeout

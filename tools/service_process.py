@@ -11,11 +11,19 @@ from __future__ import annotations
 
 import pathlib
 import signal
+import socket
 import subprocess
 import time
 from collections.abc import Callable
 
 POLL_SECONDS = 0.2
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port on ``host`` that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return sock.getsockname()[1]
 
 
 def serve_command(

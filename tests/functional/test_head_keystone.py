@@ -30,7 +30,7 @@ from tests.conftest import REPO
 from tests.functional.mariadb.conftest import lookup as mariadb_lookup
 from tests.functional.mariadb.conftest import new_secrets, start_stock_server, static_grains
 from tests.support.checkout import repo_minion_opts
-from tools import keystone_server
+from tools import keystone_server, service_process
 
 pytestmark = pytest.mark.slow
 
@@ -99,7 +99,7 @@ def pillar(mariadb_server, keystone_dir, tmp_path_factory):
     catalog["users"]["demo"]["password"] = secrets["demo_pass"]
     catalog["services"]["glance"]["user"]["password"] = secrets["glance_pass"]
     catalog["services"]["nova"]["user"]["password"] = secrets["nova_pass"]
-    port = keystone_server.free_port()
+    port = service_process.free_port()
     catalog["auth"] = {
         "auth_url": f"http://127.0.0.1:{port}/v3",
         "token": secrets["admin_token"],

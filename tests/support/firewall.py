@@ -74,6 +74,11 @@ def why_not():
     return None
 
 
+def probe_command(netns, *args):
+    """tests/support/tcpprobe.py with ``args`` inside ``netns``."""
+    return ["ip", "netns", "exec", netns, PY, PROBE, *map(str, args)]
+
+
 @attr.s
 class NodeAndPeer:
     """Namespaces ``hltfw-<tag>-node-<pid>-<rand>`` and ``...-peer-...``, joined by veth."""
@@ -122,9 +127,7 @@ class NodeAndPeer:
     def listen(self, ports):
         """TCP echo listeners on ``ports`` inside the node."""
         proc = subprocess.Popen(
-            ["ip", "netns", "exec", self.node, PY, PROBE, "listen", *map(str, ports)],
-            stdout=subprocess.PIPE,
-            text=True,
+            probe_command(self.node, "listen", *ports), stdout=subprocess.PIPE, text=True
         )
         self.procs.append(proc)
         assert proc.stdout.readline().strip() == "ready"
@@ -134,16 +137,9 @@ class NodeAndPeer:
         """{port: "ok" | error name} for a connect from ``source`` in the peer to each port
         of the node's address of the same family."""
         proc = run(
-            "ip",
-            "netns",
-            "exec",
-            self.peer,
-            PY,
-            PROBE,
-            "connect",
-            source,
-            NODE_IP6 if ":" in source else NODE_IP,
-            *map(str, ports),
+            *probe_command(
+                self.peer, "connect", source, NODE_IP6 if ":" in source else NODE_IP, *ports
+            )
         )
         return {int(port): result for port, result in json.loads(proc.stdout).items()}
 
@@ -155,19 +151,7 @@ class NodeAndPeer:
     def hold(self, source, port, stopfile):
         """Start a connection holder to ``port``; stop it by creating ``stopfile``."""
         proc = subprocess.Popen(
-            [
-                "ip",
-                "netns",
-                "exec",
-                self.peer,
-                PY,
-                PROBE,
-                "hold",
-                source,
-                NODE_IP,
-                str(port),
-                str(stopfile),
-            ],
+            probe_command(self.peer, "hold", source, NODE_IP, port, stopfile),
             stdout=subprocess.PIPE,
             text=True,
         )

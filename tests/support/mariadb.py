@@ -26,7 +26,6 @@ import pymysql
 import pytest
 
 from tools import service_process
-from tools.keystone_server import free_port
 
 SERVER_BINARIES = ("mariadbd", "mysqld")
 INSTALL_DB = ("mariadb-install-db", "mysql_install_db")
@@ -90,7 +89,7 @@ class MariaDBServer:
         os.chown(self.directory, mysql.pw_uid, mysql.pw_gid)
         self.defaults_file = defaults_file
         self.host = "127.0.0.1"
-        self.port = free_port(self.host)
+        self.port = service_process.free_port(self.host)
         self.start_timeout = start_timeout
         self.process: subprocess.Popen | None = None
 

@@ -1,6 +1,19 @@
 """The runbook's settings, written out once, as the tests expect them."""
 
 
+def nova_authtoken(head, nova_pass):
+    """[keystone_authtoken] of nova.conf, the same on the head and the compute nodes."""
+    return {
+        "auth_uri": f"http://{head}:5000",
+        "auth_host": head,
+        "auth_protocol": "http",
+        "auth_port": 35357,
+        "admin_user": "nova",
+        "admin_tenant_name": "service",
+        "admin_password": nova_pass,
+    }
+
+
 def nova_conf(my_ip, head, nova_dbpass, nova_pass):
     """
     nova.conf of a compute node: "The Compute service" and "OpenStack daemons"
@@ -34,15 +47,7 @@ def nova_conf(my_ip, head, nova_dbpass, nova_pass):
             "public_interface": "em1",
         },
         "database": {"connection": f"mysql://nova:{nova_dbpass}@{head}/nova"},
-        "keystone_authtoken": {
-            "auth_uri": f"http://{head}:5000",
-            "auth_host": head,
-            "auth_protocol": "http",
-            "auth_port": 35357,
-            "admin_user": "nova",
-            "admin_tenant_name": "service",
-            "admin_password": nova_pass,
-        },
+        "keystone_authtoken": nova_authtoken(head, nova_pass),
         "libvirt": {"virt_type": "qemu"},
     }
 
@@ -66,15 +71,7 @@ def controller_nova_conf(my_ip, head, nova_dbpass, nova_pass):
             "security_group_api": "nova",
         },
         "database": {"connection": f"mysql://nova:{nova_dbpass}@localhost/nova"},
-        "keystone_authtoken": {
-            "auth_uri": f"http://{head}:5000",
-            "auth_host": head,
-            "auth_protocol": "http",
-            "auth_port": 35357,
-            "admin_user": "nova",
-            "admin_tenant_name": "service",
-            "admin_password": nova_pass,
-        },
+        "keystone_authtoken": nova_authtoken(head, nova_pass),
     }
 
 

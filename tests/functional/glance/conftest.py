@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import require_service
 from tests.functional.keystone.conftest import auth_for, keystone_template  # noqa: F401
-from tools import glance_server, keystone_server
+from tools import glance_server, service_process
 
 GLANCE_PASS = "glance-test-password-0123"
 
@@ -60,7 +60,7 @@ def glance_stack(keystone_template, loaders, tmp_path_factory):
         )
     root = tmp_path_factory.mktemp("glance-stack")
     keystone = keystone_template.clone(root / "keystone").start()
-    port = keystone_server.free_port()
+    port = service_process.free_port()
     glance_url = f"http://127.0.0.1:{port}"
     try:
         results = list(
