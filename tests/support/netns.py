@@ -5,11 +5,19 @@ master listens on the host end), and holds a real bridge br100 with a veth
 standing in for em1 (dummy, vlan and bond devices do not exist on this
 kernel), the node's address and the flat network's gateway address.
 
+Each namespace's link to the host gets its own /30 out of 198.18.0.0/15 (the
+benchmarking range) and its own host-side link name, both unused on the host
+when it is made: a namespace left behind by a killed run, or one of a run
+going on beside this one, holding the same address would take the replies of
+the master and the minion would never connect.
+
 Every namespace, link, file and process made here is removed by ``teardown``.
 """
 
+import ipaddress
 import os
 import pathlib
+import random
 import subprocess
 import textwrap
 import time
@@ -17,8 +25,7 @@ import time
 import attr
 from saltfactories.daemons.minion import SaltMinion
 
-HOST_IP = "198.18.43.1"
-NODE_LINK_IP = "198.18.43.2"
+LINK_RANGE = ipaddress.ip_network("198.18.0.0/15")
 PREFIX = 30
 NODE_IP = "10.162.128.64/24"
 
@@ -41,6 +48,36 @@ def usable():
     return None
 
 
+def host_addresses():
+    """Every IPv4 address on the host's links."""
+    out = ip("-4", "-o", "addr", "show").stdout
+    return {ipaddress.ip_address(line.split()[3].split("/")[0]) for line in out.splitlines()}
+
+
+def host_links():
+    return {
+        line.split()[1].split("@")[0].rstrip(":") for line in ip("-o", "link").stdout.splitlines()
+    }
+
+
+def free_link(rng=random):
+    """
+    ``(link name, host address, node address)`` for a new host-namespace link:
+    a /30 of LINK_RANGE none of whose addresses the host has, and a link name
+    the host does not have. Picked at random, so two runs side by side do not
+    race for the first free one.
+    """
+    used, links = host_addresses(), host_links()
+    count = LINK_RANGE.num_addresses // 4
+    for index in rng.sample(range(count), 200):
+        subnet = ipaddress.ip_network((int(LINK_RANGE.network_address) + 4 * index, PREFIX))
+        host, node = list(subnet.hosts())
+        name = f"hv{index}"
+        if name not in links and not used & set(subnet):
+            return name, str(host), str(node)
+    raise RuntimeError(f"no free /{PREFIX} in {LINK_RANGE} for a namespace link")
+
+
 @attr.s
 class ComputeNetns:
     """br100 + em1 stand-in in a namespace named ``name``, joined to the host by veth."""
@@ -48,19 +85,21 @@ class ComputeNetns:
     name = attr.ib()
     bridge = attr.ib(default="br100")
     gateway = attr.ib(default="203.0.113.25/29")
-    host_link = attr.ib(init=False)
-
-    def __attrs_post_init__(self):
-        self.host_link = f"hv{os.getpid() % 100000}"
+    host_link = attr.ib(default=None, init=False)
+    host_ip = attr.ib(default=None, init=False)
+    node_link_ip = attr.ib(default=None, init=False)
 
     def setup(self):
+        """Make the namespace and its link; ``host_ip`` is then the host's end (the master's)."""
+        link, self.host_ip, self.node_link_ip = free_link()
         ip("netns", "add", self.name)
-        ip("link", "add", self.host_link, "type", "veth", "peer", "name", "uplink")
+        ip("link", "add", link, "type", "veth", "peer", "name", "uplink")
+        self.host_link = link  # ours from here on: teardown removes it
         ip("link", "set", "uplink", "netns", self.name)
-        ip("addr", "add", f"{HOST_IP}/{PREFIX}", "dev", self.host_link)
+        ip("addr", "add", f"{self.host_ip}/{PREFIX}", "dev", self.host_link)
         ip("link", "set", self.host_link, "up")
         ip("link", "set", "lo", "up", netns=self.name)
-        ip("addr", "add", f"{NODE_LINK_IP}/{PREFIX}", "dev", "uplink", netns=self.name)
+        ip("addr", "add", f"{self.node_link_ip}/{PREFIX}", "dev", "uplink", netns=self.name)
         ip("link", "set", "uplink", "up", netns=self.name)
         self.add_bridge()
         return self
@@ -109,7 +148,8 @@ class ComputeNetns:
         return None
 
     def teardown(self):
-        ip("link", "del", self.host_link, check=False)
+        if self.host_link:
+            ip("link", "del", self.host_link, check=False)
         ip("netns", "del", self.name, check=False)
 
 

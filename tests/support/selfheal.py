@@ -11,7 +11,7 @@ import time
 import attr
 
 from tests.support.localcluster import make_pillar_root, master_overrides, minion_overrides
-from tests.support.netns import HOST_IP, ComputeNetns, FakeNovaNetwork, NetnsSaltMinion
+from tests.support.netns import ComputeNetns, FakeNovaNetwork, NetnsSaltMinion
 
 MINION = "cn44.internal"
 
@@ -46,13 +46,13 @@ class SelfhealCluster:
     cli = attr.ib()
 
 
-def _minion_config():
+def _minion_config(host_ip):
     config = minion_overrides()
     config.update(
         {
-            "master": HOST_IP,
+            "master": host_ip,
             # salt-factories' event listener and log server, reached through the veth
-            "pytest-minion": {"returner_address": {"host": HOST_IP}, "log": {"host": HOST_IP}},
+            "pytest-minion": {"returner_address": {"host": host_ip}, "log": {"host": host_ip}},
         }
     )
     return config
@@ -77,12 +77,15 @@ def selfheal_cluster(salt_factories, tmp_path, cooldown, **settings):
         fake.install(tmp_path)
         pillar = selfheal_pillar_root(tmp_path / "pillar", fake.name, cooldown, **settings)
         config = master_overrides(pillar)
-        config["interface"] = HOST_IP
+        config["interface"] = netns.host_ip
         master = salt_factories.salt_master_daemon(f"selfheal-master-{tag}", overrides=config)
         undo.callback(master.terminate)
         master.start()
         minion = master.salt_minion_daemon(
-            MINION, overrides=_minion_config(), factory_class=NetnsSaltMinion, netns=netns.name
+            MINION,
+            overrides=_minion_config(netns.host_ip),
+            factory_class=NetnsSaltMinion,
+            netns=netns.name,
         )
         undo.callback(minion.terminate)
         minion.start()
