@@ -6,14 +6,18 @@ inventory node, tests/support/localcluster.py), run the orchestration in test mo
 
 print what each step did, then the status table (``salt-run hlt.status``), and stop.
 
-On this Debian machine the head's dry run cannot pass: its states ask MariaDB (as the
-head's root user) and Keystone, Glance and Nova on cn43.internal, which does not resolve
-here. Those states fail fast (the demo hands every step a short ``retry_timeout``, 3 s
-instead of 60 s, through pillar ``orch:pillar``) and the orchestration stops before any
-compute node, as it must when the head fails. The demo says so, and then dry-runs the
-compute nodes' highstate directly, outside the orchestration, so their part is shown too.
-It fails (non-zero exit) on anything else: a failing state that is not one of those
-unreachable services, a render error, a compute node that fails its dry run.
+On this Debian machine the head's MariaDB, Keystone and nova-api are not running, as on
+a new cluster: the states that would ask them say what they would do instead ("keystone
+is not running yet: checked once it runs"), the CirrOS image says it was not checked,
+and the whole orchestration passes its dry run. When this machine runs a MariaDB of its
+own (`/etc/init.d/mariadb start`; the test suite runs its own elsewhere), the head's
+states ask it as the head's root and are refused (1045/1698); those states fail fast (the
+demo hands every step a short ``retry_timeout``, 3 s instead of 60 s, through pillar
+``orch:pillar``) and the orchestration stops before any compute node, as it must when the
+head fails. The demo says so, and then dry-runs the compute nodes' highstate directly,
+outside the orchestration, so their part is shown too. It fails (non-zero exit) on
+anything else: a failing state that is not one of those unreachable services, a render
+error, a compute node that fails its dry run.
 
 It runs under pytest only to reuse salt-factories' daemon management; it is a demo, not
 part of the test suite.
@@ -134,8 +138,8 @@ def test_orchestration_dry_run(cluster_master, salt_cli, cluster_minions):
         print("\nThe whole orchestration passed its dry run.")
     elif head_unreachable_only:
         print(
-            "\nThe dry run did NOT pass: the head's states need MariaDB, Keystone, Glance and "
-            "Nova on cn43,\nwhich this machine does not have, so the orchestration stopped "
+            "\nThe dry run did NOT pass: the head's states could not use the services above "
+            "('unreachable here':\nthis machine's, not cn43's), so the orchestration stopped "
             "before any compute node,\nas it does on a real failure. The compute nodes' part, "
             "dry-run directly instead:\n"
         )

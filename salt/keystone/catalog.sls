@@ -11,7 +11,7 @@
     alone when the pillar is missing. In a dry run (test=True) on the head
     before its Keystone runs, the catalog is that one state, saying so: the
     keystone_* states could not look. -#}
-{%- from "macros.jinja" import failed, pending %}
+{%- from "macros.jinja" import failed, pending, not_running_yet %}
 {%- from "map.jinja" import hltcloud with context %}
 {%- from "keystone/macros.jinja" import identity_user, service_identity, extra_args with context %}
 {%- from "keystone/catalog.jinja" import keystone_catalog with context %}
@@ -30,7 +30,7 @@
 {{ failed("keystone-catalog-ready", comment, comment) }}
 {%- elif not_running %}
 {%-   set text = "the catalog of pillar keystone would be converged on " ~ keystone_catalog.auth_url
-        ~ " (" ~ service ~ " is not running yet: checked once it runs)" %}
+        ~ " " ~ not_running_yet(service) %}
 
 {{ pending("keystone-catalog-ready", text) }}
 {%- else %}

@@ -5,9 +5,12 @@
     then `nova get-vnc-console demo-inst1 novnc` checked against the head's noVNC proxy.
     Names come from parameters smoke:first_vm; pillar smoke:first_vm holds the demo
     user's credentials (auth) and the public key; the network is flat_network:label.
-    Apply after nova.flat_network and the CirrOS image; smoke.first_vm_clean undoes it. -#}
-{%- from "macros.jinja" import failed %}
+    Apply after nova.flat_network and the CirrOS image; smoke.first_vm_clean undoes it.
+    In a dry run on a head whose nova-api is not running yet, it is one state saying
+    what would be done (Nova cannot be asked). -#}
+{%- from "macros.jinja" import failed, pending, not_running_yet %}
 {%- from "map.jinja" import hltcloud with context %}
+{%- from "nova/api.jinja" import nova_api with context %}
 {%- set vm = hltcloud.smoke.first_vm %}
 {%- set novnc = hltcloud.nova.novncproxy %}
 {%- from "keystone/catalog.jinja" import keystone_catalog with context %}
@@ -18,6 +21,7 @@
 {%- do auth.update(site.get("auth") or {}) %}
 {%- set network = salt["pillar.get"]("flat_network:label") %}
 {%- set head = salt["pillar.get"]("cluster:head_fqdn") %}
+{%- set not_running = nova_api.not_answering and not (site.get("auth") or {}).get("auth_url") %}
 {%- set errors = [] %}
 {%- if not site.get("public_key") %}
 {%-   do errors.append("pillar smoke:first_vm:public_key is missing: copy the demo user's "
@@ -38,6 +42,13 @@
 
 {{ failed("smoke-first-vm-described", "first VM",
           "The first VM is not described: " ~ errors | join("; ")) }}
+
+{%- elif not_running %}
+
+{{ pending("smoke-first-vm-server-present",
+           "keypair " ~ vm.keypair ~ " and server " ~ vm.server ~ " (" ~ vm.flavor ~ ", "
+           ~ vm.image ~ ", on " ~ network ~ ") would be made and checked unless Nova already "
+           ~ "has them " ~ not_running_yet(nova_api.service)) }}
 
 {%- else %}
 

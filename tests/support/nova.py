@@ -22,6 +22,9 @@ DEMO_NET = {
     "multi_host": True,
 }
 
+# The demo user's public key (the runbook's demo-key.pub); the double checks only its form.
+PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHRlc3Qta2V5LWZvci10aGUtc21va2U demo@cn43"
+
 
 @pytest.fixture(scope="module")
 def nova_keystone(keystone_template, tmp_path_factory):

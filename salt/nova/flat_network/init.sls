@@ -4,11 +4,17 @@
     is the inventory's), the interface in the bridge is the inventory's physical one
     (pillar cluster:interfaces). Credentials: pillar nova:auth (admin). On the head it
     runs after the Nova controller (salt/head.sls); nova_network waits for nova-api
-    to answer (nova:auth:retry_timeout). -#}
-{%- from "macros.jinja" import failed %}
+    to answer (nova:auth:retry_timeout). In a dry run (test=True) on a head whose
+    nova-api is not running yet (the first dry run of `orch.cloud`), Nova cannot be
+    asked: the network is one state saying what would be done, as the Keystone
+    catalog does. -#}
+{%- from "macros.jinja" import failed, pending, not_running_yet %}
+{%- from "nova/api.jinja" import nova_api with context %}
 {%- from "keystone/catalog.jinja" import keystone_catalog with context %}
 {%- set net = salt["pillar.get"]("flat_network", {}) or {} %}
 {%- set interfaces = salt["pillar.get"]("cluster:interfaces", {}) or {} %}
+{%- set own_keystone = not salt["pillar.get"]("nova:auth:auth_url") %}
+{%- set not_running = own_keystone and nova_api.not_answering %}
 {%- set errors = [] %}
 {%- for key in ("label", "cidr", "bridge") %}
 {%-   if net.get(key) is none %}
@@ -24,6 +30,12 @@
 {{ failed("nova-flat-network-present", "flat network",
           "The flat network is not described: " ~ errors | join("; ")) }}
 
+{%- elif not_running %}
+
+{{ pending("nova-flat-network-present",
+           "network " ~ net.label ~ " (" ~ net.cidr ~ " on " ~ net.bridge ~ ") would be created "
+           ~ "unless Nova already has it " ~ not_running_yet(nova_api.service)) }}
+
 {%- else %}
 
 nova-flat-network-present:
@@ -32,7 +44,7 @@ nova-flat-network-present:
     - cidr: {{ net.cidr | string | json }}
     - bridge: {{ net.bridge | json }}
     - bridge_interface: {{ interfaces.physical | json }}
-{%-   if not salt["pillar.get"]("nova:auth:auth_url") %}
+{%-   if own_keystone %}
     {#- Keystone's URL is computed (salt/parameters, cluster:head_fqdn); pillar nova:auth
         gives the credentials and may override it. #}
     - auth: {{ {"auth_url": keystone_catalog.auth_url} | json }}

@@ -21,10 +21,7 @@ from tests.functional.keystone.conftest import (  # noqa: F401 (fixtures)
     keystone_template,
 )
 from tests.support.localcluster import inventory
-from tests.support.nova import double, nova_keystone  # noqa: F401 (fixtures)
-
-# The demo user's public key (the runbook's demo-key.pub); the double checks only its form.
-PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHRlc3Qta2V5LWZvci10aGUtc21va2U demo@cn43"
+from tests.support.nova import PUBLIC_KEY, double, nova_keystone  # noqa: F401 (fixtures)
 
 
 @pytest.fixture(scope="module")

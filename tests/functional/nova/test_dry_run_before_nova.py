@@ -1,0 +1,118 @@
+"""
+The first dry run of a head (`salt-run state.orchestrate orch.cloud test=True` on a new
+cluster): its nova-api is not running yet, so the demo network and the first VM cannot be
+asked for. Each renders one state saying what would be done (result None), as the
+Keystone catalog does, instead of failing on a Nova that is not there; a real run, a
+running nova-api or another Keystone than the head's own keep the real states.
+
+Rendered through the real loaders (state.show_sls, state.sls in test mode); the nova-api
+service is an /etc/init.d script of this test whose `status` answers as told. Nothing
+here talks to Keystone or Nova.
+"""
+
+import copy
+import os
+import pathlib
+import textwrap
+
+import pytest
+import yaml
+
+from tests.conftest import REPO
+from tests.support.localcluster import inventory
+from tests.support.nova import PUBLIC_KEY
+
+CASES = [
+    ("nova.flat_network", "nova-flat-network-present", "nova_network", "network demo-net"),
+    ("smoke.first_vm", "smoke-first-vm-server-present", "nova_server", "server demo-inst1"),
+]
+
+
+@pytest.fixture
+def nova_api(request):
+    """An init script standing for nova-api; ``set(running)`` makes `status` answer so."""
+    name = f"hlt-test-nova-api-{os.getpid()}"
+    script = pathlib.Path("/etc/init.d") / name
+    state = script.with_name(f".{name}.running")
+
+    class Service:
+        def set(self, running):
+            state.write_text("0" if running else "3")
+
+    script.write_text(
+        textwrap.dedent(
+            f"""\
+            #!/bin/sh
+            # hlt-cloud test (tests/functional/nova/test_dry_run_before_nova.py)
+            [ "$1" = status ] && exit $(cat {state})
+            exit 0
+            """
+        )
+    )
+    script.chmod(0o755)
+    service = Service()
+    service.name = name
+    service.set(False)
+    yield service
+    script.unlink(missing_ok=True)
+    state.unlink(missing_ok=True)
+
+
+def head_pillar(api_service, auth_url=None):
+    """The head's pillar for both files; Keystone's URL is the computed one unless given."""
+    cluster = inventory()
+    flat_network = yaml.safe_load((REPO / "pillar" / "flat_network.yaml").read_text())
+    auth = {"username": "admin", "password": "secret", "project_name": "admin"}
+    # None, not left out: a pillar override is merged into the pillar of earlier runs
+    auth["auth_url"] = auth_url
+    return {
+        "cluster": {"head_fqdn": "cn43.internal", "interfaces": cluster["interfaces"]},
+        "flat_network": {"bridge": cluster["interfaces"]["bridge"], **flat_network},
+        "nova": {"auth": copy.deepcopy(auth)},
+        "smoke": {"first_vm": {"auth": dict(auth, username="demo"), "public_key": PUBLIC_KEY}},
+        "hltcloud": {"lookup": {"nova": {"controller": {"services": {"api": api_service}}}}},
+    }
+
+
+def rendered(loaders, sls, pillar, test):
+    """``{state id: state function}`` of ``sls`` as Salt compiles it."""
+    high = loaders.modules.state.show_sls(sls, pillar=pillar, test=test)
+    assert isinstance(high, dict), high
+    return {
+        sid: next(
+            f"{k}.{f}"
+            for k, v in body.items()
+            if not k.startswith("__")
+            for f in v
+            if isinstance(f, str)
+        )
+        for sid, body in high.items()
+    }
+
+
+@pytest.mark.parametrize(("sls", "sid", "_module", "what"), CASES)
+def test_dry_run_before_nova_api_runs_is_one_state_saying_what_would_be_done(
+    loaders, nova_api, sls, sid, _module, what
+):
+    results = list(loaders.modules.state.sls(sls, pillar=head_pillar(nova_api.name), test=True))
+    assert [(r.id, r.result) for r in results] == [(sid, None)]
+    assert what in results[0].comment
+    assert f"({nova_api.name} is not running yet: checked once it runs)" in results[0].comment
+
+
+@pytest.mark.parametrize(("sls", "sid", "module", "_what"), CASES)
+@pytest.mark.parametrize(
+    ("test", "running", "auth_url"),
+    [
+        (False, False, None),  # a real run asks Nova (and waits for it)
+        (True, True, None),  # nova-api runs: the dry run asks it
+        (True, False, "http://127.0.0.1:5000/v3"),  # not the head's own Keystone
+    ],
+    ids=["real-run", "nova-api-running", "other-keystone"],
+)
+def test_otherwise_the_real_states_are_rendered(
+    loaders, nova_api, sls, sid, module, _what, test, running, auth_url
+):
+    nova_api.set(running)
+    states = rendered(loaders, sls, head_pillar(nova_api.name, auth_url), test)
+    assert states[sid] == f"{module}.present"
