@@ -21,7 +21,7 @@
 {%- do auth.update(site.get("auth") or {}) %}
 {%- set network = salt["pillar.get"]("flat_network:label") %}
 {%- set head = salt["pillar.get"]("cluster:head_fqdn") %}
-{%- set not_running = nova_api.not_answering and not (site.get("auth") or {}).get("auth_url") %}
+{%- set not_running = nova_api.not_running and not (site.get("auth") or {}).get("auth_url") %}
 {%- set errors = [] %}
 {%- if not site.get("public_key") %}
 {%-   do errors.append("pillar smoke:first_vm:public_key is missing: copy the demo user's "

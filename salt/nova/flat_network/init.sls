@@ -14,7 +14,7 @@
 {%- set net = salt["pillar.get"]("flat_network", {}) or {} %}
 {%- set interfaces = salt["pillar.get"]("cluster:interfaces", {}) or {} %}
 {%- set own_keystone = not salt["pillar.get"]("nova:auth:auth_url") %}
-{%- set not_running = own_keystone and nova_api.not_answering %}
+{%- set not_running = own_keystone and nova_api.not_running %}
 {%- set errors = [] %}
 {%- for key in ("label", "cidr", "bridge") %}
 {%-   if net.get(key) is none %}
