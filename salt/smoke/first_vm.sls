@@ -6,8 +6,9 @@
     Names come from parameters smoke:first_vm; pillar smoke:first_vm holds the demo
     user's credentials (auth) and the public key; the network is flat_network:label.
     Apply after nova.flat_network and the CirrOS image; smoke.first_vm_clean undoes it.
-    In a dry run on a head whose nova-api is not running yet, it is one state saying
-    what would be done (Nova cannot be asked). -#}
+    In a dry run on a head whose nova-api is not running yet, with Keystone's URL the
+    computed one (no smoke:first_vm:auth:auth_url), it is one state saying what would
+    be done (Nova cannot be asked). -#}
 {%- from "macros.jinja" import failed, pending, not_running_yet %}
 {%- from "map.jinja" import hltcloud with context %}
 {%- from "nova/api.jinja" import nova_api with context %}

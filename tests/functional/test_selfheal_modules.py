@@ -98,9 +98,9 @@ def netns():
     reason = usable()
     if reason:
         require_service(f"network namespaces: {reason}")
-    ns = ComputeNetns(f"hlt-fn-{os.getpid()}").setup()
+    ns = ComputeNetns(f"hlt-fn-{os.getpid()}")
     try:
-        yield ns
+        yield ns.setup()
     finally:
         ns.teardown()
 

@@ -91,11 +91,19 @@ class ComputeNetns:
 
     def setup(self):
         """Make the namespace and its link; ``host_ip`` is then the host's end (the master's)."""
-        link, self.host_ip, self.node_link_ip = free_link()
         ip("netns", "add", self.name)
-        ip("link", "add", link, "type", "veth", "peer", "name", "uplink")
+        # The peer is made inside the namespace: no host-side name to collide on. A run
+        # beside this one may take the picked name between the look and the add: pick again.
+        for attempt in range(3):
+            link, self.host_ip, self.node_link_ip = free_link()
+            made = ip(
+                *("link", "add", link, "type", "veth"),
+                *("peer", "name", "uplink", "netns", self.name),
+                check=attempt == 2,
+            )
+            if made.returncode == 0:
+                break
         self.host_link = link  # ours from here on: teardown removes it
-        ip("link", "set", "uplink", "netns", self.name)
         ip("addr", "add", f"{self.host_ip}/{PREFIX}", "dev", self.host_link)
         ip("link", "set", self.host_link, "up")
         ip("link", "set", "lo", "up", netns=self.name)

@@ -5,9 +5,9 @@
     (pillar cluster:interfaces). Credentials: pillar nova:auth (admin). On the head it
     runs after the Nova controller (salt/head.sls); nova_network waits for nova-api
     to answer (nova:auth:retry_timeout). In a dry run (test=True) on a head whose
-    nova-api is not running yet (the first dry run of `orch.cloud`), Nova cannot be
-    asked: the network is one state saying what would be done, as the Keystone
-    catalog does. -#}
+    nova-api is not running yet (the first dry run of `orch.cloud`), with Keystone's
+    URL the computed one (no nova:auth:auth_url), Nova cannot be asked: the network
+    is one state saying what would be done, as the Keystone catalog does. -#}
 {%- from "macros.jinja" import failed, pending, not_running_yet %}
 {%- from "nova/api.jinja" import nova_api with context %}
 {%- from "keystone/catalog.jinja" import keystone_catalog with context %}

@@ -22,15 +22,26 @@ from tests.conftest import REPO
 from tests.support.localcluster import inventory
 from tests.support.nova import PUBLIC_KEY
 
+# sls, the state that stands for it, its real state module, what it says, its auth pillar
 CASES = [
-    ("nova.flat_network", "nova-flat-network-present", "nova_network", "network demo-net"),
-    ("smoke.first_vm", "smoke-first-vm-server-present", "nova_server", "server demo-inst1"),
+    ("nova.flat_network", "nova-flat-network-present", "nova_network", "network demo-net", "nova"),
+    (
+        "smoke.first_vm",
+        "smoke-first-vm-server-present",
+        "nova_server",
+        "server demo-inst1",
+        "smoke",
+    ),
 ]
 
 
 @pytest.fixture
-def nova_api(request):
+def nova_api():
     """An init script standing for nova-api; ``set(running)`` makes `status` answer so."""
+    if os.geteuid() != 0:
+        pytest.skip("writes an init script to /etc/init.d: needs root")
+    if pathlib.Path("/run/systemd/system").is_dir():
+        pytest.skip("systemd would not see a new /etc/init.d script without daemon-reload")
     name = f"hlt-test-nova-api-{os.getpid()}"
     script = pathlib.Path("/etc/init.d") / name
     state = script.with_name(f".{name}.running")
@@ -58,18 +69,23 @@ def nova_api(request):
     state.unlink(missing_ok=True)
 
 
-def head_pillar(api_service, auth_url=None):
-    """The head's pillar for both files; Keystone's URL is the computed one unless given."""
+def head_pillar(api_service, auth_url=None, auth_of=None):
+    """
+    The head's pillar for both files. Keystone's URL is the computed one, except that
+    ``auth_url`` is given in the ``auth_of`` file's credentials (``nova`` or ``smoke``).
+    """
     cluster = inventory()
     flat_network = yaml.safe_load((REPO / "pillar" / "flat_network.yaml").read_text())
-    auth = {"username": "admin", "password": "secret", "project_name": "admin"}
-    # None, not left out: a pillar override is merged into the pillar of earlier runs
-    auth["auth_url"] = auth_url
+    # auth_url None, not left out: a pillar override is merged into earlier runs' pillar
+    auth = {"username": "admin", "password": "secret", "project_name": "admin", "auth_url": None}
+    nova, smoke = copy.deepcopy(auth), dict(auth, username="demo")
+    if auth_of:
+        {"nova": nova, "smoke": smoke}[auth_of]["auth_url"] = auth_url
     return {
         "cluster": {"head_fqdn": "cn43.internal", "interfaces": cluster["interfaces"]},
         "flat_network": {"bridge": cluster["interfaces"]["bridge"], **flat_network},
-        "nova": {"auth": copy.deepcopy(auth)},
-        "smoke": {"first_vm": {"auth": dict(auth, username="demo"), "public_key": PUBLIC_KEY}},
+        "nova": {"auth": nova},
+        "smoke": {"first_vm": {"auth": smoke, "public_key": PUBLIC_KEY}},
         "hltcloud": {"lookup": {"nova": {"controller": {"services": {"api": api_service}}}}},
     }
 
@@ -90,17 +106,20 @@ def rendered(loaders, sls, pillar, test):
     }
 
 
-@pytest.mark.parametrize(("sls", "sid", "_module", "what"), CASES)
+@pytest.mark.parametrize(("sls", "sid", "_module", "what", "other"), CASES)
 def test_dry_run_before_nova_api_runs_is_one_state_saying_what_would_be_done(
-    loaders, nova_api, sls, sid, _module, what
+    loaders, nova_api, sls, sid, _module, what, other
 ):
-    results = list(loaders.modules.state.sls(sls, pillar=head_pillar(nova_api.name), test=True))
+    # the other file's credentials naming another Keystone do not matter here
+    other = {"nova": "smoke", "smoke": "nova"}[other]
+    pillar = head_pillar(nova_api.name, "http://127.0.0.1:5000/v3", auth_of=other)
+    results = list(loaders.modules.state.sls(sls, pillar=pillar, test=True))
     assert [(r.id, r.result) for r in results] == [(sid, None)]
     assert what in results[0].comment
     assert f"({nova_api.name} is not running yet: checked once it runs)" in results[0].comment
 
 
-@pytest.mark.parametrize(("sls", "sid", "module", "_what"), CASES)
+@pytest.mark.parametrize(("sls", "sid", "module", "_what", "own_auth"), CASES)
 @pytest.mark.parametrize(
     ("test", "running", "auth_url"),
     [
@@ -111,8 +130,10 @@ def test_dry_run_before_nova_api_runs_is_one_state_saying_what_would_be_done(
     ids=["real-run", "nova-api-running", "other-keystone"],
 )
 def test_otherwise_the_real_states_are_rendered(
-    loaders, nova_api, sls, sid, module, _what, test, running, auth_url
+    loaders, nova_api, sls, sid, module, _what, own_auth, test, running, auth_url
 ):
     nova_api.set(running)
-    states = rendered(loaders, sls, head_pillar(nova_api.name, auth_url), test)
+    # another Keystone: given in this file's own credentials only
+    pillar = head_pillar(nova_api.name, auth_url, auth_of=own_auth if auth_url else None)
+    states = rendered(loaders, sls, pillar, test)
     assert states[sid] == f"{module}.present"
