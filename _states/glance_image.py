@@ -395,7 +395,9 @@ def present(
         try:
             found = __salt__["glance_image.image_list"](name=name, auth=auth)
         except CommandExecutionError as exc:
-            if not __opts__["test"]:
+            # Only a Glance (or Keystone) that does not answer yet is "not checked";
+            # refused credentials or an API error fail the dry run as they fail a real one.
+            if not __opts__["test"] or not __utils__["openstack_client.unanswered"](exc):
                 raise
             ret.update(
                 result=None,

@@ -125,6 +125,15 @@ def available():
     return HAS_KSA
 
 
+def unanswered(exc):
+    """
+    True when ``exc`` says a service did not answer (OpenStackUnavailable), not that it
+    refused or failed. By class name: a state and the execution module it calls may hold
+    this module from different loaders, whose classes are not the same objects.
+    """
+    return any(cls.__name__ == OpenStackUnavailable.__name__ for cls in type(exc).__mro__)
+
+
 def missing_library_reason(module):
     """The ``__virtual__`` answer of a module that needs this client."""
     return f"{module}: the keystoneauth1 library is not installed (pip install keystoneauth1)"

@@ -242,6 +242,19 @@ def test_glance_down_fails_within_the_retry_budget(loaders, glance, auth, qcow2,
     assert present(loaders, name, image, auth).result is True
 
 
+def test_dry_run_with_refused_credentials_fails_like_a_real_run(
+    loaders, glance, auth, qcow2, unique
+):
+    # "Not checked" is for a Glance that does not answer yet; Keystone refusing the
+    # credentials is a real problem the dry run must show.
+    wrong = dict(auth, password="wrong-password-0123")
+    rets = [present(loaders, unique(), qcow2("16M"), wrong, test=test) for test in (True, False)]
+    assert [r.result for r in rets] == [False, False]
+    for ret in rets:
+        assert "not checked" not in ret.comment
+        assert "HTTP 401" in ret.comment or "refused" in ret.comment, ret.comment
+
+
 def test_no_token_or_password_in_returns_or_logs(
     loaders, glance, keystone, auth, qcow2, unique, tokens, caplog
 ):
