@@ -6,19 +6,20 @@ Keystone catalog does, instead of failing on a Nova that is not there; a real ru
 running nova-api or another Keystone than the head's own keep the real states.
 
 Rendered through the real loaders (state.show_sls, state.sls in test mode); the nova-api
-service is an /etc/init.d script of this test whose `status` answers as told. Nothing
+service is the init-script double of tests/support/firewall.py. Nothing
 here talks to Keystone or Nova.
 """
 
 import copy
 import os
 import pathlib
-import textwrap
+import subprocess
 
 import pytest
 import yaml
 
 from tests.conftest import REPO
+from tests.support.firewall import InitScript
 from tests.support.localcluster import inventory
 from tests.support.nova import PUBLIC_KEY
 
@@ -36,37 +37,22 @@ CASES = [
 
 
 @pytest.fixture
-def nova_api():
-    """An init script standing for nova-api; ``set(running)`` makes `status` answer so."""
+def nova_api(tmp_path):
+    """
+    nova-api as the boot-service double of tests/support/firewall.py (InitScript):
+    ``status`` answers "running" after ``start``, "not running" before and after ``stop``.
+    """
     if os.geteuid() != 0:
         pytest.skip("writes an init script to /etc/init.d: needs root")
     if pathlib.Path("/run/systemd/system").is_dir():
         pytest.skip("systemd would not see a new /etc/init.d script without daemon-reload")
-    name = f"hlt-test-nova-api-{os.getpid()}"
-    script = pathlib.Path("/etc/init.d") / name
-    state = script.with_name(f".{name}.running")
-
-    class Service:
-        def set(self, running):
-            state.write_text("0" if running else "3")
-
-    script.write_text(
-        textwrap.dedent(
-            f"""\
-            #!/bin/sh
-            # hlt-cloud test (tests/functional/nova/test_dry_run_before_nova.py)
-            [ "$1" = status ] && exit $(cat {state})
-            exit 0
-            """
-        )
-    )
-    script.chmod(0o755)
-    service = Service()
-    service.name = name
-    service.set(False)
+    service = InitScript(f"hlt-test-nova-api-{os.getpid()}", "true", tmp_path).install()
     yield service
-    script.unlink(missing_ok=True)
-    state.unlink(missing_ok=True)
+    service.remove()
+
+
+def set_running(service, running):
+    subprocess.run([str(service.script), "start" if running else "stop"], check=True)
 
 
 def head_pillar(api_service, auth_url=None, auth_of=None):
@@ -132,7 +118,7 @@ def test_dry_run_before_nova_api_runs_is_one_state_saying_what_would_be_done(
 def test_otherwise_the_real_states_are_rendered(
     loaders, nova_api, sls, sid, module, _what, own_auth, test, running, auth_url
 ):
-    nova_api.set(running)
+    set_running(nova_api, running)
     # another Keystone: given in this file's own credentials only
     pillar = head_pillar(nova_api.name, auth_url, auth_of=own_auth if auth_url else None)
     states = rendered(loaders, sls, pillar, test)
