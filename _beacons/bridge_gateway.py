@@ -84,29 +84,33 @@ def _guests(bridge, memory, conf):
 def _reason(bridge, memory, conf, present):
     """Why the address should be on the bridge (None: it need not be); keep the memory."""
     guests = _guests(bridge, memory, conf)
-    process = None
+    looked = []
+
+    def process():
+        """nova-network's process now ("none" without one): looked up once per look."""
+        if not looked:
+            looked.append(__salt__["selfheal.nova_network_process"]() or "none")
+        return looked[0]
+
     if memory.get("had_guests") and not guests:
         # The last guest left: nova-network drops the address, maybe a moment later. Until
         # a guest is back or nova-network restarts, an address still there is not "seen".
         memory.pop("seen", None)
-        process = __salt__["selfheal.nova_network_process"]() or "none"
-        memory["left_under"] = process
+        memory["left_under"] = process()
     memory["had_guests"] = bool(guests)
     if guests:
         memory.pop("left_under", None)
-    elif "left_under" in memory:
-        process = process or __salt__["selfheal.nova_network_process"]() or "none"
-        if process != memory["left_under"]:
-            memory.pop("left_under")  # nova-network restarted since: it decides anew
+    elif "left_under" in memory and process() != memory["left_under"]:
+        memory.pop("left_under")  # nova-network restarted since: it decides anew
     if present:
         if "seen" not in memory and "left_under" not in memory:
-            memory["seen"] = process or __salt__["selfheal.nova_network_process"]() or "none"
+            memory["seen"] = process()
         return None, guests
     if guests:
         return "guests", guests
     if "seen" not in memory:
         return None, guests  # no guest here needs it: an idle node is healthy
-    if (__salt__["selfheal.nova_network_process"]() or "none") != memory["seen"]:
+    if process() != memory["seen"]:
         memory.pop("seen")  # nova-network restarted since: it decides anew
         return None, guests
     return "seen since nova-network started", guests
