@@ -43,7 +43,7 @@ SALT3006_TESTS := tests/unit/test_grains_hltcloud.py tests/unit/test_keystone_v3
 	tests/unit/test_keystone_states.py tests/unit/test_openstack_ini_document.py \
 	tests/unit/test_openstack_ini_state.py tests/unit/test_openstack_ini_values.py \
 	tests/functional/test_openstack_ini.py tests/functional/test_selfheal_modules.py \
-	tests/functional/keystone
+	tests/functional/keystone tests/functional/test_qpid_config.py
 
 # The real Glance the glance tests run on the loopback (.local/glance-venv).
 glance:

@@ -148,16 +148,16 @@ def test_keystone_database_and_its_users(high, secrets):
 def test_qpid_without_authentication(high):
     assert args_of(high, "qpid-packages-installed")[1]["pkgs"] == ["qpid-cpp-server"]
     fun, conf = args_of(high, "qpid-config-file-managed")
-    assert fun == "file.keyvalue"
-    assert conf["name"] == "/etc/qpidd.conf"
-    assert conf["key_values"] == {"auth": "no"}
+    assert fun == "file.replace"
+    assert (conf["name"], conf["repl"]) == ("/etc/qpidd.conf", "auth=no")
+    assert args_of(high, "qpid-config-auth-duplicates-absent")[1]["name"] == "/etc/qpidd.conf"
     fun, service = args_of(high, "qpid-service-running")
     assert (fun, service["name"], service["enable"]) == ("service.running", "qpidd", True)
 
 
 def test_qpid_authentication_can_be_turned_on_in_pillar(checkout):
     high = show(checkout, GRAINS, f"pillar={json.dumps({'qpid': {'auth': True}})}")
-    assert args_of(high, "qpid-config-file-managed")[1]["key_values"] == {"auth": "yes"}
+    assert args_of(high, "qpid-config-file-managed")[1]["repl"] == "auth=yes"
 
 
 def test_keystone_conf_holds_the_two_hand_edited_lines(high, secrets):

@@ -1,17 +1,20 @@
-{#- Remove the auth line, after the service is stopped (the package's file stays). -#}
+{#- Remove the auth lines (in any spacing), after the service is stopped (the
+    package's file stays). -#}
 {%- from "map.jinja" import hltcloud with context %}
 {%- set qpid = hltcloud.qpid %}
+{#- Every `auth` option line, in any spacing (salt/qpid/config/file.sls). #}
+{%- set auth_lines = "^[ \\t]*auth[ \\t]*=.*\\n?" %}
 include:
   - qpid.service.clean
 {%- if qpid.conf.path %}
 
 qpid-config-auth-absent:
-  file.keyvalue:
+  file.replace:
     - name: {{ qpid.conf.path | json }}
-    - key: auth
-    - value: ""
-    - count: 0
+    - pattern: {{ auth_lines | json }}
+    - repl: ""
     - ignore_if_missing: true
+    - backup: false
     - require:
       - sls: qpid.service.clean
 {%- endif %}
