@@ -82,6 +82,30 @@ def test_fc20_oslo_config_rpm_only_on_fedora_19(highstates, node):
     assert OSLO_CONFIG_FC20 not in json.dumps(centos)
 
 
+@pytest.mark.parametrize("node", NODES)
+def test_centos_7_adds_epel_and_rdos_selinux_policy(highstates, node):
+    centos, fedora = highstates["centos7", node], highstates["fedora19", node]
+    # the Icehouse guide for RHEL/CentOS 7: EPEL's release package (CentOS extras), no URL
+    _, plugins = args_of(centos, "openstack-repo-priorities-plugin-installed")
+    assert plugins["pkgs"] == ["yum-plugin-priorities", "epel-release"]
+    assert args_of(fedora, "openstack-repo-priorities-plugin-installed")[1]["pkgs"] == [
+        "yum-plugin-priorities"
+    ]
+    # SELinux enforces on CentOS 7: RDO's policy once the repository is configured
+    fun, policy = args_of(centos, "openstack-repo-selinux-policy-installed")
+    assert (fun, policy["pkgs"]) == ("pkg.installed", ["openstack-selinux"])
+    assert {"openstack_ini": "openstack-repo-file-configured"} in policy["require"]
+    # the runbook: "we don't install the openstack-selinux package on Fedora"
+    assert "openstack-repo-selinux-policy-installed" not in fedora
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_qpid_is_installed_after_the_repositories(highstates, platform):
+    # qpid-cpp-server comes from EPEL on CentOS 7
+    _, qpid = args_of(highstates[platform, "cn43.internal"], "qpid-packages-installed")
+    assert {"sls": "openstack.repo"} in qpid["require"]
+
+
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_compute_installs_skip_the_slc6_repositories(highstates, platform):
     high = highstates[platform, "cn44.internal"]

@@ -1,5 +1,6 @@
 {#- Runbook, "OpenStack packages" and "The Compute service": the RDO Icehouse
-    repository with the highest yum priority, and the python-oslo-config hack.
+    repository with the highest yum priority, and the python-oslo-config hack
+    (Fedora 19); on CentOS 7 also EPEL and openstack-selinux (parameters/osmap.yaml).
     Shared by the head and the compute nodes; RedHat only (parameters
     openstack:repo). Elsewhere one state says it is not needed. -#}
 {%- from "macros.jinja" import failed %}
@@ -34,6 +35,15 @@ openstack-repo-file-configured:
     - sections: {{ {repo.section: repo.settings} | json }}
     - require:
       - pkg: openstack-repo-release-package-installed
+{%-   if repo.policy_pkgs %}
+
+{#- CentOS 7: RDO's SELinux policy, before any OpenStack package (they require this sls). #}
+openstack-repo-selinux-policy-installed:
+  pkg.installed:
+    - pkgs: {{ repo.policy_pkgs | json }}
+    - require:
+      - openstack_ini: openstack-repo-file-configured
+{%-   endif %}
 {%-   if repo.rpms %}
 
 {#- The python-oslo-config hack: Fedora 20 RPMs that Fedora 19 lacks. #}
