@@ -13,7 +13,11 @@ tests/functional/test_head_keystone.py.
 """
 
 import json
+import os
+import pathlib
+import shutil
 import subprocess
+import tempfile
 
 import pytest
 
@@ -271,29 +275,47 @@ def test_catalog_is_built_from_parameters_and_the_head_name(high):
         )
 
 
-def test_clients_and_root_only_profiles(high, secrets):
+def test_clients_and_profiles_for_root_and_the_openstack_group(high, secrets):
     assert args_of(high, "client-packages-installed")[1]["pkgs"] == [
         "python-novaclient",
         "python-glanceclient",
         "openstack-utils",
     ]
+    # the runbook's normal user runs the script: it holds no secret
     _, script = args_of(high, "client-script-managed")
-    assert (script["user"], script["mode"]) == ("root", "0700")
+    assert (script["name"], script["user"], script["mode"]) == (
+        "/usr/local/bin/enter-openstack.sh",
+        "root",
+        "0755",
+    )
     assert "export OS_AUTH_URL=http://cn43.internal:35357/v2.0\n" in script["contents"]
+    assert secrets["admin_pass"] not in script["contents"]
+    assert args_of(high, "client-group-present")[1]["name"] == "openstack"
     _, directory = args_of(high, "client-profiles-dir-managed")
-    assert directory["mode"] == "0700"
-    for name, password in (("admin", secrets["admin_pass"]), ("demo", secrets["demo_pass"])):
+    assert (directory["name"], directory["group"], directory["mode"]) == (
+        "/etc/openstack/profiles",
+        "openstack",
+        "0750",
+    )
+    # the admin profile for root and the group openstack; the demo profile for root only
+    for name, group, mode in (("admin", "openstack", "0640"), ("demo", "root", "0600")):
         _, profile = args_of(high, f"client-profile-{name}-managed")
-        assert (profile["user"], profile["mode"], profile["show_changes"]) == (
+        assert (profile["user"], profile["group"], profile["mode"], profile["show_changes"]) == (
             "root",
-            "0600",
+            group,
+            mode,
             False,
         )
         assert profile["contents"].splitlines()[1:] == [
             f"export OS_USERNAME={name}",
-            f"export OS_PASSWORD='{password}'",
+            f"export OS_PASSWORD='{secrets[name + '_pass']}'",
             f"export OS_TENANT_NAME={name}",
         ]
+    # the root-only files of earlier versions go
+    assert args_of(high, "client-retired-files-absent")[1]["names"] == [
+        "/root/bin/enter-openstack.sh",
+        "/root/.openstack",
+    ]
 
 
 # -- bad input: one failing state that names the key, everything else waits on it ------------
@@ -381,3 +403,77 @@ def test_enter_openstack_sh_enters_a_profile_and_refuses_unknown_ones(checkout, 
         )
         assert refused.returncode in (1, 2), bad
         assert "|" not in refused.stdout
+
+
+@pytest.fixture
+def unix_users():
+    """A member of a test group and a user who is not one, removed afterwards (needs root)."""
+    if os.geteuid() != 0 or not shutil.which("useradd") or not shutil.which("runuser"):
+        pytest.skip("creates Unix users and runs as them: needs root, useradd and runuser")
+    tag = f"{os.getpid() % 100000}"
+    names = {"group": f"hlt-os{tag}", "member": f"hlt-m{tag}", "other": f"hlt-o{tag}"}
+    for user in (names["member"], names["other"]):
+        subprocess.run(["useradd", "-M", "-N", "-s", "/bin/bash", user], check=True)
+    try:
+        yield names
+    finally:
+        for user in (names["member"], names["other"]):
+            subprocess.run(["userdel", user], check=False)
+        subprocess.run(["groupdel", names["group"]], check=False, capture_output=True)
+
+
+def test_a_member_of_the_group_enters_the_admin_profile_and_reads_no_other(checkout, unix_users):
+    # Applied for real (Debian grains, no package installed) with every path in a folder
+    # the test users can reach, then run as those users.
+    base = pathlib.Path(tempfile.mkdtemp(prefix="hlt-client-", dir="/tmp"))
+    base.chmod(0o755)
+    lookup = {
+        "pkgs": [],
+        "script": {"path": str(base / "bin" / "enter-openstack.sh")},
+        "group": {"name": unix_users["group"]},
+        "profiles": {"dir": str(base / "profiles")},
+        "retired": [str(base / "old-root-profiles")],
+    }
+    (base / "old-root-profiles").mkdir(mode=0o700)
+    pillar = {
+        "hltcloud": {"lookup": {"client": lookup}},
+        "client": {"members": [unix_users["member"]]},
+    }
+    args = ("state.sls", "client.config.file", f"pillar={json.dumps(pillar)}")
+    try:
+        code, first = salt_call(checkout, HEAD, *args)
+        assert code == 0, first
+        assert all(r["result"] for r in first.values()), first
+        assert not (base / "old-root-profiles").exists()
+
+        def enter(user, profile):
+            shell = 'echo "$OS_USERNAME|$OS_TENANT_NAME|${#OS_PASSWORD}"\n'
+            return subprocess.run(
+                ["runuser", "-u", user, "--", "bash", lookup["script"]["path"], profile],
+                input=shell,
+                capture_output=True,
+                text=True,
+                check=False,
+                cwd="/",
+            )
+
+        entered = enter(unix_users["member"], "admin")
+        assert entered.returncode == 0, entered.stderr
+        assert entered.stdout.splitlines()[-1] == "admin|admin|20"
+        refused = enter(unix_users["member"], "demo")
+        assert refused.returncode == 3 and "|" not in refused.stdout
+        assert "is not for you" in refused.stdout
+        demo = subprocess.run(
+            ["runuser", "-u", unix_users["member"], "--", "cat", str(base / "profiles" / "demo")],
+            capture_output=True,
+            check=False,
+        )
+        assert demo.returncode != 0 and not demo.stdout
+        # not in the group: no profile at all
+        outsider = enter(unix_users["other"], "admin")
+        assert outsider.returncode in (2, 3) and "|" not in outsider.stdout
+        # the second run changes nothing
+        code, second = salt_call(checkout, HEAD, *args)
+        assert code == 0 and [sid for sid, r in second.items() if r["changes"]] == []
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
