@@ -208,6 +208,29 @@ def validate_inventory(inventory):
     return problems
 
 
+def node_name(inventory, minion_id):
+    """
+    The inventory node whose minion ``minion_id`` is: ``cnXX`` for the id ``cnXX.<domain>``
+    or ``cnXX``, exactly (``cnXX.``, another domain, another case: None). The rule
+    pillar/top.sls follows to give a minion its pillar.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-run salt.cmd hltcloud.node_name "$(salt-call --out=json config.get \\
+            hltcloud_inventory)" cn44.internal
+    """
+    if not isinstance(inventory, dict) or not isinstance(inventory.get("nodes"), dict):
+        return None
+    if not isinstance(minion_id, str):
+        return None
+    name, dot, suffix = minion_id.partition(".")
+    if dot and suffix != inventory.get("domain"):
+        return None
+    return name if isinstance(inventory["nodes"].get(name), dict) else None
+
+
 def validate_node(inventory, minion_id, grains):
     """
     Problems of one inventory node as its minion sees itself: it needs a management
@@ -220,12 +243,10 @@ def validate_node(inventory, minion_id, grains):
         salt cn45.internal hltcloud.validate
     """
     problems = _Problems()
-    if not isinstance(inventory, dict) or not isinstance(inventory.get("nodes"), dict):
+    name = node_name(inventory, minion_id)
+    if name is None:
         return problems
-    name, _, suffix = str(minion_id or "").partition(".")
-    node = inventory["nodes"].get(name)
-    if not isinstance(node, dict) or (suffix and suffix != inventory.get("domain")):
-        return problems
+    node = inventory["nodes"][name]
     if not grains.get("mgmt_ipv4") and not node.get("ip"):
         problems.add(
             f"hltcloud_inventory:nodes:{name}:ip",

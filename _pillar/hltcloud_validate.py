@@ -6,6 +6,10 @@ after the pillar SLS files, receives the pillar they compiled for the minion, an
 it and the inventory with the one schema of ``_modules/hltcloud.py``. Each problem becomes
 a line of the pillar's ``_errors``, so Salt refuses every state run of that minion with
 just those lines (never a Jinja traceback, never a secret's value) and nothing changes.
+
+A minion whose id is not an inventory node's (``hltcloud.node_name``) gets no ``secrets``,
+whatever put them in its pillar: pillar/top.sls gives it nothing, and this is the second
+lock on the same door.
 """
 
 import logging
@@ -20,7 +24,10 @@ def __virtual__():
 
 
 def ext_pillar(minion_id, pillar, *args, **kwargs):  # pylint: disable=unused-argument
-    """Return ``{"_errors": [...]}`` when the data is unsound, else nothing."""
+    """
+    Return ``{"_errors": [...]}`` when the data is unsound, ``{"secrets": None}`` (merged
+    over the pillar: the key's value is gone) for an id outside the inventory, else nothing.
+    """
     if "hltcloud.check" not in __salt__:
         problems = [
             "hltcloud_validate: the hltcloud execution module is not loaded on the master "
@@ -31,9 +38,17 @@ def ext_pillar(minion_id, pillar, *args, **kwargs):  # pylint: disable=unused-ar
         problems = __salt__["hltcloud.check"](
             __opts__.get("hltcloud_inventory"), data, minion_id, __grains__
         )
+    inventory = __opts__.get("hltcloud_inventory")
+    # without the module (a problem said above) every id counts as an outsider: fail closed
+    outsider = "hltcloud.node_name" not in __salt__ or (
+        __salt__["hltcloud.node_name"](inventory, minion_id) is None
+    )
+    dropped = {"secrets": None} if outsider and (pillar or {}).get("secrets") is not None else {}
+    if dropped:
+        log.error("hltcloud_validate: %s is not an inventory node: its secrets dropped", minion_id)
     if not problems:
-        return {}
+        return dropped
     for problem in problems:
         log.error("hltcloud_validate: %s: %s", minion_id, problem)
     earlier = (pillar or {}).get("_errors") or []
-    return {"_errors": list(earlier) + [p for p in problems if p not in earlier]}
+    return {**dropped, "_errors": list(earlier) + [p for p in problems if p not in earlier]}

@@ -1,40 +1,38 @@
 {#- Pillar by minion id, never by grain: a minion chooses its own grains, so a
-    grain cannot decide who gets a secret. The ids come from the inventory
-    (hltcloud_inventory, etc/salt/cluster.conf in the master's config): each
-    node is `cnXX` or `cnXX.<domain>`, and gets the cluster data and only its
-    own role's secrets. An id outside the inventory gets no pillar at all. The
-    `role` grain stays for state targeting (salt/top.sls) and display only. -#}
+    grain cannot decide who gets a secret. The top is rendered for one minion
+    at a time, and opts.id is the id the master authenticated (its accepted
+    key), not anything the minion says: it gets an entry only when that id is
+    an inventory node's (hltcloud_inventory, etc/salt/cluster.conf in the
+    master's config), `cnXX` or `cnXX.<domain>`, and the entry is that one id
+    alone, matched exactly (a list of one; an id with a comma, or one that
+    only looks like a node's, matches nothing). It gets the cluster data and
+    only its own role's secrets; an id outside the inventory gets no pillar at
+    all (and the ext_pillar drops `secrets` for it). One look-up per minion:
+    the top's size does not grow with the inventory. The `role` grain stays
+    for state targeting (salt/top.sls) and display only. -#}
 {%- set inventory = opts.get("hltcloud_inventory") or {} %}
 {%- set domain = inventory.get("domain") %}
-{%- set ids = {"head": [], "compute": []} %}
-{%- for name, node in (inventory.get("nodes") or {}) | dictsort %}
-{%-   if node is mapping and node.get("role") in ids %}
-{%-     do ids[node.role].append(name) %}
-{%-     if domain %}{% do ids[node.role].append(name ~ "." ~ domain) %}{% endif %}
+{%- set nodes = inventory.get("nodes") %}
+{%- set minion_id = opts.get("id") %}
+{%- set node = none %}
+{%- if minion_id is string and nodes is mapping %}
+{%-   set name, dot, suffix = minion_id.partition(".") %}
+{%-   if not dot or (domain and suffix == domain) %}
+{%-     set node = nodes.get(name) %}
 {%-   endif %}
-{%- endfor %}
-{%- if not (ids.head or ids.compute) %}
-base: {}
-{%- else %}
+{%- endif %}
+{%- set role = node.get("role") if node is mapping else none %}
+{%- set sls = {
+      "head": ["cluster", "secrets.head", "keystone", "client", "glance", "nova", "smoke", "schedule"],
+      "compute": ["cluster", "secrets.compute", "selfheal", "schedule"],
+    } %}
+{%- if role in sls %}
 base:
-{%-   if ids.head %}
-  {{ ids.head | join(",") | json }}:
+  {{ minion_id | json }}:
     - match: list
-    - cluster
-    - secrets.head
-    - keystone
-    - client
-    - glance
-    - nova
-    - smoke
-    - schedule
-{%-   endif %}
-{%-   if ids.compute %}
-  {{ ids.compute | join(",") | json }}:
-    - match: list
-    - cluster
-    - secrets.compute
-    - selfheal
-    - schedule
-{%-   endif %}
+{%-   for name in sls[role] %}
+    - {{ name }}
+{%-   endfor %}
+{%- else %}
+base: {}
 {%- endif %}
