@@ -136,6 +136,7 @@ def beacon(config):
             __salt__["selfheal.settle"](bridge)
         if not reason or __salt__["selfheal.gave_up"](bridge, guests):
             return []
+        __salt__["selfheal.want"](bridge, reason)
     except SaltException as exc:
         log.warning("bridge_gateway: %s", exc)
         return []

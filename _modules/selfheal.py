@@ -32,6 +32,7 @@ CLI Example:
     salt cn44.internal selfheal.heal
 """
 
+import contextlib
 import fcntl
 import ipaddress
 import json
@@ -49,6 +50,8 @@ __virtualname__ = "selfheal"
 DEFAULTS = {"cooldown": 30, "timeout": 10, "backoff_max": 600, "giveup_after": 5}
 INSTANCE_PREFIXES = ("tap", "vnet")
 GIVEUP_TAG = "hltcloud/selfheal/giveup"
+# How long the beacon's last word that the address is wanted (:func:`want`) counts.
+WANTED_FOR = 120
 SERVICE_TEMPLATE = (
     '{%- from "map.jinja" import hltcloud with context %}{{ hltcloud.nova.network.service }}'
 )
@@ -319,10 +322,52 @@ def _write_state(bridge, state):
     os.replace(tmp, path)
 
 
+def _wanted_file(bridge):
+    return os.path.join(__opts__["cachedir"], f"selfheal-{bridge}.wanted")
+
+
+def want(bridge, reason):
+    """
+    Record that this node's beacon found the gateway address missing where it is wanted
+    (``reason``: guests run here, or nova-network put it there): :func:`heal` acts on a node
+    without guests only within ``WANTED_FOR`` seconds of such a record. The beacon calls it
+    each time it fires.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-call selfheal.want br100 guests
+    """
+    path = _wanted_file(bridge)
+    tmp = f"{path}.{os.getpid()}.tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump({"at": time.time(), "reason": str(reason)}, handle)
+    os.replace(tmp, path)
+    return True
+
+
+def _unwant(bridge):
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(_wanted_file(bridge))
+
+
+def _wanted(bridge):
+    """The beacon's record, while it is recent (see :func:`want`); else None."""
+    try:
+        with open(_wanted_file(bridge), encoding="utf-8") as handle:
+            record = json.load(handle)
+        age = time.time() - float(record["at"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return record if 0 <= age <= WANTED_FOR else None
+
+
 def forget(bridge=None):
     """
-    Forget the heal history of ``bridge`` (last restart, failures, give-up): the next
-    :func:`heal` may restart at once. Returns True when there was something to forget.
+    Forget the heal history of ``bridge`` (last restart, failures, give-up, the beacon's
+    :func:`want`): the next :func:`heal` may restart at once. Returns True when there was
+    something to forget.
 
     CLI Example:
 
@@ -333,6 +378,7 @@ def forget(bridge=None):
     bridge = bridge or (__salt__["config.get"]("selfheal", {}) or {}).get("bridge")
     if not bridge:
         raise SaltInvocationError("selfheal.forget: no bridge given and none in pillar")
+    _unwant(bridge)
     try:
         os.unlink(_state_file(bridge))
     except FileNotFoundError:
@@ -342,9 +388,10 @@ def forget(bridge=None):
 
 def settle(bridge=None):
     """
-    The address is back on ``bridge``: clear the failed-restart count and any give-up,
-    keeping the time of the last restart (its cool-down still holds). Returns True when
-    something was cleared. The beacon calls it while the address is there.
+    The address is back on ``bridge``: clear the failed-restart count, any give-up and the
+    beacon's :func:`want`, keeping the time of the last restart (its cool-down still holds).
+    Returns True when a failure or give-up was cleared. The beacon calls it while the
+    address is there.
 
     CLI Example:
 
@@ -354,6 +401,7 @@ def settle(bridge=None):
     """
     conf = __salt__["config.get"]("selfheal", {}) or {}
     bridge = bridge or conf.get("bridge")
+    _unwant(bridge)  # the beacon's word held while the address was missing
     state = _read_state(bridge)
     if not state.get("failures") and not state.get("gave_up"):
         return False
@@ -439,7 +487,9 @@ def heal(bridge=None, network=None, service=None, cooldown=None, timeout=None):
     """
     Restart nova-network when the gateway address is missing from the bridge, then check it
     is back. Does nothing on a drained node (grain ``hltcloud_drained``, set by
-    ``compute.killswitch``). Debounced: no restart while another heal runs, nor within
+    ``compute.killswitch``), nor on an idle one: no guest runs here and the node's own
+    beacon has not asked for the address in the last ``WANTED_FOR`` seconds (:func:`want`),
+    whoever sent the event. Debounced: no restart while another heal runs, nor within
     ``cooldown`` seconds of the last attempt; after a failed restart the wait doubles up
     to ``backoff_max``; after ``giveup_after`` failed restarts in a row it sends one
     ``hltcloud/selfheal/giveup`` event and does nothing more until the address comes back
@@ -470,6 +520,15 @@ def heal(bridge=None, network=None, service=None, cooldown=None, timeout=None):
     if _present(bridge, address):
         settle(bridge)
         return _answer(True, "none", f"{address} is on {bridge}")
+    if not fingerprint(bridge) and not _wanted(bridge):
+        # Whoever asked (a heal is anyone's event to send), an idle node is not broken:
+        # nova-network takes the address away itself when the last guest leaves.
+        return _answer(
+            True,
+            "none",
+            f"no guest runs here and this node's beacon has not asked for {address}: "
+            f"an idle node needs no gateway, nothing to heal",
+        )
     lock = _lock(bridge)
     if lock is None:
         return _answer(True, "skipped", f"a heal of {bridge} is already running")

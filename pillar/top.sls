@@ -22,17 +22,26 @@
 {%-   endif %}
 {%- endif %}
 {%- set role = node.get("role") if node is mapping else none %}
-{%- set sls = {
-      "head": ["cluster", "secrets.head", "keystone", "client", "glance", "nova", "smoke", "schedule"],
-      "compute": ["cluster", "secrets.compute", "selfheal", "schedule"],
-    } %}
-{%- if role in sls %}
+{%- if role == "head" %}
 base:
   {{ minion_id | json }}:
     - match: list
-{%-   for name in sls[role] %}
-    - {{ name }}
-{%-   endfor %}
+    - cluster
+    - secrets.head
+    - keystone
+    - client
+    - glance
+    - nova
+    - smoke
+    - schedule
+{%- elif role == "compute" %}
+base:
+  {{ minion_id | json }}:
+    - match: list
+    - cluster
+    - secrets.compute
+    - selfheal
+    - schedule
 {%- else %}
 base: {}
 {%- endif %}

@@ -3,9 +3,26 @@
     selfheal.heal restarts nova-network (the map's nova.network.service, read
     there; debounced there: one heal at a time, a cool-down between restarts
     that doubles after each failure, a give-up event after N failures) and
-    checks that the address is back. -#}
-{%- if data.get("id") %}
-selfheal-bridge-gateway-{{ data["id"] }}:
+    checks that the address is back.
+
+    Any accepted minion can send any event, with any tag and data: nothing
+    here is taken from `data` (its `id` could be "*"). The node is the id in
+    the tag, salt/beacon/<id>/bridge_gateway/gateway_missing, and only when
+    that id is exactly an inventory compute node's (hltcloud.node_name, the
+    pillar top's rule), targeted as a list of that one id. A tag naming
+    another node than its sender still reaches only that node, whose
+    selfheal.heal acts only where guests run or its own beacon asked. -#}
+{%- set prefix = "salt/beacon/" %}
+{%- set suffix = "/bridge_gateway/gateway_missing" %}
+{%- set inventory = opts.get("hltcloud_inventory") or {} %}
+{%- set minion = none %}
+{%- if tag.startswith(prefix) and tag.endswith(suffix) %}
+{%-   set minion = tag[prefix | length : (tag | length) - (suffix | length)] %}
+{%- endif %}
+{%- set name = salt["hltcloud.node_name"](inventory, minion) if minion else none %}
+{%- if name and inventory.nodes[name].get("role") == "compute" %}
+selfheal-bridge-gateway-{{ name }}:
   local.selfheal.heal:
-    - tgt: {{ data["id"] | json }}
+    - tgt: {{ [minion] | json }}
+    - tgt_type: list
 {%- endif %}

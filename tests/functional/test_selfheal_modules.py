@@ -129,6 +129,13 @@ def node(netns, double):
         netns.add_bridge()
 
 
+@pytest.fixture
+def busy_node(node):
+    """The same, with a guest running: a heal is wanted when the address goes."""
+    node.add_guest("vnet0")
+    return node
+
+
 def run(netns, double, tmp_path, steps, grains=None, **selfheal):
     settings = {"bridge": "br100", "network": "203.0.113.24/29", "cooldown": 30, "timeout": 5}
     settings.update(selfheal)
@@ -236,29 +243,58 @@ def test_beacon_is_silent_on_a_drained_node(node, double, tmp_path):
     assert out["results"][2] == []
 
 
-def test_heal_restarts_the_maps_service_and_the_address_is_back(node, double, tmp_path):
-    out = run(node, double, tmp_path, [DEL_GATEWAY, HEAL, HISTORY])
+def test_heal_restarts_the_maps_service_and_the_address_is_back(busy_node, double, tmp_path):
+    out = run(busy_node, double, tmp_path, [DEL_GATEWAY, HEAL, HISTORY])
     heal = out["results"][1]
     assert heal["result"] is True and heal["action"] == "restarted", heal
     assert double.name in heal["comment"]
-    assert node.has_gateway()
+    assert busy_node.has_gateway()
     assert len(double.restarts()) == 1
     history = out["results"][2]["history"]
     assert history["failures"] == 0 and history["wait"] == 30
 
 
-def test_heal_on_a_drained_node_does_nothing_and_says_why(node, double, tmp_path):
-    out = run(node, double, tmp_path, [DEL_GATEWAY, HEAL], {"hltcloud_drained": True})
+def test_heal_on_a_drained_node_does_nothing_and_says_why(busy_node, double, tmp_path):
+    out = run(busy_node, double, tmp_path, [DEL_GATEWAY, HEAL], {"hltcloud_drained": True})
     heal = out["results"][1]
     assert heal["result"] is True and heal["action"] == "none"
     assert heal["comment"].startswith("node is drained (kill switch)")
     assert double.restarts() == []
+    assert not busy_node.has_gateway()
+
+
+def test_heal_on_an_idle_node_does_nothing_whoever_asked(node, double, tmp_path):
+    # no guest, and the node's beacon never asked: nova-network took the address away
+    out = run(node, double, tmp_path, [DEL_GATEWAY, HEAL])
+    heal = out["results"][1]
+    assert heal["result"] is True and heal["action"] == "none", heal
+    assert "an idle node needs no gateway" in heal["comment"]
+    assert double.restarts() == []
     assert not node.has_gateway()
 
 
-def test_a_failed_restart_is_reported_failed_and_stamped_after_the_attempt(node, double, tmp_path):
+def test_heal_without_guests_acts_when_the_nodes_beacon_asked(node, double, tmp_path):
+    # the beacon fires for an address it saw since nova-network started, no guest seen
+    want = {"call": "selfheal.want", "kwargs": {"bridge": "br100", "reason": "seen"}}
+    out = run(node, double, tmp_path, [DEL_GATEWAY, want, HEAL])
+    assert out["results"][2]["action"] == "restarted", out["results"][2]
+    assert node.has_gateway()
+    assert len(double.restarts()) == 1
+
+
+def test_a_firing_beacon_records_that_it_asked(node, double, tmp_path):
+    steps = [_guest(), DEL_GATEWAY, BEACON, {"sh": "ip link del vnet0"}, HEAL]
+    out = run(node, double, tmp_path, steps)
+    assert out["results"][2] == _missing("guests", ["dev:vnet0"])
+    # the guest is gone by the time the heal comes: the beacon's word still counts
+    assert out["results"][4]["action"] == "restarted", out["results"][4]
+
+
+def test_a_failed_restart_is_reported_failed_and_stamped_after_the_attempt(
+    busy_node, double, tmp_path
+):
     double.set_mode("fail")
-    out = run(node, double, tmp_path, [DEL_GATEWAY, HISTORY, HEAL, HISTORY, HEAL])
+    out = run(busy_node, double, tmp_path, [DEL_GATEWAY, HISTORY, HEAL, HISTORY, HEAL])
     before, failed, after, again = out["results"][1:]
     assert before["history"] == {}
     assert failed["result"] is False and failed["action"] == "restarted"
@@ -268,25 +304,25 @@ def test_a_failed_restart_is_reported_failed_and_stamped_after_the_attempt(node,
     assert len(double.restarts()) == 1
 
 
-def test_the_cooldown_counts_from_the_end_of_the_attempt(node, double, tmp_path):
+def test_the_cooldown_counts_from_the_end_of_the_attempt(busy_node, double, tmp_path):
     # the double takes 2 s; a stamp taken before the restart would have expired by then
     double.set_mode("slow")
-    out = run(node, double, tmp_path, [DEL_GATEWAY, HEAL, DEL_GATEWAY, HEAL], cooldown=1.5)
+    out = run(busy_node, double, tmp_path, [DEL_GATEWAY, HEAL, DEL_GATEWAY, HEAL], cooldown=1.5)
     assert out["results"][1]["action"] == "restarted"
     assert out["results"][3]["action"] == "skipped", out["results"][3]
     assert len(double.restarts()) == 1
 
 
-def test_heal_fails_when_the_address_does_not_come_back_in_time(node, double, tmp_path):
+def test_heal_fails_when_the_address_does_not_come_back_in_time(busy_node, double, tmp_path):
     double.set_mode("silent")
-    out = run(node, double, tmp_path, [DEL_GATEWAY, HEAL], timeout=1)
+    out = run(busy_node, double, tmp_path, [DEL_GATEWAY, HEAL], timeout=1)
     heal = out["results"][1]
     assert heal["result"] is False and heal["action"] == "restarted"
     assert f"{GATEWAY} is not back on br100 after 1s" in heal["comment"]
     assert heal["elapsed"] >= 1
 
 
-def test_a_second_heal_while_one_runs_answers_already_running(node, double, tmp_path):
+def test_a_second_heal_while_one_runs_answers_already_running(busy_node, double, tmp_path):
     double.set_mode("slow")
     steps = [
         DEL_GATEWAY,
@@ -295,7 +331,7 @@ def test_a_second_heal_while_one_runs_answers_already_running(node, double, tmp_
         HEAL,
         {"join": True},
     ]
-    out = run(node, double, tmp_path, steps)
+    out = run(busy_node, double, tmp_path, steps)
     second, first = out["results"][3], out["results"][4]
     assert second == {
         "result": True,
@@ -306,21 +342,21 @@ def test_a_second_heal_while_one_runs_answers_already_running(node, double, tmp_
     assert len(double.restarts()) == 1
 
 
-def test_heal_within_the_cooldown_is_skipped(node, double, tmp_path):
-    out = run(node, double, tmp_path, [DEL_GATEWAY, HEAL, DEL_GATEWAY, HEAL])
+def test_heal_within_the_cooldown_is_skipped(busy_node, double, tmp_path):
+    out = run(busy_node, double, tmp_path, [DEL_GATEWAY, HEAL, DEL_GATEWAY, HEAL])
     heal = out["results"][3]
     assert heal["result"] is True and heal["action"] == "skipped"
     assert "next one in" in heal["comment"]
     assert len(double.restarts()) == 1
-    assert not node.has_gateway()
+    assert not busy_node.has_gateway()
 
 
-def test_the_wait_doubles_after_each_failed_restart_up_to_the_cap(node, double, tmp_path):
+def test_the_wait_doubles_after_each_failed_restart_up_to_the_cap(busy_node, double, tmp_path):
     double.set_mode("fail")
     steps = [DEL_GATEWAY]
     for _ in range(4):
         steps += [HEAL, HISTORY, {"sleep": 0.45}]
-    out = run(node, double, tmp_path, steps, cooldown=0.1, backoff_max=0.4, giveup_after=10)
+    out = run(busy_node, double, tmp_path, steps, cooldown=0.1, backoff_max=0.4, giveup_after=10)
     waits = [out["results"][i]["history"]["wait"] for i in (2, 5, 8, 11)]
     assert waits == [0.2, 0.4, 0.4, 0.4]
     assert [out["results"][i]["history"]["failures"] for i in (2, 5, 8, 11)] == [1, 2, 3, 4]

@@ -17,9 +17,12 @@ out the cool-down; the only fixed windows are those that check for silence.
 """
 
 import itertools
+import json
+import pathlib
 import time
 
 import pytest
+import salt.crypt
 
 from tests.support.netns import usable
 from tests.support.selfheal import MINION, selfheal_cluster
@@ -277,3 +280,84 @@ def test_gateway_removed_while_the_master_is_down_is_healed_when_it_is_back(self
         master.start()
     assert bridge.wait_for_gateway(timeout=120) is not None, "not healed once the master was back"
     assert len(fake.restarts()) == before + 1
+
+
+def _send_raw_events(cli, events):
+    """What any accepted minion can do: hand the master events whose tags and data it chose."""
+    ret = cli.run(
+        "event.fire_master",
+        "{}",
+        "hltcloud/test/forged",
+        f"preload={json.dumps({'events': events})}",
+        minion_tgt=MINION,
+    )
+    assert ret.returncode == 0 and ret.data is True, ret
+
+
+def _new_heal_jobs(event_listener, master, since):
+    return [
+        event.data
+        for event in event_listener.get_events([(master.id, "salt/job/*/new")], after_time=since)
+        if event.data.get("fun") == "selfheal.heal"
+    ]
+
+
+def test_forged_events_heal_only_the_inventory_compute_node_their_tag_names(
+    selfheal, bridge, event_listener
+):
+    """
+    cn44 (an accepted minion, so anyone who holds its key) sends raw events with tags and data
+    of its choosing: "id": "*" in the data, other nodes' and no node's ids in the tag. The
+    reactor publishes one heal, to cn45.internal alone as a list; nothing reaches cn44.
+    """
+    master, cli = selfheal.master, selfheal.cli
+    # cn45.internal has an accepted key and no running minion: a job to it is published (and
+    # seen on the bus) but never answered
+    accepted = pathlib.Path(master.config["pki_dir"]) / "minions" / "cn45.internal"
+    accepted.write_text(salt.crypt.gen_keys(2048)[1])
+    try:
+        forged = [
+            {
+                "tag": BEACON_TAG.replace(MINION, "cn45.internal"),
+                "data": {"id": "*", "bridge": "br100"},
+            },
+            {"tag": "salt/beacon/*/bridge_gateway/gateway_missing", "data": {"id": "*"}},
+            {
+                "tag": "salt/beacon/rogue.internal/bridge_gateway/gateway_missing",
+                "data": {"id": "*"},
+            },
+            {
+                "tag": "salt/beacon/cn43.internal/bridge_gateway/gateway_missing",
+                "data": {"id": MINION},
+            },
+        ]
+        start = time.time()
+        _send_raw_events(cli, forged)
+        published = _poll(lambda: _new_heal_jobs(event_listener, master, start), timeout=20)
+        assert published, "the reactor published no heal for the node the tag names"
+        time.sleep(3)  # a window for anything else the reactor might still publish
+        published = _new_heal_jobs(event_listener, master, start)
+        assert [(job["tgt"], job["tgt_type"]) for job in published] == [(["cn45.internal"], "list")]
+        assert _heal_jobs(event_listener, master, start) == []
+    finally:
+        accepted.unlink()
+
+
+def test_a_heal_on_an_idle_node_restarts_nothing(selfheal, bridge, event_listener):
+    """A forged event naming this node while no guest runs: the heal declines."""
+    fake, master, cli = selfheal.fake, selfheal.master, selfheal.cli
+    bridge.del_guest()
+    before = len(fake.restarts())
+    bridge.del_gateway()
+    try:
+        time.sleep(2)  # the beacon stays silent on an idle node (see above)
+        start = time.time()
+        _send_raw_events(cli, [{"tag": BEACON_TAG, "data": {"id": MINION}}])
+        jobs = _poll(lambda: _heal_jobs(event_listener, master, start), timeout=20)
+        assert jobs, "the reactor ran no heal on the node the tag names"
+        heal = jobs[0].data["return"]
+        assert heal["action"] == "none" and "idle node" in heal["comment"], heal
+        assert len(fake.restarts()) == before
+        assert not bridge.has_gateway()
+    finally:
+        bridge.add_gateway()

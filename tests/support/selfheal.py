@@ -31,6 +31,7 @@ def selfheal_pillar_root(target, service, cooldown, **settings):
         f"selfheal:\n{lines}"
     )
     top = (root / "top.sls").read_text()
+    assert "    - selfheal\n" in top, "pillar/top.sls no longer lists selfheal on a line"
     (root / "top.sls").write_text(
         top.replace("    - selfheal\n", "    - selfheal\n    - selfheal_test\n")
     )
