@@ -15,6 +15,11 @@ nova-network cannot change a network's cidr, bridge, interface, multi_host, gate
 servers in place: when an existing network differs the state fails and says what to do,
 it never deletes and re-creates a network (its fixed IPs and instances go with it).
 Credentials: ``nova:auth`` (see ``nova_compute``); os-networks is admin-only.
+
+Creating a network is a call to a nova-network (one runs on every compute node): with
+none up, nova-api waits for its RPC timeout (60 s) and answers HTTP 500. So a network
+that must be created is created only once Nova's ``os-services`` shows a nova-network
+up; before that the state fails with one line saying so (apply the compute nodes first).
 """
 
 import ipaddress
@@ -22,6 +27,7 @@ import re
 
 __virtualname__ = "nova_network"
 
+NO_NETWORK_SERVICE = "no nova-network service is up yet: apply the compute nodes first"
 # What nova-network stores per network and cannot change afterwards; compared when given.
 FIXED = ("cidr", "bridge", "bridge_interface", "multi_host", "gateway", "dns1", "dns2")
 # A Linux interface name: 1-15 bytes (IFNAMSIZ 16 with the NUL), no '/', ':' or white
@@ -203,9 +209,13 @@ def present(
             )
         return shown, True, f"{label} created (id {shown['id']})"
 
+    def blocked():
+        up = __salt__["nova_compute.network_services_up"](auth=auth)
+        return None if up else NO_NETWORK_SERVICE
+
     new = {k: v for k, v in wanted.items() if v is not None}
     return utils["nova_states.present"](
-        ret, label, find, create, __opts__["test"], new, conflict=conflict
+        ret, label, find, create, __opts__["test"], new, conflict=conflict, blocked=blocked
     )
 
 

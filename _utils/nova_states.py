@@ -26,7 +26,7 @@ def invalid(ret, label, problems):
     return ret
 
 
-def present(ret, label, find, create, test, new, conflict=None, settle=None):
+def present(ret, label, find, create, test, new, conflict=None, settle=None, blocked=None):
     """
     Make sure the object exists.
 
@@ -43,6 +43,10 @@ def present(ret, label, find, create, test, new, conflict=None, settle=None):
         when it was created but did not become usable (a server that went to ERROR).
     new
         What test mode reports as the new object.
+    blocked()
+        Asked only when the object must be created: None, or why it cannot be yet (what
+        it needs is not there). The state then fails with that reason; in test mode it
+        is result None, the reason said beside what would be created.
 
     A ``CommandExecutionError`` anywhere fails the state with its message.
     """
@@ -59,10 +63,15 @@ def present(ret, label, find, create, test, new, conflict=None, settle=None):
             result, comment = settle(current)
             ret.update(result=result, comment=comment)
             return ret
+        reason = blocked() if blocked else None
         if test:
-            ret.update(
-                result=None, changes={"old": None, "new": new}, comment=f"{label} would be created"
-            )
+            comment = f"{label} would be created"
+            if reason:
+                comment += f"; a run now would fail: {reason}"
+            ret.update(result=None, changes={"old": None, "new": new}, comment=comment)
+            return ret
+        if reason:
+            ret.update(result=False, comment=f"{label}: {reason}")
             return ret
         created, result, comment = create()
         ret.update(result=result, changes={"old": None, "new": created}, comment=comment)
