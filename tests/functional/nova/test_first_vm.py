@@ -14,6 +14,19 @@ SERVER = "smoke-first-vm-server-present"
 CONSOLE = "smoke-first-vm-console-checked"
 
 
+def demo_server(loaders, demo_auth, **args):
+    """nova_server.present of a tiny CirrOS server on demo-net as the demo user."""
+    args = {
+        "name": "vm",
+        "flavor": "m1.tiny",
+        "image": "CirrOS Test Image",
+        "networks": ["demo-net"],
+        "auth": demo_auth,
+        **args,
+    }
+    return loaders.states.nova_server.present(**args)
+
+
 @pytest.fixture
 def network(loaders, double, head_pillar):
     ret = apply(loaders, "nova.flat_network", head_pillar)["nova-flat-network-present"]
@@ -103,15 +116,8 @@ def test_server_still_building_after_the_timeout_fails(
     loaders, double, demo_auth, admin_auth, network
 ):
     double.build_polls = 1000
-    ret = loaders.states.nova_server.present(
-        name="slow-vm",
-        flavor="m1.tiny",
-        image="CirrOS Test Image",
-        networks=["demo-net"],
-        timeout=1,
-        interval=0.2,
-        auth=demo_auth,
-        network_auth=admin_auth,
+    ret = demo_server(
+        loaders, demo_auth, name="slow-vm", timeout=1, interval=0.2, network_auth=admin_auth
     )
     assert ret.result is False
     assert "still BUILD after 1s (timeout)" in ret.comment
@@ -128,14 +134,7 @@ def test_first_vm_test_mode_boots_nothing(loaders, double, head_pillar, network)
 
 
 def test_unknown_flavor_fails_before_booting(loaders, double, demo_auth, admin_auth, network):
-    ret = loaders.states.nova_server.present(
-        name="vm",
-        flavor="m1.huge",
-        image="CirrOS Test Image",
-        networks=["demo-net"],
-        auth=demo_auth,
-        network_auth=admin_auth,
-    )
+    ret = demo_server(loaders, demo_auth, flavor="m1.huge", network_auth=admin_auth)
     assert ret.result is False
     assert "Nova has no flavor named 'm1.huge'" in ret.comment
     assert double.servers == {}
@@ -162,13 +161,7 @@ def test_smoke_without_public_key_fails_saying_where_to_put_it(loaders, double, 
 def test_demo_user_alone_cannot_find_the_admins_network(loaders, double, demo_auth, network):
     # Icehouse's os-tenant-networks shows the demo user only its project's networks (the
     # head's nova-api has no Flat network manager): demo-net, of no project, is not there.
-    ret = loaders.states.nova_server.present(
-        name="vm",
-        flavor="m1.tiny",
-        image="CirrOS Test Image",
-        networks=["demo-net"],
-        auth=demo_auth,
-    )
+    ret = demo_server(loaders, demo_auth)
     assert ret.result is False
     assert "no network(s) labelled 'demo-net' usable by this project" in ret.comment
     assert "network_auth" in ret.comment
