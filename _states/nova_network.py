@@ -28,6 +28,11 @@ import re
 __virtualname__ = "nova_network"
 
 NO_NETWORK_SERVICE = "no nova-network service is up yet: apply the compute nodes first"
+# Deleting goes through a nova-network too.
+NO_NETWORK_SERVICE_TO_DELETE = (
+    "no nova-network service is up: a network is deleted through one (start nova-network "
+    "on a compute node first)"
+)
 # What nova-network stores per network and cannot change afterwards; compared when given.
 FIXED = ("cidr", "bridge", "bridge_interface", "multi_host", "gateway", "dns1", "dns2")
 # A Linux interface name: 1-15 bytes (IFNAMSIZ 16 with the NUL), no '/', ':' or white
@@ -62,6 +67,11 @@ def _cidr_problems(cidr, gateway):
     if not [h for h in hosts if h != gw]:
         return [f"cidr {network} holds no host address besides the gateway: use a /29 or larger"]
     return []
+
+
+def _no_network_service(auth, reason):
+    """``reason`` when os-services shows no nova-network up, else None."""
+    return None if __salt__["nova_compute.network_services_up"](auth=auth) else reason
 
 
 def validate(name, cidr, bridge, bridge_interface, multi_host, gateway, dns1, dns2):
@@ -210,8 +220,7 @@ def present(
         return shown, True, f"{label} created (id {shown['id']})"
 
     def blocked():
-        up = __salt__["nova_compute.network_services_up"](auth=auth)
-        return None if up else NO_NETWORK_SERVICE
+        return _no_network_service(auth, NO_NETWORK_SERVICE)
 
     new = {k: v for k, v in wanted.items() if v is not None}
     return utils["nova_states.present"](
@@ -222,7 +231,8 @@ def present(
 def absent(name, auth=None):
     """
     Ensure no nova-network network is labelled ``name``. Nova refuses to delete a network
-    whose addresses are in use (HTTP 409): delete its instances first.
+    whose addresses are in use (HTTP 409): delete its instances first. Deleting goes
+    through a nova-network: with none up (os-services) the state fails saying so.
 
     name
         The label.
@@ -242,4 +252,5 @@ def absent(name, auth=None):
         delete,
         __opts__["test"],
         fields=("label", "id", "cidr"),
+        blocked=lambda: _no_network_service(auth, NO_NETWORK_SERVICE_TO_DELETE),
     )

@@ -102,6 +102,19 @@ def test_absent_reports_each_deletion_problem():
     assert ret["changes"]["old"] == found
 
 
+@pytest.mark.parametrize("test", [True, False])
+def test_blocked_deletion_deletes_nothing_and_says_why(test):
+    found = [{"id": "1", "name": "x"}]
+    ret = nova_states.absent(
+        nova_states.new_ret("x"), LABEL, lambda: found, never, test, blocked=lambda: "no way"
+    )
+    if test:
+        assert (ret["result"], ret["changes"]["old"]) == (None, {"id": "1", "name": "x"})
+        assert ret["comment"] == f"{LABEL} would be deleted; a run now would fail: no way"
+    else:
+        assert (ret["result"], ret["changes"], ret["comment"]) == (False, {}, f"{LABEL}: no way")
+
+
 def test_console_token_is_masked():
     url = "http://cn43.internal:6080/vnc_auto.html?token=0ec8dfda-6f16-4a02-ade7-0a381dd49c09"
     assert nova_server._mask_token(url) == "http://cn43.internal:6080/vnc_auto.html?token=***"

@@ -289,3 +289,16 @@ def test_existing_network_needs_no_nova_network(loaders, double, head_pillar):
     ret = apply(loaders, SLS, head_pillar)[ID]
     assert (ret.result, ret.changes) == (True, {})
     assert "already in the desired state" in ret.comment
+
+
+def test_clean_with_no_nova_network_up_deletes_nothing_and_says_why(loaders, double, head_pillar):
+    assert apply(loaders, SLS, head_pillar)[ID].result is True
+    double.service_up("nova-network", "cn44.internal", up=False)
+    ret = apply(loaders, "nova.flat_network.clean", head_pillar)["nova-flat-network-absent"]
+    assert (ret.result, ret.changes) == (False, {})
+    assert ret.comment == (
+        "Network 'demo-net': no nova-network service is up: a network is deleted through one "
+        "(start nova-network on a compute node first)"
+    )
+    assert len(double.networks) == 1
+    assert not [r for r in double.requests if r[0] == "DELETE"]
