@@ -179,7 +179,9 @@ def _one(items, kind, name, key="name"):
 
 def network_list(auth=None):
     """
-    Every nova-network network (``GET /os-networks``, admin only), with all its fields.
+    The nova-network networks ``GET /os-networks`` shows: every one, with all its fields,
+    to an admin; to another user only its project's (unless nova-api's own nova.conf
+    names a Flat network manager), without the admin fields.
 
     CLI Example:
 
@@ -242,8 +244,9 @@ def network_delete(network_id, auth=None):
 
 def tenant_network_list(auth=None):
     """
-    The networks the project may use (``GET /os-tenant-networks``: id, label, cidr), the
-    call a project member (the runbook's demo user) can make.
+    The networks ``GET /os-tenant-networks`` shows the caller (id, label, cidr): the same
+    choice as ``network_list``, so a project member does not see a network of no
+    project such as the runbook's demo-net unless nova-api runs a Flat network manager.
 
     CLI Example:
 
@@ -252,6 +255,38 @@ def tenant_network_list(auth=None):
         salt cn43 nova_compute.tenant_network_list
     """
     return (_call(auth, "GET", "/os-tenant-networks") or {}).get("networks", [])
+
+
+def service_list(binary=None, auth=None):
+    """
+    Nova's services as ``os-services`` lists them (admin only): binary, host, zone, status
+    (enabled/disabled), state (up/down: whether it reported lately), updated_at; with
+    ``binary``, only those of that binary.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 nova_compute.service_list binary=nova-network
+    """
+    services = (_call(auth, "GET", "/os-services") or {}).get("services", [])
+    return [s for s in services if binary is None or s.get("binary") == binary]
+
+
+def network_services_up(auth=None):
+    """
+    The hosts whose nova-network is up (``os-services``). Creating or deleting a network
+    is a call to one of them: with none up, Nova waits for its RPC timeout and fails.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 nova_compute.network_services_up
+    """
+    return sorted(
+        s.get("host") for s in service_list("nova-network", auth=auth) if s.get("state") == "up"
+    )
 
 
 # -- keypairs -------------------------------------------------------------------------------------

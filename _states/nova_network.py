@@ -15,6 +15,11 @@ nova-network cannot change a network's cidr, bridge, interface, multi_host, gate
 servers in place: when an existing network differs the state fails and says what to do,
 it never deletes and re-creates a network (its fixed IPs and instances go with it).
 Credentials: ``nova:auth`` (see ``nova_compute``); os-networks is admin-only.
+
+Creating a network is a call to a nova-network (one runs on every compute node): with
+none up, nova-api waits for its RPC timeout (60 s) and answers HTTP 500. So a network
+that must be created is created only once Nova's ``os-services`` shows a nova-network
+up; before that the state fails with one line saying so (apply the compute nodes first).
 """
 
 import ipaddress
@@ -22,6 +27,12 @@ import re
 
 __virtualname__ = "nova_network"
 
+NO_NETWORK_SERVICE = "no nova-network service is up yet: apply the compute nodes first"
+# Deleting goes through a nova-network too.
+NO_NETWORK_SERVICE_TO_DELETE = (
+    "no nova-network service is up: a network is deleted through one (start nova-network "
+    "on a compute node first)"
+)
 # What nova-network stores per network and cannot change afterwards; compared when given.
 FIXED = ("cidr", "bridge", "bridge_interface", "multi_host", "gateway", "dns1", "dns2")
 # A Linux interface name: 1-15 bytes (IFNAMSIZ 16 with the NUL), no '/', ':' or white
@@ -56,6 +67,11 @@ def _cidr_problems(cidr, gateway):
     if not [h for h in hosts if h != gw]:
         return [f"cidr {network} holds no host address besides the gateway: use a /29 or larger"]
     return []
+
+
+def _no_network_service(auth, reason):
+    """``reason`` when os-services shows no nova-network up, else None."""
+    return None if __salt__["nova_compute.network_services_up"](auth=auth) else reason
 
 
 def validate(name, cidr, bridge, bridge_interface, multi_host, gateway, dns1, dns2):
@@ -203,16 +219,20 @@ def present(
             )
         return shown, True, f"{label} created (id {shown['id']})"
 
+    def blocked():
+        return _no_network_service(auth, NO_NETWORK_SERVICE)
+
     new = {k: v for k, v in wanted.items() if v is not None}
     return utils["nova_states.present"](
-        ret, label, find, create, __opts__["test"], new, conflict=conflict
+        ret, label, find, create, __opts__["test"], new, conflict=conflict, blocked=blocked
     )
 
 
 def absent(name, auth=None):
     """
     Ensure no nova-network network is labelled ``name``. Nova refuses to delete a network
-    whose addresses are in use (HTTP 409): delete its instances first.
+    whose addresses are in use (HTTP 409): delete its instances first. Deleting goes
+    through a nova-network: with none up (os-services) the state fails saying so.
 
     name
         The label.
@@ -232,4 +252,5 @@ def absent(name, auth=None):
         delete,
         __opts__["test"],
         fields=("label", "id", "cidr"),
+        blocked=lambda: _no_network_service(auth, NO_NETWORK_SERVICE_TO_DELETE),
     )

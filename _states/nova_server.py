@@ -9,12 +9,19 @@ Nova servers (the runbook's ``nova boot``), matched by name, and their VNC conso
         - flavor: m1.tiny
         - image: CirrOS Test Image
         - networks: [demo-net]
+        - network_auth: {}          # look demo-net up as nova:auth's admin
         - security_groups: [default]
         - key_name: demo-key
         - timeout: 300
+        - auth: {username: demo, password: ..., project_name: demo}
 
-The flavor and image are found by name, each NIC by its network label (the networks the
-project may use, ``os-tenant-networks``). A new server is waited for until ACTIVE within
+The flavor and image are found by name, each NIC by its network label. As the runbook
+does it, the admin finds the network's id (``nova network-list``: ``os-networks``) and the
+normal user boots with ``--nic net-id=<id>``: with ``network_auth`` (credentials over
+``nova:auth``, ``{}`` for nova:auth itself) the label is looked up so. Without it the
+server's own user looks in ``os-tenant-networks``, which in Icehouse lists only the
+project's networks unless nova-api itself runs a Flat network manager: the runbook's
+demo-net belongs to no project and is not there. A new server is waited for until ACTIVE within
 ``timeout`` seconds; one that goes to ERROR fails the state with Nova's fault message. A
 server of that name booted from another flavor or image, or in ERROR, is never deleted and
 re-created silently: the state fails and says what to do. Credentials: ``nova:auth``.
@@ -66,17 +73,24 @@ def _validate(name, flavor, image, networks, security_groups, timeout, interval)
     return problems
 
 
-def _resolve(flavor, image, networks, auth):
+def _resolve(flavor, image, networks, auth, network_auth=None):
     """Flavor, image and network ids from their names; CommandExecutionError if one is missing."""
     nova = __salt__
-    usable = nova["nova_compute.tenant_network_list"](auth=auth)
+    if networks and network_auth is not None:
+        usable = nova["nova_compute.network_list"](auth=network_auth)
+        where = "in os-networks (network_auth)"
+    elif networks:
+        usable = nova["nova_compute.tenant_network_list"](auth=auth)
+        where = (
+            "usable by this project (os-tenant-networks lists only the project's networks: "
+            "give network_auth to look it up as the admin)"
+        )
     ids = []
     for net in networks:
         matching = [n for n in usable if n.get("label") == net]
         if len(matching) != 1:
             raise CommandExecutionError(
-                f"{'no' if not matching else len(matching)} network(s) labelled '{net}' "
-                "usable by this project (os-tenant-networks)"
+                f"{'no' if not matching else len(matching)} network(s) labelled '{net}' {where}"
             )
         ids.append(matching[0]["id"])
     return {
@@ -112,6 +126,7 @@ def present(
     timeout=300,
     interval=2,
     auth=None,
+    network_auth=None,
 ):
     """
     Ensure the server ``name`` exists and is ACTIVE.
@@ -134,6 +149,10 @@ def present(
         Seconds between two looks at the server (default 2).
     auth
         Credentials overriding ``nova:auth`` (the server's project and user).
+    network_auth
+        Credentials overriding ``nova:auth`` that look the network labels up in
+        ``os-networks`` (the admin's, as the runbook's ``nova network-list``); ``{}`` is
+        ``nova:auth`` itself. Not given: the server's user looks in ``os-tenant-networks``.
     """
     utils = __utils__
     ret = utils["nova_states.new_ret"](name)
@@ -141,6 +160,8 @@ def present(
     networks = _as_list(networks)
     security_groups = _as_list(security_groups)
     problems = _validate(name, flavor, image, networks, security_groups, timeout, interval)
+    if network_auth is not None and not isinstance(network_auth, dict):
+        problems.append("network_auth must be a mapping of credentials ({} for nova:auth)")
     if problems:
         return utils["nova_states.invalid"](ret, label, problems)
     nova = __salt__
@@ -148,7 +169,7 @@ def present(
     found = {}
 
     def find():
-        resolved.update(_resolve(flavor, image, networks, auth))
+        resolved.update(_resolve(flavor, image, networks, auth, network_auth))
         servers = nova["nova_compute.server_list"](name=name, auth=auth)
         found["all"] = servers
         return servers[0] if servers else None

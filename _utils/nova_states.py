@@ -26,7 +26,23 @@ def invalid(ret, label, problems):
     return ret
 
 
-def present(ret, label, find, create, test, new, conflict=None, settle=None):
+def _would(ret, label, verb, changes, test, reason):
+    """The answer for an object that must be created or deleted: in test mode what would
+    be done (and, when ``reason`` says it cannot be yet, that a run now would fail);
+    otherwise, with a ``reason``, the failure. None when the real run may go on."""
+    if test:
+        comment = f"{label} would be {verb}"
+        if reason:
+            comment += f"; a run now would fail: {reason}"
+        ret.update(result=None, changes=changes, comment=comment)
+        return ret
+    if reason:
+        ret.update(result=False, comment=f"{label}: {reason}")
+        return ret
+    return None
+
+
+def present(ret, label, find, create, test, new, conflict=None, settle=None, blocked=None):
     """
     Make sure the object exists.
 
@@ -43,6 +59,10 @@ def present(ret, label, find, create, test, new, conflict=None, settle=None):
         when it was created but did not become usable (a server that went to ERROR).
     new
         What test mode reports as the new object.
+    blocked()
+        Asked only when the object must be created: None, or why it cannot be yet (what
+        it needs is not there). The state then fails with that reason; in test mode it
+        is result None, the reason said beside what would be created.
 
     A ``CommandExecutionError`` anywhere fails the state with its message.
     """
@@ -59,10 +79,8 @@ def present(ret, label, find, create, test, new, conflict=None, settle=None):
             result, comment = settle(current)
             ret.update(result=result, comment=comment)
             return ret
-        if test:
-            ret.update(
-                result=None, changes={"old": None, "new": new}, comment=f"{label} would be created"
-            )
+        reason = blocked() if blocked else None
+        if _would(ret, label, "created", {"old": None, "new": new}, test, reason):
             return ret
         created, result, comment = create()
         ret.update(result=result, changes={"old": None, "new": created}, comment=comment)
@@ -71,10 +89,11 @@ def present(ret, label, find, create, test, new, conflict=None, settle=None):
     return ret
 
 
-def absent(ret, label, find, delete, test, fields=("name", "id")):
+def absent(ret, label, find, delete, test, fields=("name", "id"), blocked=None):
     """
     Delete every object ``find()`` returns (a list; empty when there is none) with
     ``delete(obj)``, which returns None or a comment saying what went wrong.
+    ``blocked()``, asked only when there is something to delete, as for ``present``.
     """
     try:
         found = find()
@@ -83,8 +102,8 @@ def absent(ret, label, find, delete, test, fields=("name", "id")):
             return ret
         old = [{k: obj.get(k) for k in fields} for obj in found]
         changes = {"old": old[0] if len(old) == 1 else old, "new": None}
-        if test:
-            ret.update(result=None, changes=changes, comment=f"{label} would be deleted")
+        reason = blocked() if blocked else None
+        if _would(ret, label, "deleted", changes, test, reason):
             return ret
         problems = [p for p in (delete(obj) for obj in found) if p]
         ret["changes"] = changes

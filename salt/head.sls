@@ -13,4 +13,5 @@ include:
   - client             # nova/glance clients, openstack-utils, enter-openstack.sh
   - glance             # image service and the CirrOS image (after keystone)
   - nova.controller    # Nova controller: api, cert, consoleauth, scheduler, conductor, novncproxy
-  - nova.flat_network  # the demo network (pillar flat_network), once nova-api answers
+# The demo network (nova.flat_network) is not here: creating it needs a nova-network,
+# which runs on the compute nodes. orch.cloud applies it after them.

@@ -6,12 +6,14 @@
 
     1. the head: its highstate (salt/head.sls, whose include order is the runbook's:
        validate, common, repository, firewall, MariaDB, Qpid, Keystone, Glance, Nova
-       controller), without the demo network;
+       controller);
     2. the compute nodes, `orch:batch` at a time (default 2), each batch a highstate
        (salt/compute.sls) that requires the head: a failed head stops the run before
        any compute node is touched; a failed compute node fails its batch step, which
        names it, and the other batches still run;
-    3. the demo network (nova.flat_network) on the head;
+    3. the demo network (nova.flat_network) on the head, once the compute batches ran:
+       creating it needs a nova-network up (the state refuses while os-services shows
+       none);
     4. with pillar smoke: true, the first VM (smoke.first_vm) on the head.
 
     Nodes and roles come from the inventory (opts hltcloud_inventory,
@@ -67,9 +69,6 @@ orch-head-configured:
     - tgt: {{ [head] | json }}
     - tgt_type: list
     - highstate: true
-    # the demo network comes after the compute nodes (runbook, "Create a demo network")
-    - exclude:
-      - sls: nova.flat_network
     - expect_minions: true
 {%-   if forward %}
     - pillar: {{ forward | json }}

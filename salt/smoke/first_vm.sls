@@ -5,6 +5,9 @@
     then `nova get-vnc-console demo-inst1 novnc` checked against the head's noVNC proxy.
     Names come from parameters smoke:first_vm; pillar smoke:first_vm holds the demo
     user's credentials (auth) and the public key; the network is flat_network:label.
+    As in the runbook the admin finds the network's id (`nova network-list`, with
+    pillar nova:auth) and the demo user boots on it: Icehouse's os-tenant-networks
+    does not show the demo user demo-net, which belongs to no project.
     Apply after nova.flat_network and the CirrOS image; smoke.first_vm_clean undoes it.
     In a dry run on a head whose nova-api is not running yet, with Keystone's URL the
     computed one (no smoke:first_vm:auth:auth_url), it is one state saying what would
@@ -20,6 +23,11 @@
     demo user's credentials and may override it. #}
 {%- set auth = {"auth_url": keystone_catalog.auth_url} %}
 {%- do auth.update(site.get("auth") or {}) %}
+{#- The admin (pillar nova:auth, as nova.flat_network) looks the network up. #}
+{%- set network_auth = {} %}
+{%- if not salt["pillar.get"]("nova:auth:auth_url") %}
+{%-   do network_auth.update({"auth_url": keystone_catalog.auth_url}) %}
+{%- endif %}
 {%- set network = salt["pillar.get"]("flat_network:label") %}
 {%- set head = salt["pillar.get"]("cluster:head_fqdn") %}
 {%- set not_running = nova_api.not_running and not (site.get("auth") or {}).get("auth_url") %}
@@ -65,6 +73,7 @@ smoke-first-vm-server-present:
     - flavor: {{ vm.flavor | json }}
     - image: {{ vm.image | json }}
     - networks: {{ [network] | json }}
+    - network_auth: {{ network_auth | json }}
     - security_groups: {{ vm.security_groups | json }}
     - key_name: {{ vm.keypair | json }}
     - timeout: {{ vm.timeout }}

@@ -13,12 +13,16 @@ import pytest
 
 from tests.functional.keystone.conftest import keystone_template  # noqa: F401 (fixture)
 from tests.support.localcluster import make_pillar_root, master_overrides, start_minion, sync
-from tests.support.nova import DEMO_NET, double, nova_keystone  # noqa: F401 (fixtures)
+from tests.support.nova import (  # noqa: F401 (fixtures)
+    DEMO_NET,
+    PUBLIC_KEY,
+    double,
+    nova_keystone,
+)
 
 pytestmark = pytest.mark.slow
 
 HEAD = "cn43.internal"
-PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGhlYWQtc21va2Uta2V5LWZvci10ZXN0cw demo@cn43"
 
 
 @pytest.fixture(scope="module")
@@ -80,7 +84,27 @@ def with_auth(url, *keys):
     return override
 
 
-def test_flat_network_on_the_head_creates_the_demo_network(head, catalog, double):
+@pytest.fixture
+def nova_network_up(double):
+    """cn44 runs nova-network (the double's nova-api answers a network RPC in time)."""
+    double.rpc_timeout = 2
+    double.service_up("nova-network", "cn44.internal")
+    yield
+    double.service_up("nova-network", "cn44.internal", up=False)
+
+
+def test_flat_network_before_any_nova_network_refuses_in_one_line(head, catalog, double):
+    states = run(head, "nova.flat_network", with_auth(catalog, "nova"))
+    ret = states["nova-flat-network-present"]
+    assert ret["result"] is False
+    assert ret["comment"] == (
+        "Network 'demo-net': no nova-network service is up yet: apply the compute nodes first"
+    )
+    assert double.networks == {}
+    assert not [r for r in double.requests if r[0] == "POST"]
+
+
+def test_flat_network_on_the_head_creates_the_demo_network(head, catalog, double, nova_network_up):
     states = run(head, "nova.flat_network", with_auth(catalog, "nova"))
     ret = states["nova-flat-network-present"]
     assert ret["result"] is True, ret["comment"]
@@ -91,9 +115,11 @@ def test_flat_network_on_the_head_creates_the_demo_network(head, catalog, double
     assert again["nova-flat-network-present"]["result"] is True
 
 
-def test_first_vm_smoke_on_the_head_boots_and_cleans_up(head, catalog, double):
+def test_first_vm_smoke_on_the_head_boots_and_cleans_up(head, catalog, double, nova_network_up):
     run(head, "nova.flat_network", with_auth(catalog, "nova"))
-    states = run(head, "smoke.first_vm", with_auth(catalog, "smoke", "first_vm"))
+    # the demo user boots; the admin (nova:auth) looks the network up
+    smoke = {**with_auth(catalog, "smoke", "first_vm"), **with_auth(catalog, "nova")}
+    states = run(head, "smoke.first_vm", smoke)
     assert {sid: s["result"] for sid, s in states.items()} == {
         "smoke-first-vm-keypair-present": True,
         "smoke-first-vm-server-present": True,
@@ -105,7 +131,7 @@ def test_first_vm_smoke_on_the_head_boots_and_cleans_up(head, catalog, double):
     # The keypair belongs to the demo user, with the key of pillar/demo-key.pub.
     (pair,) = double.keypairs.values()
     assert pair["public_key"] == PUBLIC_KEY
-    again = run(head, "smoke.first_vm", with_auth(catalog, "smoke", "first_vm"))
+    again = run(head, "smoke.first_vm", smoke)
     assert all(s["result"] is True for s in again.values())
     assert again["smoke-first-vm-server-present"]["changes"] == {}
     clean = run(head, "smoke.first_vm_clean", with_auth(catalog, "smoke", "first_vm"))

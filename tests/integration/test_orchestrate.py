@@ -9,8 +9,8 @@ file_roots, because what it replaces needs services this Debian host does not ha
 (MariaDB with the head's root password, Keystone on cn43.internal, which does not resolve
 here; see `make demo` for the real head's dry run):
 
-- head.sls: validate, common, openstack.repo and nova.flat_network of the real head (its
-  MariaDB, Keystone, Glance and Nova controller states are left out).
+- head.sls: the real head's includes that can run here (validate, common, openstack.repo;
+  its MariaDB, Keystone, Glance and Nova controller states are left out).
 
 nova-api is not running on the head (it is not installed here, as on a new cluster), so
 the network and the first VM each dry-run as one state saying what would be done.
@@ -19,6 +19,7 @@ the network and the first VM each dry-run as one state saying what would be done
 import json
 
 import pytest
+import yaml
 
 from tests.support.localcluster import REPO, make_pillar_root, master_overrides, start_minion, sync
 from tests.support.nova import PUBLIC_KEY
@@ -40,14 +41,16 @@ COMPUTE = ("cn44.internal", "cn45.internal", "cn46.internal", "cn47.internal")
 BATCHES = ("orch-compute-batch-1-of-2-configured", "orch-compute-batch-2-of-2-configured")
 NETWORK = "nova-flat-network-present"
 FIRST_VM = "smoke-first-vm-server-present"
+# What of the real salt/head.sls can run on this host.
+RUNNABLE_HERE = ("validate", "common", "openstack.repo", "nova.flat_network")
 
 
 @pytest.fixture(scope="module")
 def stand_in_root(tmp_path_factory):
     root = tmp_path_factory.mktemp("orch-tree")
-    (root / "head.sls").write_text(
-        "include:\n  - validate\n  - common\n  - openstack.repo\n  - nova.flat_network\n"
-    )
+    real = yaml.safe_load((REPO / "salt" / "head.sls").read_text())["include"]
+    kept = [sls for sls in real if sls in RUNNABLE_HERE]
+    (root / "head.sls").write_text(yaml.safe_dump({"include": kept}))
     return root
 
 

@@ -22,8 +22,17 @@ DEMO_NET = {
     "multi_host": True,
 }
 
-# The demo user's public key (the runbook's demo-key.pub); the double checks only its form.
-PUBLIC_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHRlc3Qta2V5LWZvci10aGUtc21va2U demo@cn43"
+# The demo user's public key (the runbook's demo-key.pub from a plain `ssh-keygen`: RSA, which
+# the OpenSSH 6.2 of Fedora 19 reads; nova-api fingerprints it with ssh-keygen -l). Its MD5
+# fingerprint, as `ssh-keygen -l -E md5` prints it, is PUBLIC_KEY_FINGERPRINT.
+PUBLIC_KEY = (
+    "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQDRxz5cs0s7Q4pGi4IA0/KNWch2mWPytN5t5RoO/D4KMs/W2BY62"
+    "Oxzav0RwE66EwwGXV2HN19uDlLPVKaINjM7vCmuNRIoRQVpqqRzBXi8knpouxDB4zuc5uY6lcd0NqiMttDABXh/o"
+    "bcIQsLcPUgUwVr6BSils7ldAyl+4zfYg4dRFTp/WwnsVh0HnDPZVvPBUQZk/hCefmomCJ87abEbnUxuPlkuHLLOSb"
+    "PG+75ryglJ7Upzfy5q+40hnmb+RDqizucTRIij1I+V0+Gx0jPJGY+bO4CTOdKDjHAW8D6FCSwnu9fiTIdlByjRdH"
+    "pATKP2VnXBNpBVeCNh1z9rgRcX demo@cn43"
+)
+PUBLIC_KEY_FINGERPRINT = "91:e0:2e:31:f2:4f:40:c6:0f:f9:66:15:44:1a:57:2a"
 
 
 @pytest.fixture(scope="module")

@@ -54,6 +54,25 @@ def test_conflict_fails_in_both_modes_and_never_creates(test):
     assert (ret["result"], ret["changes"], ret["comment"]) == (False, {}, f"{LABEL}: differs")
 
 
+@pytest.mark.parametrize("test", [True, False])
+def test_blocked_creation_fails_with_the_reason_and_never_creates(test):
+    ret = present(create=never, blocked=lambda: "needs a friend", test=test)
+    if test:
+        assert (ret["result"], ret["changes"]["new"]) == (None, {"name": "x"})
+        assert ret["comment"] == f"{LABEL} would be created; a run now would fail: needs a friend"
+    else:
+        assert (ret["result"], ret["changes"], ret["comment"]) == (
+            False,
+            {},
+            f"{LABEL}: needs a friend",
+        )
+
+
+def test_blocked_is_not_asked_for_an_existing_object():
+    ret = present(find=lambda: {"id": "1"}, create=never, blocked=never)
+    assert ret["result"] is True
+
+
 def test_created_but_unusable_object_fails_with_its_changes():
     ret = present(create=lambda: ({"id": "1", "status": "ERROR"}, False, "went to ERROR"))
     assert ret["result"] is False
@@ -81,6 +100,19 @@ def test_absent_reports_each_deletion_problem():
     assert ret["result"] is False
     assert ret["comment"] == f"{LABEL}: still there"
     assert ret["changes"]["old"] == found
+
+
+@pytest.mark.parametrize("test", [True, False])
+def test_blocked_deletion_deletes_nothing_and_says_why(test):
+    found = [{"id": "1", "name": "x"}]
+    ret = nova_states.absent(
+        nova_states.new_ret("x"), LABEL, lambda: found, never, test, blocked=lambda: "no way"
+    )
+    if test:
+        assert (ret["result"], ret["changes"]["old"]) == (None, {"id": "1", "name": "x"})
+        assert ret["comment"] == f"{LABEL} would be deleted; a run now would fail: no way"
+    else:
+        assert (ret["result"], ret["changes"], ret["comment"]) == (False, {}, f"{LABEL}: no way")
 
 
 def test_console_token_is_masked():

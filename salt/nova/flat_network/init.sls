@@ -2,9 +2,12 @@
     --multi-host T --fixed-range-v4 203.0.113.24/29`, as a state. The network is
     pillar flat_network (pillar/flat_network.yaml: label, cidr, multi_host; its bridge
     is the inventory's), the interface in the bridge is the inventory's physical one
-    (pillar cluster:interfaces). Credentials: pillar nova:auth (admin). On the head it
-    runs after the Nova controller (salt/head.sls); nova_network waits for nova-api
-    to answer (nova:auth:retry_timeout). In a dry run (test=True) on a head whose
+    (pillar cluster:interfaces). Credentials: pillar nova:auth (admin). It runs on the
+    head once the compute nodes run nova-network (orch.cloud's step after the compute
+    batches; not in salt/head.sls): Nova creates a network through a nova-network, so
+    while os-services shows none up nova_network refuses with one line (in a dry run:
+    would be created, a run now would fail). nova_network waits for nova-api to answer
+    (nova:auth:retry_timeout). In a dry run (test=True) on a head whose
     nova-api is not running yet (the first dry run of `orch.cloud`), with Keystone's
     URL the computed one (no nova:auth:auth_url), Nova cannot be asked: the network
     is one state saying what would be done, as the Keystone catalog does. -#}

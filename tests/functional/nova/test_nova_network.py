@@ -108,9 +108,9 @@ def test_test_mode_reports_and_changes_nothing(loaders, double, head_pillar, sls
 @pytest.mark.parametrize(
     ("status", "message"),
     [
-        (400, "Network label is required"),
-        (409, "Requested cidr (203.0.113.24/29) conflicts with existing cidr"),
-        (500, "Create networks failed"),
+        (422, "Network label is required"),
+        (409, "There was a conflict when trying to complete your request."),
+        (500, "The server has either erred or is incapable of performing the requested operation."),
     ],
 )
 def test_api_error_fails_clearly(loaders, double, head_pillar, status, message):
@@ -126,13 +126,18 @@ def test_api_error_fails_clearly(loaders, double, head_pillar, status, message):
 
 def test_expired_token_mid_run_is_renewed_once(loaders, double, head_pillar, nova_keystone):
     # The token expires right after the run's first request (GET /os-networks): the
-    # POST gets HTTP 401, the client logs in again once and sends it again.
+    # look at os-services gets HTTP 401, the client logs in again once and sends it again.
     double.expire_after = 1
     logins_before = len(logins(nova_keystone))
     ret = apply(loaders, SLS, head_pillar)[ID]
     assert ret.result is True, ret.comment
     assert len(logins(nova_keystone)) == logins_before + 2  # the first login and one re-auth
-    assert [(r[0], r[2]) for r in double.requests] == [("GET", 200), ("POST", 401), ("POST", 200)]
+    assert [(r[0], r[1].rsplit("/", 1)[-1], r[2]) for r in double.requests] == [
+        ("GET", "os-networks", 200),
+        ("GET", "os-services", 401),
+        ("GET", "os-services", 200),
+        ("POST", "os-networks", 200),
+    ]
     assert len(set(double.tokens)) == 2
     assert len(double.networks) == 1
 
@@ -151,6 +156,7 @@ def test_token_refused_after_the_reauth_is_tried_once_more_a_second_later(
         ("GET", 401),
         ("GET", 401),
         ("GET", 200),
+        ("GET", 200),  # os-services: a nova-network is up
         ("POST", 200),
     ]
     assert len(logins(nova_keystone)) == logins_before + 3
@@ -200,6 +206,7 @@ def test_password_reset_during_the_run_costs_one_more_try(
         ("GET", 401),  # the token from before the reset
         ("GET", 401),  # keystoneauth's new one, from the reset's second
         ("GET", 200),  # ours, a second later
+        ("GET", 200),  # os-services: a nova-network is up
         ("POST", 200),
     ]
     assert len(double.networks) == 1
@@ -249,3 +256,49 @@ def test_keystone_down_fails_clearly_and_dry_run_does_not_wait(loaders, testmode
         assert took < 2, took
     else:
         assert took >= 3.5, took
+
+
+NO_NETWORK_SERVICE = "no nova-network service is up yet: apply the compute nodes first"
+
+
+def test_no_nova_network_up_refuses_in_one_line_and_sends_no_create(loaders, double, head_pillar):
+    # A head applied before any compute node: os-services lists no nova-network up (one
+    # whose reports stopped counts as down), and a create would hang for the RPC timeout.
+    double.service_up("nova-network", "cn44.internal", up=False)
+    ret = apply(loaders, SLS, head_pillar)[ID]
+    assert ret.result is False
+    assert ret.comment == f"Network 'demo-net': {NO_NETWORK_SERVICE}"
+    assert ret.changes == {}
+    assert posts(double, "/os-networks") == []
+    assert double.networks == {}
+
+
+def test_no_nova_network_up_dry_run_says_a_run_now_would_fail(loaders, double, head_pillar):
+    double.service_up("nova-network", "cn44.internal", up=False)
+    ret = apply(loaders, SLS, head_pillar, test=True)[ID]
+    assert ret.result is None
+    assert ret.comment == (
+        f"Network 'demo-net' would be created; a run now would fail: {NO_NETWORK_SERVICE}"
+    )
+    assert ret.changes["new"]["label"] == "demo-net"
+
+
+def test_existing_network_needs_no_nova_network(loaders, double, head_pillar):
+    assert apply(loaders, SLS, head_pillar)[ID].result is True
+    double.service_up("nova-network", "cn44.internal", up=False)
+    ret = apply(loaders, SLS, head_pillar)[ID]
+    assert (ret.result, ret.changes) == (True, {})
+    assert "already in the desired state" in ret.comment
+
+
+def test_clean_with_no_nova_network_up_deletes_nothing_and_says_why(loaders, double, head_pillar):
+    assert apply(loaders, SLS, head_pillar)[ID].result is True
+    double.service_up("nova-network", "cn44.internal", up=False)
+    ret = apply(loaders, "nova.flat_network.clean", head_pillar)["nova-flat-network-absent"]
+    assert (ret.result, ret.changes) == (False, {})
+    assert ret.comment == (
+        "Network 'demo-net': no nova-network service is up: a network is deleted through one "
+        "(start nova-network on a compute node first)"
+    )
+    assert len(double.networks) == 1
+    assert not [r for r in double.requests if r[0] == "DELETE"]
