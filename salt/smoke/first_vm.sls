@@ -2,7 +2,8 @@
     the demo user's keypair (`nova keypair-add --pub-key demo-key.pub demo-key`), then
     `nova boot --flavor m1.tiny --image 'CirrOS Test Image' --nic net-id=<demo-net>
     --security-group default --key-name demo-key demo-inst1`, waited for until ACTIVE,
-    then `nova get-vnc-console demo-inst1 novnc` checked against the head's noVNC proxy.
+    the same for the runbook's second VM (demo-inst2, parameters smoke:first_vm:second_server),
+    then `nova get-vnc-console demo-inst2 novnc` checked against the head's noVNC proxy.
     Names come from parameters smoke:first_vm; pillar smoke:first_vm holds the demo
     user's credentials (auth) and the public key; the network is flat_network:label.
     As in the runbook the admin finds the network's id (`nova network-list`, with
@@ -28,6 +29,8 @@
 {%- if not salt["pillar.get"]("nova:auth:auth_url") %}
 {%-   do network_auth.update({"auth_url": keystone_catalog.auth_url}) %}
 {%- endif %}
+{%- set servers = [vm.server] + ([vm.second_server] if vm.second_server else []) %}
+{%- set server_ids = ["smoke-first-vm-server-present", "smoke-first-vm-second-server-present"] %}
 {%- set network = salt["pillar.get"]("flat_network:label") %}
 {%- set head = salt["pillar.get"]("cluster:head_fqdn") %}
 {%- set not_running = nova_api.not_running and not (site.get("auth") or {}).get("auth_url") %}
@@ -55,7 +58,7 @@
 {%- elif not_running %}
 
 {{ pending("smoke-first-vm-server-present",
-           "keypair " ~ vm.keypair ~ " and server " ~ vm.server ~ " (" ~ vm.flavor ~ ", "
+           "keypair " ~ vm.keypair ~ ", server " ~ servers | join(" and server ") ~ " (" ~ vm.flavor ~ ", "
            ~ vm.image ~ ", on " ~ network ~ ") would be made and checked unless Nova already "
            ~ "has them " ~ not_running_yet(nova_api.service)) }}
 
@@ -67,9 +70,11 @@ smoke-first-vm-keypair-present:
     - public_key: {{ site.public_key | json }}
     - auth: {{ auth | json }}
 
-smoke-first-vm-server-present:
+{%-   for server in servers %}
+
+{{ server_ids[loop.index0] }}:
   nova_server.present:
-    - name: {{ vm.server | json }}
+    - name: {{ server | json }}
     - flavor: {{ vm.flavor | json }}
     - image: {{ vm.image | json }}
     - networks: {{ [network] | json }}
@@ -81,13 +86,17 @@ smoke-first-vm-server-present:
     - auth: {{ auth | json }}
     - require:
       - nova_keypair: smoke-first-vm-keypair-present
+{%-     if not loop.first %}
+      - nova_server: {{ server_ids[loop.index0 - 1] }}
+{%-     endif %}
+{%-   endfor %}
 
 smoke-first-vm-console-checked:
   nova_server.vnc_console:
-    - name: {{ vm.server | json }}
+    - name: {{ servers[-1] | json }}
     - console_type: {{ vm.console_type | json }}
     - url_prefix: {{ (novnc.protocol ~ "://" ~ head ~ ":" ~ novnc.port ~ novnc.path ~ "?token=") | json }}
     - auth: {{ auth | json }}
     - require:
-      - nova_server: smoke-first-vm-server-present
+      - nova_server: {{ server_ids[servers | length - 1] }}
 {%- endif %}

@@ -123,10 +123,13 @@ def test_first_vm_smoke_on_the_head_boots_and_cleans_up(head, catalog, double, n
     assert {sid: s["result"] for sid, s in states.items()} == {
         "smoke-first-vm-keypair-present": True,
         "smoke-first-vm-server-present": True,
+        "smoke-first-vm-second-server-present": True,
         "smoke-first-vm-console-checked": True,
     }, {sid: s["comment"] for sid, s in states.items()}
-    (server,) = double.servers.values()
-    assert (server["name"], server["status"]) == ("demo-inst1", "ACTIVE")
+    assert sorted((s["name"], s["status"]) for s in double.servers.values()) == [
+        ("demo-inst1", "ACTIVE"),
+        ("demo-inst2", "ACTIVE"),
+    ]
     assert "token=***" in states["smoke-first-vm-console-checked"]["comment"]
     # The keypair belongs to the demo user, with the key of pillar/demo-key.pub.
     (pair,) = double.keypairs.values()

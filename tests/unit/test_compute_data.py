@@ -189,7 +189,10 @@ def test_states_and_pillar_contain_no_literal_names_paths_or_ports(sls):
     # Comments ({# #} and YAML #) may name things; state and pillar data may not. A name
     # followed by "/" is a formula's folder in an import ("keystone/conf.jinja").
     text = re.sub(r"\{#.*?#\}", "", sls.read_text(), flags=re.S)
-    code = "\n".join(line.split(" #", 1)[0] for line in text.splitlines())
+    code = "\n".join(
+        "" if line.lstrip().startswith("#") else line.split(" #", 1)[0]
+        for line in text.splitlines()
+    )
     relative = str(sls.relative_to(REPO))
     found = [
         literal

@@ -11,6 +11,7 @@ pytestmark = pytest.mark.slow
 
 KEYPAIR = "smoke-first-vm-keypair-present"
 SERVER = "smoke-first-vm-server-present"
+SECOND = "smoke-first-vm-second-server-present"
 CONSOLE = "smoke-first-vm-console-checked"
 
 
@@ -39,9 +40,13 @@ def test_first_vm_goes_from_nothing_to_active_with_a_console(loaders, double, he
     assert {sid: r.result for sid, r in results.items()} == {
         KEYPAIR: True,
         SERVER: True,
+        SECOND: True,
         CONSOLE: True,
     }, {sid: r.comment for sid, r in results.items()}
-    (server,) = double.servers.values()
+    # the runbook's two VMs, demo-inst1 first
+    server, second = sorted(double.servers.values(), key=lambda s: s["name"])
+    assert (server["name"], second["name"]) == ("demo-inst1", "demo-inst2")
+    assert second["status"] == "ACTIVE" and second["_networks"] == [network["id"]]
     assert server["status"] == "ACTIVE"
     assert server["name"] == "demo-inst1"
     assert server["flavor"]["id"] == "1"  # m1.tiny
@@ -49,14 +54,17 @@ def test_first_vm_goes_from_nothing_to_active_with_a_console(loaders, double, he
     assert server["key_name"] == "demo-key"
     assert server["security_groups"] == [{"name": "default"}]
     assert server["_networks"] == [network["id"]]
-    # The first address after the gateway 203.0.113.25, as in the runbook.
+    # The first addresses after the gateway 203.0.113.25.
     assert server["addresses"] == {"demo-net": [{"addr": "203.0.113.26", "version": 4}]}
+    assert second["addresses"] == {"demo-net": [{"addr": "203.0.113.27", "version": 4}]}
     assert results[SERVER].changes["new"]["status"] == "ACTIVE"
     assert "ACTIVE" in results[SERVER].comment
     assert "demo-net=203.0.113.26" in results[SERVER].comment
     # It was BUILD first: the state waited for it.
     assert server["_looks"] >= double.build_polls
+    # `nova get-vnc-console demo-inst2 novnc`, as in the runbook
     console = results[CONSOLE].comment
+    assert "demo-inst2" in console
     assert "http://cn43.internal:6080/vnc_auto.html?token=***" in console
     # The console token and the server's adminPass appear in no return.
     for ret in results.values():
@@ -72,12 +80,13 @@ def test_first_vm_second_run_changes_nothing(loaders, double, head_pillar, netwo
     assert {sid: (r.result, r.changes) for sid, r in results.items()} == {
         KEYPAIR: (True, {}),
         SERVER: (True, {}),
+        SECOND: (True, {}),
         CONSOLE: (True, {}),
     }
     writes = [r for r in double.requests[start:] if r[0] != "GET"]
     # Only the console action (it makes a new console token each time).
     assert [r[1].rsplit("/", 1)[-1] for r in writes] == ["action"]
-    assert len(double.servers) == 1
+    assert len(double.servers) == 2
 
 
 def test_first_vm_cleanup_removes_server_and_keypair(loaders, double, head_pillar, network):
@@ -87,6 +96,7 @@ def test_first_vm_cleanup_removes_server_and_keypair(loaders, double, head_pilla
         sid: r.comment for sid, r in results.items()
     }
     assert results["smoke-first-vm-server-absent"].changes["old"]["name"] == "demo-inst1"
+    assert results["smoke-first-vm-second-server-absent"].changes["old"]["name"] == "demo-inst2"
     assert double.servers == {}
     assert double.keypairs == {}
     # The network is free again: nova.flat_network.clean can delete it now.
@@ -103,7 +113,8 @@ def test_server_in_error_fails_with_the_fault_message(loaders, double, head_pill
     assert server.result is False
     assert "went to ERROR: No valid host was found. (code 500)" in server.comment
     assert server.changes["new"]["status"] == "ERROR"
-    assert results[CONSOLE].result is False  # its requisite failed
+    # the second VM waits for the first, the console for the second
+    assert results[SECOND].result is False and results[CONSOLE].result is False
     # A second run does not boot a second server: it says what to do.
     again = apply(loaders, "smoke.first_vm", head_pillar)[SERVER]
     assert again.result is False
@@ -173,10 +184,10 @@ def test_first_vm_boots_as_the_demo_user_on_the_network_the_admin_found(
 ):
     results = apply(loaders, "smoke.first_vm", head_pillar)
     assert results[SERVER].result is True, results[SERVER].comment
-    (server,) = double.servers.values()
-    demo = [r for r in double.requests if r[0] == "POST" and r[1].endswith("/servers")]
-    # the boot went to the demo project's URL, the network was looked up in os-networks
-    (boot,) = demo
-    assert boot[1].split("/")[2] == server["tenant_id"]
+    boots = [r for r in double.requests if r[0] == "POST" and r[1].endswith("/servers")]
+    # both boots went to the demo project's URL, the network was looked up in os-networks
+    assert len(boots) == len(double.servers) == 2
+    for boot, server in zip(boots, double.servers.values(), strict=True):
+        assert boot[1].split("/")[2] == server["tenant_id"]
     assert any(r[1].endswith("/os-networks") and r[0] == "GET" for r in double.requests)
     assert not any(r[1].endswith("/os-tenant-networks") for r in double.requests)
