@@ -10,7 +10,8 @@
 #      pip's hash-checking mode. The leg tests exactly what the head installs.
 #
 # Idempotent: the venv is (re)built only when it is missing or one of these files changed
-# since it was built. Needs the venv module and PyPI.
+# since it was built. Needs the venv module and PyPI. `--list`: print the formula's files
+# (step 2), one a line, and do nothing else.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -22,6 +23,10 @@ mapfile -t FORMULA_REQUIREMENTS < <(
 if [ "${#FORMULA_REQUIREMENTS[@]}" -eq 0 ]; then
     echo "salt/parameters/defaults.yaml names no salt_pip_requirements file" >&2
     exit 1
+fi
+if [ "${1:-}" = --list ]; then
+    printf '%s\n' "${FORMULA_REQUIREMENTS[@]}"
+    exit 0
 fi
 
 # python3.10: on PATH, or one of pyenv's versions, else python3 (said so below).

@@ -101,6 +101,19 @@ def minion_opts(tmp_path_factory, python):
         yaml.safe_dump({"grains": {"pythonexecutable": python, "mgmt_ipv4": "127.0.0.1"}})
     )
     opts["conf_file"] = str(conf)
+    # the pin of keystoneauth1 before this formula's fix, in a file root of the test's own
+    files = root / "files"
+    (files / "hltcloud_test").mkdir(parents=True)
+    text = (SALT / "parameters" / "keystone-salt-requirements.txt").read_text()
+    start = text.index("keystoneauth1==")
+    end = text.index("\n", text.index("--hash", start))
+    (files / "hltcloud_test" / "keystone-5.18.1.txt").write_text(
+        text[:start]
+        + "keystoneauth1==5.18.1 \\\n    --hash=sha256:"
+        + "2440f1f29e4aaaaf771893e8da7c098ca27548210dc13e964b53fd2aaaedd6b0"
+        + text[end:]
+    )
+    opts["file_roots"] = {"base": [*opts["file_roots"]["base"], str(files)]}
     return opts
 
 
@@ -136,7 +149,11 @@ def test_dry_run_of_a_new_python_says_the_files_would_be_installed(runs):
         (i, None) for i in PIP_STATES
     ]
     for state_id in PIP_STATES:
-        assert "will be processed" in dry[state_id].comment
+        assert dry[state_id].comment.startswith("would install ")
+    assert dry["keystone-salt-python-packages-installed"].changes["keystoneauth1"] == {
+        "old": None,
+        "new": pinned()["keystoneauth1"],
+    }
     assert [i for i, r in dry.items() if i not in PIP_STATES and r.result is not True] == []
 
 
@@ -153,18 +170,60 @@ def test_second_run_changes_nothing(runs):
     assert [i for i, r in second.items() if r.result is not True] == []
 
 
-def test_dry_run_of_an_installed_python_is_true_with_no_changes(runs):
+def test_dry_run_of_an_installed_python_is_true_with_no_changes(runs, python):
     dry = runs["dry_after"]
     assert [(i, r.comment) for i, r in dry.items() if r.result is not True or r.changes] == []
-    for state_id in PIP_STATES:
-        assert "unless condition is true" in dry[state_id].comment
+    assert dry["keystone-salt-python-packages-installed"].comment == (
+        "the 6 packages salt://parameters/keystone-salt-requirements.txt pins are installed"
+        f" in {python}"
+    )
 
 
 def test_a_package_at_another_version_is_put_back(runs, loaders, pillar, python):
     pip(python, "iso8601==2.0.0")
     dry = apply(loaders, pillar, test=True)
     assert dry["keystone-salt-python-packages-installed"].result is None
+    assert dry["keystone-salt-python-packages-installed"].changes == {
+        "iso8601": {"old": "2.0.0", "new": "2.1.0"}
+    }
     assert dry["mariadb-salt-python-packages-installed"].result is True
     again = apply(loaders, pillar)
     assert [i for i, r in again.items() if r.changes] == ["keystone-salt-python-packages-installed"]
     assert installed(python)["iso8601"] == pinned()["iso8601"]
+
+
+def with_file(pillar, formula, path):
+    """``pillar`` with the formula's salt_pip_requirements set to ``path``."""
+    lookup = {**pillar["hltcloud"]["lookup"]}
+    lookup[formula] = {**lookup[formula], "salt_pip_requirements": path}
+    return {**pillar, "hltcloud": {"lookup": lookup}}
+
+
+def test_a_pin_that_does_not_install_fails_in_one_line(runs, loaders, pillar, python):
+    # keystoneauth1 5.18.1, the pin before: it needs Python >= 3.11 (and stevedore >= 5.9.1)
+    bad = with_file(pillar, "keystone", "hltcloud_test/keystone-5.18.1.txt")
+    result = apply(loaders, bad)["keystone-salt-python-packages-installed"]
+    assert (result.result, result.changes) == (False, {})
+    assert "\n" not in result.comment
+    head = f"pip could not install salt://hltcloud_test/keystone-5.18.1.txt into {python}: "
+    if sys.version_info < (3, 11):  # the 3006.8 onedir's Python
+        assert result.comment == head + (
+            "ERROR: No matching distribution found for keystoneauth1==5.18.1"
+            " (Requires-Python >=3.11)"
+        )
+    else:  # the file's line: keystoneauth1 5.18.1 needs stevedore>=5.9.1
+        assert result.comment.startswith(head + "ERROR: Cannot install -r "), result.comment
+        assert result.comment.endswith(
+            "(line 15) and stevedore==5.8.0 because these package versions have conflicting"
+            " dependencies."
+        )
+    assert installed(python)["keystoneauth1"] == pinned()["keystoneauth1"]
+
+
+def test_a_file_that_cannot_be_read_fails_in_one_line(runs, loaders, pillar):
+    missing = with_file(pillar, "mariadb", "nothing.txt")
+    result = apply(loaders, missing, test=True)["mariadb-salt-python-packages-installed"]
+    assert (result.result, result.comment) == (
+        False,
+        "salt://nothing.txt cannot be read: nothing installed",
+    )

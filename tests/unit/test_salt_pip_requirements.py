@@ -13,7 +13,6 @@ the onedir's own and on PyPI only as a source archive (no wheel to download for 
 """
 
 import email.parser
-import re
 import subprocess
 import sys
 import zipfile
@@ -23,6 +22,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from _states.salt_python import _pins, _pip_error
 from tests.support.salt_python import SALT, pins, requirement_files
 
 #: What the Salt 3006.8 onedir ships (salt v3006.8, requirements/static/pkg/py3.10/linux.txt,
@@ -136,23 +136,12 @@ def environment(full_version):
     }
 
 
-def pip_error(stderr):
-    """pip's last ERROR line, with the Requires-Python of the version it could not find."""
-    errors = [line for line in stderr.splitlines() if line.startswith("ERROR")] or [stderr.strip()]
-    missing = re.search(r"No matching distribution found for (\S+)==(\S+)", errors[-1])
-    if missing:
-        why = re.search(rf"[;:] {re.escape(missing[2])} (Requires-Python [^;\n]+)", stderr)
-        if why:
-            return f"{errors[-1]} ({why[1].strip()})"
-    return errors[-1]
-
-
 def problems(path, python, dest):
     """What keeps ``path`` from installing on ``python`` (PYTHONS): one line each."""
     version, full = python
     done = download(path, version, dest)
     if done.returncode:
-        return [f"pip download for CPython {version}: {pip_error(done.stderr)}"]
+        return [f"pip download for CPython {version}: {_pip_error(done.stderr)}"]
     pinned = {canonicalize_name(pin.name): pin.version for pin in pins(path)}
     found = []
     wheels = sorted(dest.glob("*.whl"))
@@ -233,3 +222,17 @@ def test_nothing_salts_own_python_ships_is_pinned():
     for requirements in FILES:
         for pin in pins(SALT / requirements):
             assert canonicalize_name(pin.name) not in ONEDIR, f"{requirements}: {pin.name}"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "requests==2.31.0\n",  # no hash: pip would fetch whatever PyPI serves
+        "requests>=2.31.0 --hash=sha256:" + "0" * 64 + "\n",  # not pinned
+        "requests==2.31.0 --hash=md5:" + "0" * 32 + "\n",
+        "# nothing\n",
+    ],
+)
+def test_what_hash_checking_mode_would_refuse_is_refused_by_the_state(text):
+    with pytest.raises(ValueError, match=r"^line 1 is not|^it pins no package"):
+        _pins(text)
