@@ -77,7 +77,8 @@ def _installed(python):
     """{normalized name: version} in ``python``; CommandExecutionError when it cannot run."""
     run = __salt__["cmd.run_all"]([python, "-c", _LIST], python_shell=False, ignore_retcode=True)
     if run["retcode"] != 0:
-        last = (run.get("stderr") or run.get("stdout") or "no output").strip().splitlines()[-1]
+        lines = f"{run.get('stderr') or ''}\n{run.get('stdout') or ''}".strip().splitlines()
+        last = (lines or ["no output"])[-1]
         raise CommandExecutionError(f"{python} cannot list its packages: {last}")
     return {_norm(name): version for name, version in json.loads(run["stdout"]).items()}
 

@@ -21,7 +21,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from tests.support.checkout import repo_minion_opts
-from tests.support.salt_python import SALT, pins, requirement_files
+from tests.support.salt_python import SALT, pins, requirement_files, write_old_keystone_pins
 
 SLS = "mariadb.package.install,keystone.package.install"
 PIP_STATES = ("mariadb-salt-python-packages-installed", "keystone-salt-python-packages-installed")
@@ -104,15 +104,7 @@ def minion_opts(tmp_path_factory, python):
     # the pin of keystoneauth1 before this formula's fix, in a file root of the test's own
     files = root / "files"
     (files / "hltcloud_test").mkdir(parents=True)
-    text = (SALT / "parameters" / "keystone-salt-requirements.txt").read_text()
-    start = text.index("keystoneauth1==")
-    end = text.index("\n", text.index("--hash", start))
-    (files / "hltcloud_test" / "keystone-5.18.1.txt").write_text(
-        text[:start]
-        + "keystoneauth1==5.18.1 \\\n    --hash=sha256:"
-        + "2440f1f29e4aaaaf771893e8da7c098ca27548210dc13e964b53fd2aaaedd6b0"
-        + text[end:]
-    )
+    write_old_keystone_pins(files / "hltcloud_test" / "keystone-5.18.1.txt")
     opts["file_roots"] = {"base": [*opts["file_roots"]["base"], str(files)]}
     return opts
 

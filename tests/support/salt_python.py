@@ -45,3 +45,20 @@ def requirement_files():
 def pins(path):
     """The pins of a requirements file as the state reads them (_states/salt_python.py)."""
     return [Pin(*pin) for pin in _pins(path.read_text())]
+
+
+def write_old_keystone_pins(target):
+    """
+    keystone-salt-requirements.txt as it would be with the pin of keystoneauth1 before the fix
+    (5.18.1 with its wheel's sha256: it requires Python >= 3.11 and stevedore >= 5.9.1).
+    """
+    text = (PARAMETERS / "keystone-salt-requirements.txt").read_text()
+    start = text.index("keystoneauth1==")
+    end = text.index("\n", text.index("--hash", start))
+    target.write_text(
+        text[:start]
+        + "keystoneauth1==5.18.1 \\\n    --hash=sha256:"
+        + "2440f1f29e4aaaaf771893e8da7c098ca27548210dc13e964b53fd2aaaedd6b0"
+        + text[end:]
+    )
+    return target

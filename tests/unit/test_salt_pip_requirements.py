@@ -23,7 +23,7 @@ from packaging.utils import canonicalize_name
 from packaging.version import Version
 
 from _states.salt_python import _pins, _pip_error
-from tests.support.salt_python import SALT, pins, requirement_files
+from tests.support.salt_python import SALT, pins, requirement_files, write_old_keystone_pins
 
 #: What the Salt 3006.8 onedir ships (salt v3006.8, requirements/static/pkg/py3.10/linux.txt,
 #: read from the salt-3006.8 sdist), and salt itself. pip and setuptools come with the onedir's
@@ -177,16 +177,7 @@ def test_every_pin_installs_with_its_dependencies(requirements, python, tmp_path
 
 def test_a_pin_that_needs_python_3_11_is_refused_for_the_onedir(tmp_path):
     # keystoneauth1 5.18.1 (requires Python >= 3.11): what salt/parameters pinned before.
-    path = tmp_path / "keystone.txt"
-    text = (SALT / "parameters" / "keystone-salt-requirements.txt").read_text()
-    start = text.index("keystoneauth1==")
-    end = text.index("\n", text.index("--hash", start))
-    path.write_text(
-        text[:start]
-        + "keystoneauth1==5.18.1 \\\n    --hash=sha256:"
-        + "2440f1f29e4aaaaf771893e8da7c098ca27548210dc13e964b53fd2aaaedd6b0"
-        + text[end:]
-    )
+    path = write_old_keystone_pins(tmp_path / "keystone.txt")
     (found,) = problems(path, PYTHONS[0], tmp_path / "wheels")
     assert found == (
         "pip download for CPython 3.10: ERROR: No matching distribution found for"
