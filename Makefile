@@ -38,12 +38,14 @@ salt3006:
 	@tools/install-salt3006.sh
 
 # The custom modules' unit and functional tests (openstack_ini, keystone_v3 and its states,
-# selfheal and the bridge_gateway beacon, the hltcloud grains) on Salt 3006.8.
+# selfheal and the bridge_gateway beacon, the hltcloud grains) on Salt 3006.8, and the
+# Python packages the head's Salt installs (their pins, the states that install them).
 SALT3006_TESTS := tests/unit/test_grains_hltcloud.py tests/unit/test_keystone_v3.py \
 	tests/unit/test_keystone_states.py tests/unit/test_openstack_ini_document.py \
 	tests/unit/test_openstack_ini_state.py tests/unit/test_openstack_ini_values.py \
 	tests/functional/test_openstack_ini.py tests/functional/test_selfheal_modules.py \
-	tests/functional/keystone tests/functional/test_qpid_config.py
+	tests/functional/keystone tests/functional/test_qpid_config.py \
+	tests/unit/test_salt_pip_requirements.py tests/functional/test_salt_python.py
 
 # The real Glance the glance tests run on the loopback (.local/glance-venv).
 glance:

@@ -16,4 +16,4 @@ extend:
     test:
       - require:
         - sls: keystone.service.running
-        - pip: keystone-salt-python-packages-installed
+        - id: keystone-salt-python-packages-installed

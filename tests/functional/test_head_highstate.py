@@ -28,6 +28,7 @@ from tests.functional.test_compute_highstate import (  # noqa: F401 (fixtures)
     salt_call,
     secrets,
 )
+from tests.support.salt_python import SALT, pins, requirement_files
 
 HEAD = "cn43.internal"
 IP = "10.162.128.63"
@@ -237,12 +238,32 @@ def test_keystone_packages_keys_log_db_sync_cron_and_service(high):
 
 def test_keystoneauth1_goes_into_the_salt_python_before_the_catalog(high, low):
     fun, pip = args_of(high, "keystone-salt-python-packages-installed")
-    assert fun == "pip.installed"
-    assert pip["pkgs"] == ["keystoneauth1==5.18.1"]
+    assert fun == "salt_python.installed"
+    assert pip["name"] == "salt://parameters/keystone-salt-requirements.txt"
     assert pip["bin_env"].endswith("python") or "python" in pip["bin_env"]
     assert pip["reload_modules"] is True
     ready = low["keystone-catalog-ready"]
-    assert {"pip": "keystone-salt-python-packages-installed"} in ready["require"]
+    assert {"id": "keystone-salt-python-packages-installed"} in ready["require"]
+
+
+def test_the_pip_states_and_the_3006_leg_install_the_files_of_salt_parameters(high, repo_root):
+    # One source: each pip state installs salt://<its formula's salt_pip_requirements> (and
+    # checks its pins, read from that file); tools/install-salt3006.sh installs the same
+    # files into the 3006.8 leg.
+    files = {key.split(":")[1]: path for key, path in requirement_files().items()}
+    assert sorted(files) == ["keystone", "mariadb"]
+    for formula, path in files.items():
+        fun, pip = args_of(high, f"{formula}-salt-python-packages-installed")
+        assert (fun, pip["name"]) == ("salt_python.installed", f"salt://{path}")
+        assert pins(SALT / path)
+    listed = subprocess.run(
+        [str(repo_root / "tools" / "install-salt3006.sh"), "--list"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    ).stdout.split()
+    assert listed == [f"salt/{files['mariadb']}", f"salt/{files['keystone']}"]
 
 
 def test_config_then_db_sync_then_service_then_catalog(low):

@@ -1,10 +1,13 @@
 {#- Runbook: `yum install openstack-keystone python-keystoneclient` from the RDO
-    repository, and keystoneauth1 in the Python that runs Salt (the catalog's
+    repository, and keystoneauth1 (the pinned, hashed
+    salt/parameters/keystone-salt-requirements.txt) in the Python that runs
+    Salt (the catalog's
     keystone_* states need it; reload_modules loads them in this same run).
     First of all, keystone-input-checked: every state of the formula requires
     it, so a missing value (conf.jinja: keystone_errors) fails that one state
     and nothing is changed. -#}
 {%- from "macros.jinja" import failed %}
+{%- from "salt_python.jinja" import requirements_installed with context %}
 {%- from "map.jinja" import hltcloud with context %}
 {%- from "keystone/conf.jinja" import keystone_errors with context %}
 {%- set keystone = hltcloud.keystone %}
@@ -37,11 +40,7 @@ keystone-packages-installed:
     - require:
       - test: keystone-input-checked
 {%- endif %}
-
-keystone-salt-python-packages-installed:
-  pip.installed:
-    - pkgs: {{ keystone.salt_pip_pkgs | json }}
-    - bin_env: {{ grains["pythonexecutable"] | json }}
-    - reload_modules: true
-    - require:
-      - test: keystone-input-checked
+{{ requirements_installed(
+      "keystone-salt-python-packages-installed",
+      keystone.salt_pip_requirements,
+      [{"test": "keystone-input-checked"}]) }}

@@ -1,6 +1,7 @@
 {#- Runbook, "Backing database": `yum install mariadb-server MySQL-python`,
-    and Salt's own MySQL states (saltext-mysql, PyMySQL) in the Python that
-    runs Salt, so that the mysql_* states of mariadb.secure and
+    and Salt's own MySQL states (saltext-mysql, PyMySQL: the pinned, hashed
+    salt/parameters/mariadb-salt-requirements.txt) in the Python that runs
+    Salt, so that the mysql_* states of mariadb.secure and
     service_database() load in this same run (reload_modules).
     First of all, mariadb-input-checked: every state of the formula requires
     it, so a missing value (macros.jinja: mariadb_errors) fails that one state
@@ -8,6 +9,7 @@
 {%- from "map.jinja" import hltcloud with context %}
 {%- from "mariadb/macros.jinja" import mariadb_errors with context %}
 {%- from "macros.jinja" import failed %}
+{%- from "salt_python.jinja" import requirements_installed with context %}
 {%- set mariadb = hltcloud.mariadb %}
 {%- if mariadb_errors %}
 {%-   set comment = "MariaDB not set up: " ~ mariadb_errors | join("; ") %}
@@ -34,11 +36,7 @@ mariadb-packages-installed:
     - require:
       - test: mariadb-input-checked
 {%- endif %}
-
-mariadb-salt-python-packages-installed:
-  pip.installed:
-    - pkgs: {{ mariadb.salt_pip_pkgs | json }}
-    - bin_env: {{ grains["pythonexecutable"] | json }}
-    - reload_modules: true
-    - require:
-      - test: mariadb-input-checked
+{{ requirements_installed(
+      "mariadb-salt-python-packages-installed",
+      mariadb.salt_pip_requirements,
+      [{"test": "mariadb-input-checked"}]) }}
