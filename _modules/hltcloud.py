@@ -160,7 +160,13 @@ def _validate_node_entry(problems, key, node, mgmt, addresses):
     role = node.get("role")
     if role not in ROLES:
         problems.add(f"{key}:role", f"{role!r} is not a role (head or compute)")
-    if "ip" in node and problems.check(f"{key}:ip", _ipv4, node["ip"]):
+    if "ip" not in node:
+        problems.add(
+            f"{key}:ip",
+            "is missing: the head's firewall lets the nodes reach MariaDB, Keystone admin and "
+            "Qpid by these addresses",
+        )
+    elif problems.check(f"{key}:ip", _ipv4, node["ip"]):
         address = ipaddress.IPv4Address(node["ip"])
         if mgmt is not None and address not in mgmt:
             problems.add(f"{key}:ip", f"{address} is outside the mgmt network {mgmt}")
@@ -247,10 +253,18 @@ def validate_node(inventory, minion_id, grains):
     if name is None:
         return problems
     node = inventory["nodes"][name]
-    if not grains.get("mgmt_ipv4") and not node.get("ip"):
+    reported = grains.get("mgmt_ipv4")
+    if not reported and not node.get("ip"):
         problems.add(
             f"hltcloud_inventory:nodes:{name}:ip",
             "is missing and no interface of the node has an address in the mgmt network",
+        )
+    elif reported and node.get("ip") and str(reported) != str(node["ip"]):
+        problems.add(
+            f"hltcloud_inventory:nodes:{name}:ip",
+            f"is {node['ip']} but the node's address in the mgmt network is {reported} (grain "
+            "mgmt_ipv4): the head's firewall would refuse it on MariaDB, Keystone admin and "
+            "Qpid; correct the inventory",
         )
     return problems
 

@@ -98,13 +98,30 @@ def test_the_service_is_enabled_only_by_the_firewall_after_its_rules_load(lowsta
     assert rules["check_cmd"] == f"{restore} --test"
     loaded = low[_index(low, loaded_id)]
     assert loaded["name"] == f"{restore} {path}"
-    assert loaded["onchanges"] == [{"file": file_id}]
-    # firewalld off -> rules file -> loaded -> service enabled, in this order.
+    # loaded again when firewalld's stop flushed the chains
+    assert loaded["onchanges"] == [
+        {"file": file_id},
+        {"service": "firewall-conflicting-service-firewalld-dead"},
+    ]
+    # Fail closed: rules files written and checked -> firewalld off -> loaded -> service on.
+    firewalld = low[_index(low, "firewall-conflicting-service-firewalld-dead")]
+    assert firewalld["require"] == [
+        {"file": "firewall-config-file-managed"},
+        {"file": "firewall-config-ipv6-file-managed"},
+    ]
     order = [
         _index(low, sid)
-        for sid in ("firewall-conflicting-service-firewalld-dead", file_id, loaded_id, service_id)
+        for sid in (file_id, "firewall-conflicting-service-firewalld-dead", loaded_id, service_id)
     ]
     assert order == sorted(order)
+
+
+@pytest.mark.parametrize("node", NODES)
+def test_bad_data_leaves_firewalld_running(checkout, node):
+    # a port the rules template refuses: no rules file, and firewalld keeps filtering
+    high = show_firewall(checkout, node, f"pillar={json.dumps({'firewall': {'open': ['abc']}})}")
+    assert "not written" in args_of(high, "firewall-config-file-managed")[1]["comment"]
+    assert not [sid for sid in high if "firewalld" in sid]
 
 
 @pytest.mark.parametrize("node", NODES)
@@ -150,10 +167,10 @@ def test_head_rules_open_the_runbook_and_salt_ports_and_restrict_mariadb_and_key
     context = _rules_context(checkout, "cn43.internal")
     anyone = sorted(r["dport"] for r in context["accept"] if r["source"] is None)
     assert anyone == sorted(
-        ["22", "8774", "8773", "8775", "6080", "5000", "9292", "5672", "4505:4506"]
+        ["22", "8774", "8773", "8775", "6080", "5000", "9292", "4505:4506"]
     )
     node_ips = sorted(node["ip"] for node in inventory()["nodes"].values())
-    for port in ("3306", "35357"):
+    for port in ("3306", "35357", "5672"):
         sources = sorted(r["source"] for r in context["accept"] if r["dport"] == port)
         assert sources == node_ips, port
     closed = {(row["port"], row["mark"]) for row in context["closed"]}
@@ -171,9 +188,11 @@ def test_head_rules_open_the_runbook_and_salt_ports_and_restrict_mariadb_and_key
 def test_compute_rules_open_vnc_and_leave_forward_to_nova_network(checkout):
     high = show_firewall(checkout, "cn44.internal")
     context = args_of(high, "firewall-config-file-managed")[1]["context"]
+    # VNC from the head alone (novncproxy), not from every LAN host and guest
+    head_ip = inventory()["nodes"]["cn43"]["ip"]
     assert [(r["dport"], r["source"]) for r in context["accept"]] == [
         ("22", None),
-        ("5900:5999", None),
+        ("5900:5999", head_ip),
     ]
     assert context["forward_reject"] is False
     # After a reload the nova services that own filter chains rebuild them, where they run.

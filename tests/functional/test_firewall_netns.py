@@ -25,14 +25,21 @@ import pytest
 
 from tests.support import firewall as fw
 from tests.support.checkout import checkout_with_secrets
-from tests.support.firewall import PEER_ALLOWED, PEER_DENIED, PEER_INVENTORY, PEER_IP6
+from tests.support.firewall import (
+    PEER_ALLOWED,
+    PEER_DENIED,
+    PEER_HEAD,
+    PEER_INVENTORY,
+    PEER_IP6,
+)
 
-HEAD_OPEN = [22, 4505, 4506, 5000, 5672, 6080, 8773, 8774, 8775, 9292]
+HEAD_OPEN = [22, 4505, 4506, 5000, 6080, 8773, 8774, 8775, 9292]
 HEAD_QUESTION = [6081, 6082, 8776, 9191, 9696]  # "?" on the head, 35357 aside
 HEAD_NOT_NEEDED = [5900, 5999]  # VNC: blank on the head
-HEAD_NODES_ONLY = [3306, 35357]
-COMPUTE_OPEN = [22, 5900, 5901, 5950, 5999]
-COMPUTE_CLOSED = [5899, 6000, 6082, 9191, 9696, 8774, 5000, 3306, 35357, 4505]
+HEAD_NODES_ONLY = [3306, 5672, 35357]  # MariaDB, Qpid, Keystone admin
+COMPUTE_OPEN = [22]
+COMPUTE_HEAD_ONLY = [5900, 5901, 5950, 5999]  # VNC, for novncproxy on the head
+COMPUTE_CLOSED = [5899, 6000, 6082, 9191, 9696, 8774, 5000, 3306, 35357, 4505, 5672]
 
 WHY_NOT = fw.why_not()
 
@@ -185,14 +192,14 @@ def test_head_question_and_blank_ports_are_closed(head):
     assert set(result.values()) == {"EHOSTUNREACH"}
 
 
-def test_mariadb_and_keystone_admin_are_closed_to_other_sources(head):
+def test_mariadb_qpid_and_keystone_admin_are_closed_to_other_sources(head):
     assert head["net"].open_ports(PEER_DENIED, HEAD_NODES_ONLY) == []
 
 
-def test_mariadb_and_keystone_admin_are_open_to_inventory_nodes_and_pillar_sources(head):
+def test_mariadb_qpid_and_keystone_admin_are_open_to_inventory_nodes_and_pillar_sources(head):
     net = head["net"]
     assert net.open_ports(PEER_INVENTORY, HEAD_NODES_ONLY) == HEAD_NODES_ONLY
-    assert net.open_ports(PEER_ALLOWED, HEAD_NODES_ONLY) == HEAD_NODES_ONLY
+    assert net.open_ports(PEER_ALLOWED, [3306, 35357]) == [3306, 35357]  # their sources
 
 
 def test_ssh_stays_reachable_while_the_rules_are_first_applied(head):
@@ -260,7 +267,7 @@ def compute(checkout, tmp_path_factory):
     nova = fw.InitScript(f"hltfw-nova-{tag}", nova_chain, paths).install()
     bindir = fw.insserv_stand_in(paths / "bin")
     try:
-        net.listen(sorted({*COMPUTE_OPEN, *COMPUTE_CLOSED}))
+        net.listen(sorted({*COMPUTE_OPEN, *COMPUTE_HEAD_ONLY, *COMPUTE_CLOSED}))
         bad = _apply(
             net,
             checkout,
@@ -328,8 +335,16 @@ def test_compute_first_run_loads_and_second_changes_nothing(compute):
     assert _changed(states) == set()
 
 
-def test_compute_vnc_range_and_ssh_are_open(compute):
+def test_compute_ssh_is_open(compute):
     assert compute["net"].open_ports(PEER_DENIED, COMPUTE_OPEN) == COMPUTE_OPEN
+
+
+def test_compute_vnc_range_is_open_to_the_head_only(compute):
+    net = compute["net"]
+    assert net.open_ports(PEER_HEAD, COMPUTE_HEAD_ONLY) == COMPUTE_HEAD_ONLY
+    # a LAN host, another compute node: no guest's console
+    assert net.open_ports(PEER_DENIED, COMPUTE_HEAD_ONLY) == []
+    assert net.open_ports(PEER_INVENTORY, COMPUTE_HEAD_ONLY) == []
 
 
 def test_compute_other_ports_are_closed(compute):

@@ -165,11 +165,6 @@ def test_qpid_without_authentication(high):
     assert (fun, service["name"], service["enable"]) == ("service.running", "qpidd", True)
 
 
-def test_qpid_authentication_can_be_turned_on_in_pillar(checkout):
-    high = show(checkout, GRAINS, f"pillar={json.dumps({'qpid': {'auth': True}})}")
-    assert args_of(high, "qpid-config-file-managed")[1]["repl"] == "auth=yes"
-
-
 def test_keystone_conf_holds_the_two_hand_edited_lines(high, secrets):
     fun, conf = args_of(high, "keystone-config-file-managed")
     assert fun == "openstack_ini.present"

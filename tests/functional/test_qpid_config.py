@@ -15,16 +15,13 @@ from tests.functional.test_compute_highstate import args_of
 STOCK = "# Configuration file for qpidd.\n#auth=yes\nauth = yes\nlog-to-syslog=yes\n"
 
 
-def pillar(path, auth=None):
+def pillar(path, **extra):
     lookup = {"qpid": {"pkgs": [], "conf": {"path": str(path), "group": "root"}}}
-    data = {"hltcloud": {"lookup": lookup}}
-    if auth is not None:
-        data["qpid"] = {"auth": auth}
-    return data
+    return {"hltcloud": {"lookup": lookup}, **extra}
 
 
-def apply(loaders, path, sls="qpid.config.file", test=False, auth=None):
-    results = list(loaders.modules.state.sls(sls, pillar=pillar(path, auth), test=test))
+def apply(loaders, path, sls="qpid.config.file", test=False, **extra):
+    results = list(loaders.modules.state.sls(sls, pillar=pillar(path, **extra), test=test))
     assert all(r.result is not False for r in results), [(r.id, r.comment) for r in results]
     return {r.id: r for r in results}
 
@@ -70,11 +67,13 @@ def test_dry_run_says_the_line_changes_and_writes_nothing(loaders, tmp_path):
     assert conf.read_text() == STOCK
 
 
-def test_authentication_turned_on_in_pillar_is_one_auth_yes_line(loaders, tmp_path):
+def test_there_is_no_pillar_switch_for_authentication(loaders, tmp_path):
+    # qpid:auth true once wrote auth=yes with no SASL user and no qpid_username in any
+    # nova.conf: every node lost the bus. The runbook's auth=no is the only setting.
     conf = tmp_path / "qpidd.conf"
     conf.write_text("auth = no\nauth=no\n")
-    apply(loaders, conf, auth=True)
-    assert conf.read_text() == "auth=yes\n"
+    apply(loaders, conf, qpid={"auth": True})
+    assert conf.read_text() == "auth=no\n"
 
 
 def test_clean_removes_every_auth_line(loaders, tmp_path):

@@ -33,6 +33,7 @@ NODE_IP = "198.51.100.1"
 PEER_DENIED = "198.51.100.2"  # in no allowed list
 PEER_ALLOWED = "198.51.100.3"  # allowed by pillar firewall:sources
 PEER_INVENTORY = "10.162.128.64"  # cn44's inventory address, as a source inside the namespaces
+PEER_HEAD = "10.162.128.63"  # cn43's (the head's) inventory address, the same way
 # IPv6 (documentation prefix), on the same veth.
 NODE_IP6 = "2001:db8:f00::1"
 PEER_IP6 = "2001:db8:f00::2"
@@ -112,7 +113,12 @@ class NodeAndPeer:
             self.peer,
         )
         run("ip", "-n", self.node, "addr", "add", f"{NODE_IP}/24", "dev", "fw0")
-        for address in (f"{PEER_DENIED}/24", f"{PEER_ALLOWED}/24", f"{PEER_INVENTORY}/32"):
+        for address in (
+            f"{PEER_DENIED}/24",
+            f"{PEER_ALLOWED}/24",
+            f"{PEER_INVENTORY}/32",
+            f"{PEER_HEAD}/32",
+        ):
             run("ip", "-n", self.peer, "addr", "add", address, "dev", "fw1")
         # nodad: usable at once, without duplicate address detection's wait.
         run("ip", "-n", self.node, "addr", "add", f"{NODE_IP6}/64", "dev", "fw0", "nodad")
@@ -120,8 +126,9 @@ class NodeAndPeer:
         for ns, link in ((self.node, "fw0"), (self.peer, "fw1")):
             run("ip", "-n", ns, "link", "set", "lo", "up")
             run("ip", "-n", ns, "link", "set", link, "up")
-        # Replies to the inventory address go back over the veth, inside the namespaces.
-        run("ip", "-n", self.node, "route", "add", f"{PEER_INVENTORY}/32", "dev", "fw0")
+        # Replies to the inventory addresses go back over the veth, inside the namespaces.
+        for address in (PEER_INVENTORY, PEER_HEAD):
+            run("ip", "-n", self.node, "route", "add", f"{address}/32", "dev", "fw0")
         return self
 
     def listen(self, ports):

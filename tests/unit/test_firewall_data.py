@@ -19,7 +19,7 @@ def test_runbook_port_table_is_kept_as_written_with_its_marks():
 def test_every_mark_of_the_tables_has_a_meaning():
     firewall = _load("defaults.yaml")["firewall"]
     marks = firewall["marks"]
-    assert marks == {"✔": "open", "?": "closed", "": "closed", "nodes": "nodes"}
+    assert marks == {"✔": "open", "?": "closed", "": "closed", "nodes": "nodes", "head": "head"}
     for row in firewall["runbook_ports"] + firewall["cloud_ports"]:
         assert row["head"] in marks and row["compute"] in marks, row
 
@@ -29,6 +29,13 @@ def test_cloud_adds_salt_to_the_head_and_keeps_mariadb_and_keystone_admin_to_the
     assert (rows["4505-4506"]["head"], rows["4505-4506"]["compute"]) == ("✔", "")
     for port in ("3306", "35357"):
         assert (rows[port]["head"], rows[port]["compute"]) == ("nodes", ""), port
+
+
+def test_qpid_is_for_the_nodes_and_vnc_for_the_head_only():
+    # both "✔" in the runbook's table, which means "needed", not "needed by everyone"
+    rows = {row["port"]: row for row in _load("defaults.yaml")["firewall"]["cloud_ports"]}
+    assert (rows["5672"]["head"], rows["5672"]["compute"]) == ("nodes", "")
+    assert (rows["5900-5999"]["head"], rows["5900-5999"]["compute"]) == ("", "head")
 
 
 def test_ssh_is_always_open_and_forward_is_left_to_nova_network_on_compute_nodes():

@@ -95,14 +95,28 @@ def test_a_bad_network_cidr_and_a_long_interface_name_are_named():
     ]
 
 
-def test_a_node_without_ip_and_without_an_interface_in_the_mgmt_network_is_named():
+def test_a_node_without_ip_is_named_whatever_it_reports():
+    # the head's firewall lets the nodes in by these addresses: none may be left out
     inventory = _inventory(cn45={"role": "compute"})
-    problems = hltcloud.check(inventory, {}, "cn45.internal", {"role": "compute"})
-    assert problems == [
-        "hltcloud_inventory:nodes:cn45:ip: is missing and no interface of the node has an "
-        "address in the mgmt network"
+    message = (
+        "hltcloud_inventory:nodes:cn45:ip: is missing: the head's firewall lets the nodes "
+        "reach MariaDB, Keystone admin and Qpid by these addresses"
+    )
+    assert hltcloud.check(inventory, {}, "cn45.internal", {"role": "compute"}) == [message]
+    assert hltcloud.check(inventory, {}, "cn45.internal", {"mgmt_ipv4": "10.162.128.65"}) == [
+        message
     ]
+
+
+def test_a_node_whose_address_is_not_its_inventory_ip_is_named():
+    inventory = _inventory(cn45={"role": "compute", "ip": "10.162.128.65"})
     assert hltcloud.check(inventory, {}, "cn45.internal", {"mgmt_ipv4": "10.162.128.65"}) == []
+    problems = hltcloud.check(inventory, {}, "cn45.internal", {"mgmt_ipv4": "10.162.128.99"})
+    assert problems == [
+        "hltcloud_inventory:nodes:cn45:ip: is 10.162.128.65 but the node's address in the mgmt "
+        "network is 10.162.128.99 (grain mgmt_ipv4): the head's firewall would refuse it on "
+        "MariaDB, Keystone admin and Qpid; correct the inventory"
+    ]
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,14 @@
     value makes the same ID a state that fails and names the key: nothing is
     written or loaded then, and the iptables service, which requires it, is
     neither enabled nor started. The IPv6 file (parameters firewall:ipv6)
-    goes the same way with ip6tables-restore. -#}
+    goes the same way with ip6tables-restore.
+
+    Fail closed: firewalld (parameters firewall:conflicting_services) stops
+    only once every new rules file is written and checked, and the rules load
+    right after it stops (it flushes every chain when it stops). With bad
+    data nothing is written, firewalld keeps filtering, and the schema
+    (_modules/hltcloud.py, run by the ext_pillar) has refused the run before
+    any state. -#}
 {%- from "macros.jinja" import failed %}
 {%- from "map.jinja" import hltcloud with context %}
 {%- from "firewall/rules.jinja" import firewall_rules, firewall_rules6 with context %}
@@ -33,11 +40,6 @@ firewall-config-file-managed:
     - require:
       - sls: firewall.package.install
 
-firewall-config-rules-loaded:
-  cmd.run:
-    - name: {{ (fw.load_cmd ~ " " ~ fw.rules_file) | json }}
-    - onchanges:
-      - file: firewall-config-file-managed
 {%-   if fw.ipv6.rules_file %}
 
 {#- IPv6 (parameters firewall:ipv6): the same steps for the ip6tables file. #}
@@ -53,10 +55,38 @@ firewall-config-ipv6-file-managed:
     - require:
       - sls: firewall.package.install
 
+{%-   endif %}
+{%-   for service in fw.conflicting_services %}
+
+firewall-conflicting-service-{{ service }}-dead:
+  service.dead:
+    - name: {{ service }}
+    - enable: false
+    - require:
+      - file: firewall-config-file-managed
+{%-     if fw.ipv6.rules_file %}
+      - file: firewall-config-ipv6-file-managed
+{%-     endif %}
+{%-   endfor %}
+
+{#- Loaded when the file changed, or when firewalld stopping flushed the chains. #}
+firewall-config-rules-loaded:
+  cmd.run:
+    - name: {{ (fw.load_cmd ~ " " ~ fw.rules_file) | json }}
+    - onchanges:
+      - file: firewall-config-file-managed
+{%-   for service in fw.conflicting_services %}
+      - service: firewall-conflicting-service-{{ service }}-dead
+{%-   endfor %}
+{%-   if fw.ipv6.rules_file %}
+
 firewall-config-ipv6-rules-loaded:
   cmd.run:
     - name: {{ (fw.ipv6.load_cmd ~ " " ~ fw.ipv6.rules_file) | json }}
     - onchanges:
       - file: firewall-config-ipv6-file-managed
+{%-     for service in fw.conflicting_services %}
+      - service: firewall-conflicting-service-{{ service }}-dead
+{%-     endfor %}
 {%-   endif %}
 {%- endif %}

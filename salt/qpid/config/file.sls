@@ -1,18 +1,17 @@
 {#- Runbook: "Disable authentication: in /etc/qpidd.conf add a line auth=no"
-    (the path is os data, parameters qpid:conf:path). Pillar qpid:auth true
-    turns authentication on (auth=yes). The other lines of the file stay.
+    (the path is os data, parameters qpid:conf:path). The other lines of the
+    file stay.
 
     qpidd reads the file as boost program_options do: the spaces around the
     key and the `=` do not count, and an option given twice stops qpidd
     ("multiple occurrences"). So a stock `auth = yes` line is rewritten in
     place, every earlier `auth` line goes, and the file ends with one
-    `auth=no` (or yes) line: qpid-config-auth-duplicates-absent keeps the
+    `auth=no` line: qpid-config-auth-duplicates-absent keeps the
     last `auth` line only, qpid-config-file-managed rewrites it (or appends
     one). Both stay untouched on a file that already says it once. -#}
 {%- from "macros.jinja" import failed %}
 {%- from "map.jinja" import hltcloud with context %}
 {%- set qpid = hltcloud.qpid %}
-{%- set auth = salt["pillar.get"]("qpid:auth", qpid.auth) %}
 {#- An `auth` option line, in any spacing; one that another follows, anywhere below. #}
 {%- set auth_line = "^[ \\t]*auth[ \\t]*=.*$" %}
 {%- set earlier_auth_line = "^[ \\t]*auth[ \\t]*=.*\\n(?=(?:.*\\n)*?[ \\t]*auth[ \\t]*=)" %}
@@ -50,7 +49,7 @@ qpid-config-file-managed:
   file.replace:
     - name: {{ qpid.conf.path | json }}
     - pattern: {{ auth_line | json }}
-    - repl: {{ ("auth=" ~ ("yes" if auth else "no")) | json }}
+    - repl: "auth=no"
     - append_if_not_found: true
     - ignore_if_missing: true
     - backup: false
