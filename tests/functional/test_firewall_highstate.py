@@ -166,9 +166,7 @@ def test_head_rules_open_the_runbook_and_salt_ports_and_restrict_mariadb_and_key
 ):
     context = _rules_context(checkout, "cn43.internal")
     anyone = sorted(r["dport"] for r in context["accept"] if r["source"] is None)
-    assert anyone == sorted(
-        ["22", "8774", "8773", "8775", "6080", "5000", "9292", "4505:4506"]
-    )
+    assert anyone == sorted(["22", "8774", "8773", "8775", "6080", "5000", "9292", "4505:4506"])
     node_ips = sorted(node["ip"] for node in inventory()["nodes"].values())
     for port in ("3306", "35357", "5672"):
         sources = sorted(r["source"] for r in context["accept"] if r["dport"] == port)
