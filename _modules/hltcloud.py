@@ -16,8 +16,12 @@ CLI Example:
     salt cn44.internal hltcloud.validate
 """
 
+import copy
 import ipaddress
 import re
+
+import salt.utils.dictupdate
+import salt.utils.yaml
 
 __virtualname__ = "hltcloud"
 
@@ -388,34 +392,133 @@ def _validate_keystone(problems, keystone):
             _validate_service(problems, skey, service)
 
 
-def _validate_firewall(problems, firewall):
-    key = "firewall"
-    if not _mapping(problems, key, firewall, "sources, open"):
-        return
+def firewall_table(firewall):
+    """
+    The node's port table: the runbook's rows (``runbook_ports``), each replaced by the
+    ``cloud_ports`` row with the same port, then the cloud rows. ``firewall`` is the map's
+    firewall data (salt/parameters, then pillar ``hltcloud:lookup:firewall``).
 
-    def walk(path, value):
-        if isinstance(value, dict):
-            for name, item in sorted(value.items(), key=lambda kv: str(kv[0])):
-                walk(f"{path}:{name}", item)
-        elif isinstance(value, list):
-            for index, item in enumerate(value):
-                walk(f"{path}:{index}", item)
-        elif path.rsplit(":", 1)[-1] in ("port", "from", "to") or (
-            isinstance(value, int) and not isinstance(value, bool) and ":ports" in path
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-call hltcloud.firewall_table "$(salt-call --out=json slsutil.renderer \\
+            string='{% from "map.jinja" import hltcloud %}{{ hltcloud.firewall | json }}')"
+    """
+    firewall = firewall if isinstance(firewall, dict) else {}
+    cloud = [row for row in firewall.get("cloud_ports") or [] if isinstance(row, dict)]
+    replaced = {str(row.get("port")) for row in cloud}
+    return [
+        row
+        for row in firewall.get("runbook_ports") or []
+        if isinstance(row, dict) and str(row.get("port")) not in replaced
+    ] + cloud
+
+
+def firewall_nodes_ports(firewall):
+    """
+    The ports of :func:`firewall_table` open to the inventory's nodes only (mark ``nodes``
+    for some role), as strings in table order: the ports pillar ``firewall:sources`` may
+    name. The one rule salt/firewall/rules.jinja and the schema follow.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt-call hltcloud.firewall_nodes_ports "$(salt-call --out=json slsutil.renderer \\
+            string='{% from "map.jinja" import hltcloud %}{{ hltcloud.firewall | json }}')"
+    """
+    firewall = firewall if isinstance(firewall, dict) else {}
+    marks = firewall.get("marks") or {}
+    roles = list(firewall.get("forward_reject") or {})
+    ports = []
+    for row in firewall_table(firewall):
+        port = str(row.get("port"))
+        if port not in ports and any(
+            marks.get(str(row.get(role, ""))) == "nodes" for role in roles
         ):
-            problems.check(path, _port, value)
-        elif isinstance(value, str) and "/" in value and ("source" in path or "cidr" in path):
-            try:
-                ipaddress.IPv4Network(value, strict=False)
-            except ValueError:
-                problems.add(path, f"'{value}' is not an IPv4 address or CIDR")
-
-    walk(key, firewall)
+            ports.append(port)
+    return ports
 
 
-def validate_pillar(pillar):
+def _firewall_ports(value):
+    """A port, ``a,b`` or ``a-b`` as salt/firewall/rules.jinja reads it; a problem or None."""
+    if isinstance(value, (bool, dict, list)) or value is None:
+        return f"{value!r} is not a port or range (N or N-M, 1-65535)"
+    for item in str(value).split(","):
+        match = re.match(r"^([0-9]{1,5})(?:-([0-9]{1,5}))?$", item.strip())
+        if not match:
+            return f"{value!r} is not a port or range (N or N-M, 1-65535)"
+        low, high = int(match.group(1)), int(match.group(2) or match.group(1))
+        if low < 1 or high > 65535 or low > high:
+            return f"{value!r}: outside 1-65535 or not low-high"
+    return None
+
+
+def _firewall_sources(problems, key, value):
+    if isinstance(value, (str, dict)) or not isinstance(value, list):
+        problems.add(key, "must be a list of IPv4 addresses or CIDR networks")
+        return
+    for source in value:
+        try:
+            if not isinstance(source, str):
+                raise ValueError(source)
+            ipaddress.IPv4Network(source, strict=False)
+        except ValueError:
+            problems.add(key, f"{source!r} is not an IPv4 address or CIDR network")
+
+
+def _validate_firewall_sources(problems, sources, nodes_ports):
+    if not isinstance(sources, dict):
+        problems.add("firewall:sources", "must be a mapping {port: [sources]}")
+        return
+    for port, value in sorted(sources.items(), key=lambda kv: str(kv[0])):
+        where = f"firewall:sources:{port}"
+        if nodes_ports is not None and str(port) not in nodes_ports:
+            problems.add(
+                where, f"{port} is not a port open to the nodes only ({', '.join(nodes_ports)})"
+            )
+        else:
+            _firewall_sources(problems, where, value)
+
+
+def _validate_firewall_open(problems, opened):
+    if isinstance(opened, (str, dict)) or not isinstance(opened, list):
+        problems.add("firewall:open", "must be a list of ports or {port, sources, service}")
+        return
+    for index, entry in enumerate(opened):
+        where = f"firewall:open:{index}"
+        entry = entry if isinstance(entry, dict) else {"port": entry}
+        problems.check(f"{where}:port", _firewall_ports, entry.get("port"))
+        if entry.get("sources") == []:
+            problems.add(
+                f"{where}:sources", "is empty: leave it out to open the port to every source"
+            )
+        elif entry.get("sources") is not None:
+            _firewall_sources(problems, f"{where}:sources", entry["sources"])
+
+
+def _validate_firewall(problems, firewall, nodes_ports=None):
+    """
+    Pillar ``firewall``, refused wherever salt/firewall/rules.jinja refuses it (a test holds
+    the two together), so that the run stops before anything changes. ``nodes_ports``: what
+    :func:`firewall_nodes_ports` gives for the node's data; None: not checked.
+    """
+    if not _mapping(problems, "firewall", firewall, "sources, open"):
+        return
+    for unknown in sorted(set(firewall) - {"sources", "open"}, key=str):
+        problems.add(f"firewall:{unknown}", "unknown key (known: sources, open)")
+    if firewall.get("sources") is not None:
+        _validate_firewall_sources(problems, firewall["sources"], nodes_ports)
+    if firewall.get("open") is not None:
+        _validate_firewall_open(problems, firewall["open"])
+
+
+def validate_pillar(pillar, firewall_nodes=None):
     """
     Problems of the HLT keys of a compiled pillar: a list of one-line strings.
+    ``firewall_nodes``: the ports pillar ``firewall:sources`` may name
+    (:func:`firewall_nodes_ports`); None: not checked.
 
     CLI Example:
 
@@ -434,7 +537,7 @@ def validate_pillar(pillar):
     if pillar.get("keystone") is not None:
         _validate_keystone(problems, pillar["keystone"])
     if pillar.get("firewall") is not None:
-        _validate_firewall(problems, pillar["firewall"])
+        _validate_firewall(problems, pillar["firewall"], firewall_nodes)
     return problems
 
 
@@ -452,8 +555,37 @@ def check(inventory, pillar, minion_id=None, grains=None):
     problems = list(validate_inventory(inventory))
     if not problems:
         problems += validate_node(inventory, minion_id, grains or {})
-    problems += validate_pillar(pillar)
+    problems += validate_pillar(pillar, _firewall_nodes_ports_of(pillar))
     return problems
+
+
+def _firewall_nodes_ports(firewall_lookup):
+    """
+    :func:`firewall_nodes_ports` of salt://parameters/defaults.yaml's firewall with pillar
+    ``hltcloud:lookup:firewall`` over it (the os_family files do not touch the port table);
+    None where the file cannot be read (outside a Salt loader, e.g. the unit tests).
+    """
+    salt_funcs = globals().get("__salt__")
+    if salt_funcs is None or "cp.get_file_str" not in salt_funcs:
+        return None
+    text = salt_funcs["cp.get_file_str"]("salt://parameters/defaults.yaml")
+    if not text:
+        return None
+    try:
+        firewall = (salt.utils.yaml.safe_load(text) or {}).get("firewall") or {}
+    except salt.utils.yaml.YAMLError:
+        return None
+    if isinstance(firewall_lookup, dict):
+        firewall = salt.utils.dictupdate.update(copy.deepcopy(firewall), firewall_lookup)
+    return firewall_nodes_ports(firewall)
+
+
+def _firewall_nodes_ports_of(pillar):
+    if not isinstance(pillar, dict) or pillar.get("firewall") is None:
+        return None  # nothing to check against it: spare the file read
+    hltcloud = pillar.get("hltcloud")
+    lookup = hltcloud.get("lookup") if isinstance(hltcloud, dict) else None
+    return _firewall_nodes_ports(lookup.get("firewall") if isinstance(lookup, dict) else None)
 
 
 def validate():

@@ -7,17 +7,21 @@ pillar value becomes one failing state that names the key.
 """
 
 import json
+import subprocess
 
 import pytest
+import yaml
 
+from _modules import hltcloud
 from tests.functional.test_compute_highstate import (  # noqa: F401
     MACS,
     REDHAT,
+    SALT_CALL,
     args_of,
     checkout,
     salt_call,
 )
-from tests.support.localcluster import inventory
+from tests.support.localcluster import REPO, inventory
 
 NODES = ["cn43.internal", "cn44.internal"]
 
@@ -39,7 +43,7 @@ def lowstates(checkout):
     return result
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def unchecked_checkout(checkout):
     """
     The checkout without the master-side data check (the hltcloud_validate ext_pillar):
@@ -117,9 +121,11 @@ def test_the_service_is_enabled_only_by_the_firewall_after_its_rules_load(lowsta
 
 
 @pytest.mark.parametrize("node", NODES)
-def test_bad_data_leaves_firewalld_running(checkout, node):
-    # a port the rules template refuses: no rules file, and firewalld keeps filtering
-    high = show_firewall(checkout, node, f"pillar={json.dumps({'firewall': {'open': ['abc']}})}")
+def test_bad_data_leaves_firewalld_running(unchecked_checkout, node):
+    # a port the rules template refuses (the schema is left out here): no rules file, and
+    # firewalld keeps filtering
+    bad = f"pillar={json.dumps({'firewall': {'open': ['abc']}})}"
+    high = show_firewall(unchecked_checkout, node, bad)
     assert "not written" in args_of(high, "firewall-config-file-managed")[1]["comment"]
     assert not [sid for sid in high if "firewalld" in sid]
 
@@ -220,29 +226,36 @@ def test_debian_names_are_netfilter_persistent_and_rules_v4(checkout):
     assert "firewall-service-ipv6-running" not in high
 
 
-@pytest.mark.parametrize(
-    ("pillar", "message"),
-    [
-        ({"open": [70000]}, 'pillar firewall:open:0:port is "70000"'),
-        ({"open": [{"port": "0"}]}, 'pillar firewall:open:0:port is "0"'),
-        ({"open": [22, "9191-80"]}, 'pillar firewall:open:1:port is "9191-80"'),
-        ({"open": ["ssh"]}, 'pillar firewall:open:0:port is "ssh"'),
-        (
-            {"open": [{"port": 9191, "sources": ["10.0.0.0/33"]}]},
-            'pillar firewall:open:0:sources has "10.0.0.0/33"',
-        ),
-        (
-            {"open": [{"port": 9191, "sources": []}]},
-            "pillar firewall:open:0:sources is empty",
-        ),
-        (
-            {"sources": {"35357": ["192.0.2.10", "10.0.0.300/24"]}},
-            'pillar firewall:sources:35357 has "10.0.0.300/24"',
-        ),
-        ({"sources": {"3306": "192.0.2.0/24"}}, "pillar firewall:sources:3306 must be a list"),
-        ({"sources": {"9292": ["192.0.2.10"]}}, "pillar firewall:sources:9292: 9292 is not a port"),
-    ],
-)
+# Pillar firewall values the rules template refuses, and what it says: the schema must
+# refuse each too (test_the_schema_refuses_what_the_rules_template_refuses).
+BAD_FIREWALL = [
+    ({"open": [70000]}, 'pillar firewall:open:0:port is "70000"'),
+    ({"open": [{"port": "0"}]}, 'pillar firewall:open:0:port is "0"'),
+    ({"open": [22, "9191-80"]}, 'pillar firewall:open:1:port is "9191-80"'),
+    ({"open": ["ssh"]}, 'pillar firewall:open:0:port is "ssh"'),
+    (
+        {"open": [{"port": 9191, "sources": ["10.0.0.0/33"]}]},
+        'pillar firewall:open:0:sources has "10.0.0.0/33"',
+    ),
+    (
+        {"open": [{"port": 9191, "sources": []}]},
+        "pillar firewall:open:0:sources is empty",
+    ),
+    (
+        {"sources": {"35357": ["192.0.2.10", "10.0.0.300/24"]}},
+        'pillar firewall:sources:35357 has "10.0.0.300/24"',
+    ),
+    ({"sources": {"3306": "192.0.2.0/24"}}, "pillar firewall:sources:3306 must be a list"),
+    ({"sources": {"9292": ["192.0.2.10"]}}, "pillar firewall:sources:9292: 9292 is not a port"),
+    ({"open": ["abc"]}, 'pillar firewall:open:0:port is "abc"'),
+    ({"open": "80"}, "pillar firewall:open must be a list"),
+    ({"sources": {"3306": ["10.0.0.300"]}}, 'pillar firewall:sources:3306 has "10.0.0.300"'),
+    ({"sources": {"22": ["192.0.2.10"]}}, "pillar firewall:sources:22: 22 is not a port"),
+    ({"sources": ["192.0.2.10"]}, "pillar firewall:sources must be a mapping"),
+]
+
+
+@pytest.mark.parametrize(("pillar", "message"), BAD_FIREWALL)
 def test_bad_pillar_value_is_one_failing_state_naming_the_key(unchecked_checkout, pillar, message):
     high = show_firewall(
         unchecked_checkout, "cn43.internal", f"pillar={json.dumps({'firewall': pillar})}"
@@ -260,3 +273,30 @@ def test_bad_pillar_value_is_one_failing_state_naming_the_key(unchecked_checkout
     for service in ("firewall-service-running", "firewall-service-ipv6-running"):
         assert args_of(high, service)[1]["require"] == [{"id": "firewall-config-file-managed"}]
     assert "firewall-config-ipv6-file-managed" not in high
+
+
+@pytest.mark.parametrize("pillar", [pillar for pillar, _ in BAD_FIREWALL], ids=json.dumps)
+def test_the_schema_refuses_what_the_rules_template_refuses(pillar):
+    # The schema (the ext_pillar, validate.sls) stops the run before any state: it refuses
+    # each value the template refuses, with the nodes-only ports of the node's data.
+    firewall = yaml.safe_load((REPO / "salt/parameters/defaults.yaml").read_text())["firewall"]
+    nodes_ports = hltcloud.firewall_nodes_ports(firewall)
+    assert nodes_ports == ["3306", "35357", "5672"]
+    problems = hltcloud.validate_pillar({"firewall": pillar}, nodes_ports)
+    assert problems and all(p.startswith("firewall:") for p in problems), problems
+
+
+def test_the_schema_stops_the_run_before_any_state(checkout):
+    # with the ext_pillar, as on the master: no state renders, one line names the key
+    bad = json.dumps({"firewall": {"open": ["abc"]}})
+    proc = subprocess.run(
+        [SALT_CALL, "--id", "cn43.internal", "--log-level=quiet", "state.show_sls", "firewall"]
+        + [f"pillar={bad}"],
+        cwd=checkout,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode != 0
+    assert "firewall:open:0:port: 'abc' is not a port or range" in proc.stderr
+    assert "Traceback" not in proc.stderr

@@ -72,6 +72,12 @@ CASES = {
         "cn45: {role: compute, ip: '127.0.0.1; rm -rf /'}",
         "hltcloud_inventory:nodes:cn45:ip: '127.0.0.1; rm -rf /' is not an IPv4 address",
     ),
+    "node-without-ip": (
+        CONF,
+        "cn45: {role: compute, ip: 10.162.128.65}",
+        "cn45: {role: compute}",
+        "hltcloud_inventory:nodes:cn45:ip: is missing: the head's firewall lets the nodes",
+    ),
     "role-typo": (
         CONF,
         "cn45: {role: compute, ip: 10.162.128.65}",

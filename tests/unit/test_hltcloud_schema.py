@@ -157,7 +157,7 @@ def test_a_malformed_secret_is_named_without_its_value(value):
 
 def test_a_port_out_of_range_in_the_firewall_pillar_is_named():
     problems = hltcloud.validate_pillar({"firewall": {"open": [{"port": 70000}]}})
-    assert problems == ["firewall:open:0:port: 70000 is not a port number (1 to 65535)"]
+    assert problems == ["firewall:open:0:port: 70000: outside 1-65535 or not low-high"]
 
 
 def test_a_node_written_twice_in_the_inventory_file_leaves_no_inventory_and_a_log_line(
