@@ -289,9 +289,9 @@ def test_the_schema_refuses_what_the_rules_template_refuses(pillar):
 def test_the_schema_stops_the_run_before_any_state(checkout):
     # with the ext_pillar, as on the master: no state renders, one line names the key
     bad = json.dumps({"firewall": {"open": ["abc"]}})
+    args = ["--id", "cn43.internal", "--log-level=quiet", "state.show_sls", "firewall"]
     proc = subprocess.run(
-        [SALT_CALL, "--id", "cn43.internal", "--log-level=quiet", "state.show_sls", "firewall"]
-        + [f"pillar={bad}"],
+        [SALT_CALL, *args, f"pillar={bad}"],
         cwd=checkout,
         capture_output=True,
         text=True,
