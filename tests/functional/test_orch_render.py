@@ -133,7 +133,7 @@ def test_unusable_orchestration_pillar_is_one_failing_step_and_nothing_else(
     steps = compiled(config_dir, pillar)
     assert list(steps) == ["orch-cloud-described"]
     step = steps["orch-cloud-described"]
-    assert step["fun"] == "test.configurable_test_state" and step["result"] is False
+    assert step["fun"] == "hltcloud.failed"
     assert message in step["comment"]
 
 

@@ -27,7 +27,7 @@ keystone-packages-installed:
   pkg.installed:
     - pkgs: {{ keystone.pkgs | json }}
     - require:
-      - test: keystone-input-checked
+      - id: keystone-input-checked
       - sls: openstack.repo
 {%- else %}
 
@@ -35,7 +35,7 @@ keystone-packages-installed:
   test.succeed_without_changes:
     - name: "keystone:pkgs is empty: Keystone is installed by other means"
     - require:
-      - test: keystone-input-checked
+      - id: keystone-input-checked
 {%- endif %}
 
 keystone-salt-python-packages-installed:
@@ -44,4 +44,4 @@ keystone-salt-python-packages-installed:
     - bin_env: {{ grains["pythonexecutable"] | json }}
     - reload_modules: true
     - require:
-      - test: keystone-input-checked
+      - id: keystone-input-checked

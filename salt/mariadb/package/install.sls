@@ -25,14 +25,14 @@ mariadb-packages-installed:
   pkg.installed:
     - pkgs: {{ mariadb.pkgs | json }}
     - require:
-      - test: mariadb-input-checked
+      - id: mariadb-input-checked
 {%- else %}
 
 mariadb-packages-installed:
   test.succeed_without_changes:
     - name: "mariadb:pkgs is empty: MariaDB is installed by other means"
     - require:
-      - test: mariadb-input-checked
+      - id: mariadb-input-checked
 {%- endif %}
 
 mariadb-salt-python-packages-installed:
@@ -41,4 +41,4 @@ mariadb-salt-python-packages-installed:
     - bin_env: {{ grains["pythonexecutable"] | json }}
     - reload_modules: true
     - require:
-      - test: mariadb-input-checked
+      - id: mariadb-input-checked
