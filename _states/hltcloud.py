@@ -1,6 +1,7 @@
 """
-The two stand-in states of ``salt/macros.jinja`` (``failed()`` and ``pending()``), with the
-same answer on Salt 3006.8 (the nodes' onedir) and 3008.
+The stand-in states of ``salt/macros.jinja`` (``failed()`` and ``pending()``), and ``ready``
+for the sound branch of the same ID, with the same answer on Salt 3006.8 (the nodes'
+onedir) and 3008.
 
 Salt's ``test.configurable_test_state`` cannot stand in for them on both: 3006.8 reports
 ``result: False`` as True in test mode, and refuses ``allow_test_mode_failure`` (3007.0) with
@@ -12,6 +13,21 @@ __virtualname__ = "hltcloud"
 
 def __virtual__():
     return __virtualname__
+
+
+def ready(name, comment=""):
+    """
+    Succeed and change nothing: the sound branch of an ID that has a ``failed`` or ``pending``
+    branch and that another SLS extends (``extend:`` names the state module, so every branch
+    of such an ID must be an ``hltcloud`` state).
+
+    .. code-block:: yaml
+
+        keystone-catalog-ready:
+          hltcloud.ready:
+            - name: Keystone at http://cn43.internal:35357/v3
+    """
+    return {"name": name, "changes": {}, "result": True, "comment": comment or name}
 
 
 def failed(name, comment):

@@ -36,7 +36,7 @@
 {%- else %}
 
 keystone-catalog-ready:
-  test.succeed_without_changes:
+  hltcloud.ready:
     - name: {{ ("Keystone at " ~ keystone_catalog.auth_url) | json }}
 {%-   set region = keystone.get("region") %}
 
