@@ -33,8 +33,8 @@ def config_dir(tmp_path_factory):
     return root / "conf", config
 
 
-def show_sls(config_dir, pillar=None, nodes=None):
-    """Run ``salt-run state.orchestrate_show_sls orch.cloud``; return its stdout."""
+def show_sls(config_dir, pillar=None, nodes=None, fun="state.orchestrate_show_sls", *extra):
+    """Run ``salt-run state.orchestrate_show_sls orch.cloud`` (or ``fun``); return its stdout."""
     conf, config = config_dir
     config = json.loads(json.dumps(config))
     if nodes is not None:
@@ -46,8 +46,9 @@ def show_sls(config_dir, pillar=None, nodes=None):
         "import salt.scripts; salt.scripts.salt_run()",
         "-c",
         str(conf),
-        "state.orchestrate_show_sls",
+        fun,
         "orch.cloud",
+        *extra,
         "--out=json",
         "--log-level=quiet",
     ]

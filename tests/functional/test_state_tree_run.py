@@ -26,7 +26,7 @@ from salt.exceptions import SaltInvocationError
 from tests.functional.test_compute_highstate import checkout, salt_call  # noqa: F401 (fixture)
 from tests.functional.test_head_highstate import IP
 from tests.functional.test_orch_render import compiled as orch_steps
-from tests.functional.test_orch_render import config_dir  # noqa: F401 (fixture)
+from tests.functional.test_orch_render import config_dir, show_sls  # noqa: F401 (fixture)
 from tests.functional.test_os_release_data import PLATFORMS, grains_for
 
 HEAD = "cn43.internal"
@@ -78,8 +78,19 @@ def refusal(states, chunk):
     return None
 
 
-def lowstate(checkout, node, grains, *args):
-    code, chunks = salt_call(checkout, node, "state.show_lowstate", *args, grains=grains)
+def lowstate(checkout, node, grains, *args, test=False):
+    """
+    The low chunks of ``node``'s highstate; ``test``: as a dry run renders them (``test: True``
+    in the minion config: 3008's show_lowstate does not render with the CLI's test=True).
+    """
+    minion = checkout / "etc" / "salt" / "minion"
+    config = minion.read_text()
+    if test:
+        minion.write_text(config + "\ntest: true\n")
+    try:
+        code, chunks = salt_call(checkout, node, "state.show_lowstate", *args, grains=grains)
+    finally:
+        minion.write_text(config)
     assert code == 0 and isinstance(chunks, list), chunks
     return chunks
 
@@ -100,8 +111,7 @@ def test_every_state_is_a_function_of_this_salt_that_takes_its_arguments(
     checkout, loaders, role, platform, mode
 ):
     node = ROLES[role]
-    test = ["test=True"] if mode == "dry-run" else []
-    chunks = lowstate(checkout, node, node_grains(platform, node), *test)
+    chunks = lowstate(checkout, node, node_grains(platform, node), test=mode == "dry-run")
     assert len(chunks) > 30
     assert [r for r in (refusal(loaders.states, chunk) for chunk in chunks) if r] == []
     if role == "head" and mode == "dry-run":
@@ -115,7 +125,7 @@ def test_every_state_is_a_function_of_this_salt_that_takes_its_arguments(
 def test_the_stand_in_states_are_checked_too(checkout, loaders):
     """failed() on a node that has no pillar: every state needing it is one hltcloud.failed."""
     grains = {**node_grains("fedora19", HEAD), "role": "head", "mgmt_ipv4": IP}
-    chunks = lowstate(checkout, "rogue.example.org", grains, "test=True")
+    chunks = lowstate(checkout, "rogue.example.org", grains, test=True)
     failing = [c for c in chunks if c["fun"] == "failed"]
     assert len(failing) >= 5
     assert [r for r in (refusal(loaders.states, chunk) for chunk in chunks) if r] == []
@@ -129,12 +139,24 @@ def test_every_orchestration_step_takes_its_arguments(config_dir, loaders, pilla
         assert refusal(loaders.states, chunk) is None
 
 
+def test_unusable_orchestration_pillar_fails_its_one_step_in_a_dry_run(config_dir):
+    """On the master (salt-run, its states_dirs): orch.cloud's failed() step, under test=True."""
+    stdout = show_sls(config_dir, {"orch": {"batch": 0}}, None, "state.orchestrate", "test=True")
+    assert stdout.strip().startswith("{"), stdout
+    ret = json.loads(stdout)["data"]
+    (results,) = ret.values()
+    (step,) = results.values()
+    assert step["__id__"] == "orch-cloud-described"
+    assert step["result"] is False and step["changes"] == {}
+    assert "orch:batch must be a whole number" in step["comment"]
+
+
 @pytest.mark.parametrize("platform", PLATFORMS)
 @pytest.mark.parametrize("role", ROLES)
 def test_a_dry_run_with_the_nodes_grains_runs_to_its_end(checkout, role, platform):
     node = ROLES[role]
     grains = node_grains(platform, node)
-    chunks = lowstate(checkout, node, grains, "test=True")
+    chunks = lowstate(checkout, node, grains, test=True)
     _, results = dry_run(checkout, node, grains=grains)
     assert set(results) == {chunk["__id__"] for chunk in chunks}
     failures = {
