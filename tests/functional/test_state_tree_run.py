@@ -215,10 +215,23 @@ def test_bad_data_fails_its_states_naming_the_key_and_the_run_goes_on(checkout, 
     assert len(ran) >= 5, results
 
 
-def test_a_stand_in_for_a_server_not_running_says_what_it_would_do(checkout):
-    _, results = dry_run(checkout, HEAD, "keystone.catalog")
-    ready = results["keystone-catalog-ready"]
-    assert ready["result"] is None
-    assert "would be converged" in ready["comment"]
-    assert "is not running yet" in ready["comment"]
-    assert ready["changes"] == {"would": ready["comment"]}
+# One formula applied alone in a dry run on a new head (nothing runs yet, no demo key):
+# the ID that stands for it, its result, and what its comment must say.
+ALONE = {
+    "keystone.catalog": ("keystone-catalog-ready", None, "would be converged"),
+    "smoke.first_vm": ("smoke-first-vm-described", False, "smoke:first_vm:public_key is missing"),
+}
+
+
+@pytest.mark.parametrize("sls", ALONE)
+def test_a_formula_that_cannot_be_checked_yet_is_one_stand_in(checkout, sls):
+    sid, result, text = ALONE[sls]
+    _, results = dry_run(checkout, HEAD, sls)
+    state = results[sid]
+    assert state["result"] is result, state
+    assert text in state["comment"]
+    if result is None:  # pending(): what it would do, once the server runs
+        assert "is not running yet" in state["comment"]
+        assert state["changes"] == {"would": state["comment"]}
+    else:  # failed()
+        assert state["changes"] == {}
