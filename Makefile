@@ -37,15 +37,23 @@ SALT3006_VENV := .local/salt3006-venv
 salt3006:
 	@tools/install-salt3006.sh
 
-# The custom modules' unit and functional tests (openstack_ini, keystone_v3 and its states,
-# selfheal and the bridge_gateway beacon, the hltcloud grains) on Salt 3006.8, and the
-# Python packages the head's Salt installs (their pins, the states that install them).
+# On Salt 3006.8: the custom modules' unit and functional tests (openstack_ini, keystone_v3
+# and its states, selfheal and the bridge_gateway beacon, the hltcloud grains); the state tree
+# (every state and orch step against 3006.8's functions, dry runs of the head and compute
+# highstates with Fedora 19 / CentOS 7 grains, the macros' failing paths, orch.cloud rendered
+# and run on the master, the data check); and, for real, the firewall in a netns, the mariadb
+# formula on a real MariaDB and the keystone formula on a real Keystone.
+# The Python packages the head's Salt installs (their pins, the states that install them).
 SALT3006_TESTS := tests/unit/test_grains_hltcloud.py tests/unit/test_keystone_v3.py \
 	tests/unit/test_keystone_states.py tests/unit/test_openstack_ini_document.py \
 	tests/unit/test_openstack_ini_state.py tests/unit/test_openstack_ini_values.py \
 	tests/functional/test_openstack_ini.py tests/functional/test_selfheal_modules.py \
 	tests/functional/keystone tests/functional/test_qpid_config.py \
-	tests/unit/test_salt_pip_requirements.py tests/functional/test_salt_python.py
+	tests/unit/test_salt_pip_requirements.py tests/functional/test_salt_python.py \
+	tests/functional/test_state_tree_run.py \
+	tests/functional/test_compute_highstate.py tests/functional/test_orch_render.py \
+	tests/functional/test_validation.py tests/functional/test_firewall_netns.py \
+	tests/functional/mariadb tests/functional/test_head_keystone.py
 
 # The real Glance the glance tests run on the loopback (.local/glance-venv).
 glance:

@@ -19,7 +19,7 @@
 {%- set service = hltcloud.keystone.service %}
 {%- set not_running = opts.get("test") and keystone_catalog.auth and service
       and not salt["service.status"](service) %}
-{%- set extra = {"require": [{"test": "keystone-catalog-ready"}]} %}
+{%- set extra = {"require": [{"id": "keystone-catalog-ready"}]} %}
 {%- if keystone_catalog.auth %}
 {%-   do extra.update({"auth": keystone_catalog.auth}) %}
 {%- endif %}
@@ -36,7 +36,7 @@
 {%- else %}
 
 keystone-catalog-ready:
-  test.succeed_without_changes:
+  hltcloud.ready:
     - name: {{ ("Keystone at " ~ keystone_catalog.auth_url) | json }}
 {%-   set region = keystone.get("region") %}
 

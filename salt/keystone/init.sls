@@ -2,7 +2,8 @@
     keys, database and db_sync, service, then the identity catalog
     (keystone.catalog), which waits for the service and for keystoneauth1 in
     Salt's Python: its first state, keystone-catalog-ready, is required by
-    every catalog state. -#}
+    every catalog state. Whatever its branch (ready, pending, failed), it is an
+    hltcloud state: extend names the state module. -#}
 include:
   - keystone.package.install
   - keystone.config.file
@@ -13,7 +14,7 @@ include:
 
 extend:
   keystone-catalog-ready:
-    test:
+    hltcloud:
       - require:
         - sls: keystone.service.running
         - id: keystone-salt-python-packages-installed

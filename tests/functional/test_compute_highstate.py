@@ -295,11 +295,9 @@ def test_debian_test_host_gets_no_ifcfg_files_and_no_repo(checkout):
 
 
 def failing_comment(high, state_id):
-    """The comment of ``state_id``, which must be one failing test state."""
+    """The comment of ``state_id``, which must be one failing state (macros.jinja's failed())."""
     fun, args = args_of(high, state_id)
-    assert fun == "test.configurable_test_state"
-    assert args["result"] is False
-    assert args["allow_test_mode_failure"] is True
+    assert fun == "hltcloud.failed"
     return args["comment"]
 
 
@@ -338,12 +336,7 @@ def test_missing_em1_mac_fails_the_dry_run_with_that_message(checkout, tmp_path)
 
 
 def _failing_states(high):
-    return sorted(
-        sid
-        for sid in high
-        if args_of(high, sid)[0] == "test.configurable_test_state"
-        and args_of(high, sid)[1]["result"] is False
-    )
+    return sorted(sid for sid in high if args_of(high, sid)[0] == "hltcloud.failed")
 
 
 def test_node_without_mgmt_ipv4_fails_one_state_and_the_rest_compiles(checkout):

@@ -261,11 +261,10 @@ def test_bad_pillar_value_is_one_failing_state_naming_the_key(unchecked_checkout
         unchecked_checkout, "cn43.internal", f"pillar={json.dumps({'firewall': pillar})}"
     )
     fun, args = args_of(high, "firewall-config-file-managed")
-    assert fun == "test.configurable_test_state"
-    assert args["result"] is False
+    assert fun == "hltcloud.failed"
     assert message in args["comment"]
     assert args["comment"].startswith("/etc/sysconfig/iptables not written: ")
-    failing = [sid for sid in high if args_of(high, sid)[0] == "test.configurable_test_state"]
+    failing = [sid for sid in high if args_of(high, sid)[0] == "hltcloud.failed"]
     assert failing == ["firewall-config-file-managed"]
     assert "firewall-config-rules-loaded" not in high
     # Both services require it (and nothing that is not there), so neither is enabled

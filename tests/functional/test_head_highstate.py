@@ -273,7 +273,7 @@ def test_config_then_db_sync_then_service_then_catalog(low):
     positions = [low[sid]["order"] for sid in order]
     assert positions == sorted(positions)
     assert {"sls": "keystone.service.running"} in low["keystone-catalog-ready"]["require"]
-    assert {"test": "keystone-catalog-ready"} in low["keystone-user-admin-present"]["require"]
+    assert {"id": "keystone-catalog-ready"} in low["keystone-user-admin-present"]["require"]
     assert {"sls": "keystone.db"} in low["keystone-service-running"]["require"]
 
 
@@ -350,7 +350,7 @@ def test_bind_address_not_on_the_node_fails_one_state(checkout):
     assert {"sls": "mariadb.package.install"} in args_of(high, "mariadb-config-file-managed")[1][
         "require"
     ]
-    assert {"test": "mariadb-input-checked"} in args_of(high, "mariadb-packages-installed")[1][
+    assert {"id": "mariadb-input-checked"} in args_of(high, "mariadb-packages-installed")[1][
         "require"
     ]
 
@@ -368,9 +368,7 @@ def test_missing_database_password_fails_one_state(checkout):
         high, "keystone-input-checked"
     )
     failing = [
-        sid
-        for sid in high
-        if sid != "__extend__" and args_of(high, sid)[0] == "test.configurable_test_state"
+        sid for sid in high if sid != "__extend__" and args_of(high, sid)[0] == "hltcloud.failed"
     ]
     assert failing == ["keystone-input-checked"]
     assert "None" not in json.dumps(args_of(high, "keystone-config-file-managed"))
@@ -388,9 +386,7 @@ def test_no_keystone_pillar_on_the_head_fails_one_state(checkout):
     high = show(checkout, GRAINS, f"pillar={json.dumps({'keystone': None})}")
     assert "pillar keystone" in failing_comment(high, "keystone-input-checked")
     failing = [
-        sid
-        for sid in high
-        if sid != "__extend__" and args_of(high, sid)[0] == "test.configurable_test_state"
+        sid for sid in high if sid != "__extend__" and args_of(high, sid)[0] == "hltcloud.failed"
     ]
     # The catalog's own check waits for keystone-input-checked (keystone/init.sls); the
     # client profiles cannot be written without the users' passwords and say so.

@@ -15,6 +15,7 @@ TCP port is a free one on 127.0.0.1, found by binding to port 0.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import pathlib
 import pwd
@@ -22,7 +23,6 @@ import shutil
 import subprocess
 import tempfile
 
-import pymysql
 import pytest
 
 from tools import service_process
@@ -51,6 +51,13 @@ def missing():
         return "there is no `mysql` system user to run mariadbd as"
     if os.geteuid() != 0:
         return "starting mariadbd as user mysql needs root"
+    if importlib.util.find_spec("pymysql") is None:
+        # On the head, pip.installed puts mariadb:salt_pip_pkgs (salt/parameters) into
+        # Salt's own Python before any mysql_* state; a test Python must have them too.
+        return (
+            "PyMySQL is not installed in this Python, which Salt's mysql modules and these "
+            "tests need (the formula's mariadb:salt_pip_pkgs)"
+        )
     return None
 
 
@@ -175,6 +182,8 @@ class MariaDBServer:
 
     def connect(self, user="root", password=None, database=None, tcp=False):
         """A connection as ``user``: over the socket, or over TCP to 127.0.0.1:port."""
+        import pymysql  # pylint: disable=import-outside-toplevel (missing() says when absent)
+
         where = {"host": self.host, "port": self.port} if tcp else {"unix_socket": self.socket}
         return _sql(
             pymysql.connect,

@@ -18,7 +18,7 @@ mariadb-database-{{ keystone.db.name }}-present:
   test.succeed_without_changes:
     - name: {{ ("database " ~ keystone.db.name) | json }}
     - require:
-      - test: keystone-input-checked
+      - id: keystone-input-checked
 {%- else %}
 {{ service_database(keystone.db.name, "keystone_dbpass") }}
 {%- endif %}

@@ -30,7 +30,7 @@ keystone-packages-installed:
   pkg.installed:
     - pkgs: {{ keystone.pkgs | json }}
     - require:
-      - test: keystone-input-checked
+      - id: keystone-input-checked
       - sls: openstack.repo
 {%- else %}
 
@@ -38,9 +38,9 @@ keystone-packages-installed:
   test.succeed_without_changes:
     - name: "keystone:pkgs is empty: Keystone is installed by other means"
     - require:
-      - test: keystone-input-checked
+      - id: keystone-input-checked
 {%- endif %}
 {{ requirements_installed(
       "keystone-salt-python-packages-installed",
       keystone.salt_pip_requirements,
-      [{"test": "keystone-input-checked"}]) }}
+      [{"id": "keystone-input-checked"}]) }}

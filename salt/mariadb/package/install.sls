@@ -27,16 +27,16 @@ mariadb-packages-installed:
   pkg.installed:
     - pkgs: {{ mariadb.pkgs | json }}
     - require:
-      - test: mariadb-input-checked
+      - id: mariadb-input-checked
 {%- else %}
 
 mariadb-packages-installed:
   test.succeed_without_changes:
     - name: "mariadb:pkgs is empty: MariaDB is installed by other means"
     - require:
-      - test: mariadb-input-checked
+      - id: mariadb-input-checked
 {%- endif %}
 {{ requirements_installed(
       "mariadb-salt-python-packages-installed",
       mariadb.salt_pip_requirements,
-      [{"test": "mariadb-input-checked"}]) }}
+      [{"id": "mariadb-input-checked"}]) }}

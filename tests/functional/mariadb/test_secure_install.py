@@ -7,7 +7,6 @@ fresh from a stock install (tests/support/mariadb.py).
 import copy
 import stat
 
-import pymysql
 import pytest
 
 from tests.functional.mariadb.conftest import (
@@ -89,6 +88,8 @@ def test_root_credentials_file_is_root_only_and_works(first_run, server, pillar,
     info = path.stat()
     assert stat.S_IMODE(info.st_mode) == 0o600
     assert info.st_uid == 0
+    import pymysql  # pylint: disable=import-outside-toplevel (see tests/support/mariadb.py)
+
     conn = pymysql.connect(read_default_file=str(path))
     try:
         with conn.cursor() as cur:
