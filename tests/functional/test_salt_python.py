@@ -1,5 +1,5 @@
 """
-The head's Salt installs its own Python packages (salt_python.jinja, used by
+The head's Salt installs its own Python packages (salt/macros.jinja requirements_installed, used by
 mariadb.package.install and keystone.package.install): the real states applied, through Salt's
 loaders, to a new Python of this test's own (grain pythonexecutable), which has salt
 and its dependencies as the test's own Salt has them (3008 here, 3006.8 in `make test-3006`).

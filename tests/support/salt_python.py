@@ -1,6 +1,7 @@
 """
 The requirement files the head's Salt installs into its own Python (salt_pip_requirements in
-salt/parameters, installed by salt/salt_python.jinja): where they are and what they pin.
+salt/parameters, installed by requirements_installed of salt/macros.jinja): where they are and
+what they pin.
 """
 
 from dataclasses import dataclass

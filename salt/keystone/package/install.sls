@@ -6,8 +6,7 @@
     First of all, keystone-input-checked: every state of the formula requires
     it, so a missing value (conf.jinja: keystone_errors) fails that one state
     and nothing is changed. -#}
-{%- from "macros.jinja" import failed %}
-{%- from "salt_python.jinja" import requirements_installed with context %}
+{%- from "macros.jinja" import failed, requirements_installed with context %}
 {%- from "map.jinja" import hltcloud with context %}
 {%- from "keystone/conf.jinja" import keystone_errors with context %}
 {%- set keystone = hltcloud.keystone %}

@@ -8,8 +8,7 @@
     and nothing is changed. -#}
 {%- from "map.jinja" import hltcloud with context %}
 {%- from "mariadb/macros.jinja" import mariadb_errors with context %}
-{%- from "macros.jinja" import failed %}
-{%- from "salt_python.jinja" import requirements_installed with context %}
+{%- from "macros.jinja" import failed, requirements_installed with context %}
 {%- set mariadb = hltcloud.mariadb %}
 {%- if mariadb_errors %}
 {%-   set comment = "MariaDB not set up: " ~ mariadb_errors | join("; ") %}
