@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv apt keystone glance salt3006 secrets show demo test test-3006 test-fast lint bench clean
+.PHONY: help venv apt keystone glance salt3006 secrets show master-finger demo test test-3006 test-fast lint bench clean
 
 help:
 	@echo "make demo                 start a local master + 5 minions, orchestration in test mode, status, stop"
@@ -15,6 +15,7 @@ help:
 	@echo "                          and the Salt 3006.8 leg (make test-3006)"
 	@echo "make secrets              generate missing secrets into pillar/secrets.yaml (0600)"
 	@echo "make show NODE=<id>       print a node's compiled highstate as JSON"
+	@echo "make master-finger        print the master_finger line every minion gets before it enrols"
 	@echo "make lint                 ruff, yamllint, salt-lint"
 	@echo "make bench                the benchmarks (bench/)"
 
@@ -61,6 +62,11 @@ glance:
 
 secrets: venv
 	@$(PY) -m tools.make_secrets
+
+# On cn43, once the master has started: the line that pins its key on the minions
+# (/etc/salt/minion.d/master_finger.conf on every node, before its first start).
+master-finger: venv
+	@$(PY) -m tools.master_finger
 
 # NODE reaches tools.show as one argument, never as shell or make text: its raw
 # value goes through the environment (a quote, `;` or $(...) in it runs nothing).
