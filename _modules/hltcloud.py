@@ -35,6 +35,8 @@ URL = re.compile(
 HEX = re.compile(r"^[0-9a-f]+$")
 SECRET_LENGTH = 20  # 10 random bytes as hex, like the runbook's `openssl rand -hex 10`
 INTERFACES = ("public", "internal", "admin")
+# pillar firewall:open:<n>:service, written as iptables --comment "...": salt/firewall/rules.jinja
+FIREWALL_COMMENT = re.compile(r"^[^\x00-\x1f\x7f\"'\\\\]{1,64}$")
 
 
 def __virtual__():
@@ -243,8 +245,9 @@ def node_name(inventory, minion_id):
 
 def validate_node(inventory, minion_id, grains):
     """
-    Problems of one inventory node as its minion sees itself: it needs a management
-    address (an interface in the mgmt network, or the inventory's ``ip``).
+    Problems of one inventory node as its minion sees itself: when it has addresses in the
+    mgmt network (grain ``ipv4``), the inventory's ``ip`` is one of them, since the head's
+    firewall lets the nodes in by it.
 
     CLI Example:
 
@@ -257,18 +260,22 @@ def validate_node(inventory, minion_id, grains):
     if name is None:
         return problems
     node = inventory["nodes"][name]
-    reported = grains.get("mgmt_ipv4")
-    if not reported and not node.get("ip"):
+    mgmt = ipaddress.IPv4Network(inventory["networks"]["mgmt"]["cidr"])
+    # The node's own addresses (grain ipv4), not mgmt_ipv4: that grain falls back to this
+    # very ip when no interface is in the mgmt network.
+    own = []
+    for address in grains.get("ipv4") or []:
+        try:
+            if ipaddress.IPv4Address(address) in mgmt:
+                own.append(str(address))
+        except ValueError:
+            continue
+    if own and str(node.get("ip")) not in own:
         problems.add(
             f"hltcloud_inventory:nodes:{name}:ip",
-            "is missing and no interface of the node has an address in the mgmt network",
-        )
-    elif reported and node.get("ip") and str(reported) != str(node["ip"]):
-        problems.add(
-            f"hltcloud_inventory:nodes:{name}:ip",
-            f"is {node['ip']} but the node's address in the mgmt network is {reported} (grain "
-            "mgmt_ipv4): the head's firewall would refuse it on MariaDB, Keystone admin and "
-            "Qpid; correct the inventory",
+            f"is {node.get('ip')} but the node's addresses in the mgmt network are "
+            f"{', '.join(own)} (grain ipv4): the head's firewall would refuse it on MariaDB, "
+            "Keystone admin and Qpid; correct the inventory",
         )
     return problems
 
@@ -430,12 +437,11 @@ def firewall_nodes_ports(firewall):
     """
     firewall = firewall if isinstance(firewall, dict) else {}
     marks = firewall.get("marks") or {}
-    roles = list(firewall.get("forward_reject") or {})
     ports = []
     for row in firewall_table(firewall):
         port = str(row.get("port"))
         if port not in ports and any(
-            marks.get(str(row.get(role, ""))) == "nodes" for role in roles
+            marks.get(str(row.get(role, ""))) == "nodes" for role in ROLES
         ):
             ports.append(port)
     return ports
@@ -452,6 +458,13 @@ def _firewall_ports(value):
         low, high = int(match.group(1)), int(match.group(2) or match.group(1))
         if low < 1 or high > 65535 or low > high:
             return f"{value!r}: outside 1-65535 or not low-high"
+    return None
+
+
+def _firewall_comment(value):
+    """A rule's comment (iptables --comment, in the rules file): a short line, no quote."""
+    if not isinstance(value, str) or not FIREWALL_COMMENT.match(value):
+        return f"{value!r} is not a short comment (1-64 printable characters, no quotes)"
     return None
 
 
@@ -489,7 +502,11 @@ def _validate_firewall_open(problems, opened):
     for index, entry in enumerate(opened):
         where = f"firewall:open:{index}"
         entry = entry if isinstance(entry, dict) else {"port": entry}
+        for unknown in sorted(set(entry) - {"port", "sources", "service"}, key=str):
+            problems.add(f"{where}:{unknown}", "unknown key (known: port, sources, service)")
         problems.check(f"{where}:port", _firewall_ports, entry.get("port"))
+        if entry.get("service") is not None:
+            problems.check(f"{where}:service", _firewall_comment, entry["service"])
         if entry.get("sources") == []:
             problems.add(
                 f"{where}:sources", "is empty: leave it out to open the port to every source"

@@ -32,7 +32,6 @@ CLI Example:
     salt cn44.internal selfheal.heal
 """
 
-import contextlib
 import fcntl
 import ipaddress
 import json
@@ -348,8 +347,12 @@ def want(bridge, reason):
 
 
 def _unwant(bridge):
-    with contextlib.suppress(FileNotFoundError):
+    """Drop the beacon's record; True when there was one."""
+    try:
         os.unlink(_wanted_file(bridge))
+    except FileNotFoundError:
+        return False
+    return True
 
 
 def _wanted(bridge):
@@ -378,11 +381,11 @@ def forget(bridge=None):
     bridge = bridge or (__salt__["config.get"]("selfheal", {}) or {}).get("bridge")
     if not bridge:
         raise SaltInvocationError("selfheal.forget: no bridge given and none in pillar")
-    _unwant(bridge)
+    forgot = _unwant(bridge)
     try:
         os.unlink(_state_file(bridge))
     except FileNotFoundError:
-        return False
+        return forgot
     return True
 
 

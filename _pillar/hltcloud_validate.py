@@ -7,9 +7,9 @@ it and the inventory with the one schema of ``_modules/hltcloud.py``. Each probl
 a line of the pillar's ``_errors``, so Salt refuses every state run of that minion with
 just those lines (never a Jinja traceback, never a secret's value) and nothing changes.
 
-A minion whose id is not an inventory node's (``hltcloud.node_name``) gets no ``secrets``,
-whatever put them in its pillar: pillar/top.sls gives it nothing, and this is the second
-lock on the same door.
+A minion whose id is not an inventory node's (``hltcloud.node_name``) keeps nothing of its
+pillar (``secrets``, ``keystone``, ``nova``... all carry secrets), whatever put it there:
+pillar/top.sls gives it nothing, and this is the second lock on the same door.
 """
 
 import logging
@@ -25,8 +25,9 @@ def __virtual__():
 
 def ext_pillar(minion_id, pillar, *args, **kwargs):  # pylint: disable=unused-argument
     """
-    Return ``{"_errors": [...]}`` when the data is unsound, ``{"secrets": None}`` (merged
-    over the pillar: the key's value is gone) for an id outside the inventory, else nothing.
+    Return ``{"_errors": [...]}`` when the data is unsound, ``{key: None}`` for every key of
+    the pillar (merged over it: the values are gone) for an id outside the inventory, else
+    nothing.
     """
     if "hltcloud.check" not in __salt__:
         problems = [
@@ -43,9 +44,9 @@ def ext_pillar(minion_id, pillar, *args, **kwargs):  # pylint: disable=unused-ar
     outsider = "hltcloud.node_name" not in __salt__ or (
         __salt__["hltcloud.node_name"](inventory, minion_id) is None
     )
-    dropped = {"secrets": None} if outsider and (pillar or {}).get("secrets") is not None else {}
-    if dropped:
-        log.error("hltcloud_validate: %s is not an inventory node: its secrets dropped", minion_id)
+    dropped = {key: None for key in (pillar or {}) if key != "_errors"} if outsider else {}
+    if any(value is not None for value in (pillar or {}).values()) and dropped:
+        log.error("hltcloud_validate: %s is not an inventory node: its pillar dropped", minion_id)
     if not problems:
         return dropped
     for problem in problems:

@@ -252,6 +252,13 @@ BAD_FIREWALL = [
     ({"sources": {"3306": ["10.0.0.300"]}}, 'pillar firewall:sources:3306 has "10.0.0.300"'),
     ({"sources": {"22": ["192.0.2.10"]}}, "pillar firewall:sources:22: 22 is not a port"),
     ({"sources": ["192.0.2.10"]}, "pillar firewall:sources must be a mapping"),
+    # a typo would open the port to every source
+    (
+        {"open": [{"port": 5672, "source": ["192.0.2.10"]}]},
+        "pillar firewall:open:0 has unknown key(s) source",
+    ),
+    ({"open": [{"port": 80, "service": 'web"x'}]}, "pillar firewall:open:0:service is"),
+    ({"open": [{"port": 80, "service": "web\nCOMMIT"}]}, "pillar firewall:open:0:service is"),
 ]
 
 

@@ -12,7 +12,6 @@ refuses a key over 1024 characters: a comma-joined list of ids passed it at abou
 
 import ipaddress
 import json
-import time
 
 import pytest
 import yaml
@@ -64,13 +63,16 @@ def test_secrets_an_outsider_gets_by_a_wrong_top_are_dropped(checkout):
     # ext_pillar still drops them for an id outside the inventory.
     top = checkout / "pillar" / "top.sls"
     original = top.read_text()
-    top.write_text("base:\n  '*':\n    - secrets.compute\n")
+    top.write_text("base:\n  '*':\n    - secrets.head\n    - keystone\n    - nova\n")
     try:
         code, pillar = salt_call(checkout, "rogue.internal", "pillar.items", "unmask=True")
         assert code == 0, pillar
-        assert pillar.get("secrets") is None, sorted(pillar)
-        nova_pass = pillar_of(checkout, "cn44.internal", "unmask=True")["secrets"]["nova_pass"]
-        assert nova_pass not in json.dumps(pillar)
+        # secrets, and the keys that carry them (keystone's token and users, nova's auth)
+        assert {key: value for key, value in pillar.items() if value is not None} == {}, pillar
+        head = pillar_of(checkout, "cn43.internal", "unmask=True")
+        shown = json.dumps(pillar)
+        for value in (*head["secrets"].values(), head["keystone"]["auth"]["token"]):
+            assert value not in shown
     finally:
         top.write_text(original)
 
@@ -83,20 +85,14 @@ def test_the_top_is_one_entry_for_an_inventory_of_250_compute_nodes(checkout):
     mgmt = ipaddress.ip_network(inventory["networks"]["mgmt"]["cidr"])
     taken = {node.get("ip") for node in inventory["nodes"].values()}
     free = (str(a) for a in mgmt.hosts() if str(a) not in taken)
-    start = time.monotonic()
     small = pillar_of(checkout, "cn44.internal")
-    small_seconds = time.monotonic() - start
     for number in range(100, 350 - len(inventory["nodes"]) + 1):
         inventory["nodes"][f"cn{number}"] = {"role": "compute", "ip": next(free)}
     assert len(inventory["nodes"]) == 251  # one head, 250 compute nodes
     conf.write_text(yaml.safe_dump(data))
     try:
-        start = time.monotonic()
         last = pillar_of(checkout, "cn345.internal")
-        large_seconds = time.monotonic() - start
         assert last["secrets"] and "selfheal" in last and "_errors" not in last, sorted(last)
         assert pillar_of(checkout, "cn44.internal")["secrets"] == small["secrets"]
-        # one salt-call each: the growth is the inventory read, not a per-node top entry
-        assert large_seconds < small_seconds * 2 + 2, (small_seconds, large_seconds)
     finally:
         conf.write_text(original)

@@ -52,11 +52,12 @@ def missing():
     if os.geteuid() != 0:
         return "starting mariadbd as user mysql needs root"
     if importlib.util.find_spec("pymysql") is None:
-        # On the head, pip.installed puts mariadb:salt_pip_pkgs (salt/parameters) into
-        # Salt's own Python before any mysql_* state; a test Python must have them too.
+        # On the head, salt_python.installed puts mariadb:salt_pip_requirements
+        # (salt/parameters) into Salt's own Python before any mysql_* state; a test Python
+        # must have them too.
         return (
             "PyMySQL is not installed in this Python, which Salt's mysql modules and these "
-            "tests need (the formula's mariadb:salt_pip_pkgs)"
+            "tests need (the formula's mariadb:salt_pip_requirements)"
         )
     return None
 

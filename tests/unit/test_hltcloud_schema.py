@@ -110,11 +110,16 @@ def test_a_node_without_ip_is_named_whatever_it_reports():
 
 def test_a_node_whose_address_is_not_its_inventory_ip_is_named():
     inventory = _inventory(cn45={"role": "compute", "ip": "10.162.128.65"})
-    assert hltcloud.check(inventory, {}, "cn45.internal", {"mgmt_ipv4": "10.162.128.65"}) == []
-    problems = hltcloud.check(inventory, {}, "cn45.internal", {"mgmt_ipv4": "10.162.128.99"})
+    own = {"ipv4": ["127.0.0.1", "10.162.128.65", "203.0.113.25"]}
+    assert hltcloud.check(inventory, {}, "cn45.internal", own) == []
+    # no address in the mgmt network (br100 not up yet, a test host): nothing to compare
+    assert hltcloud.check(inventory, {}, "cn45.internal", {"ipv4": ["127.0.0.1"]}) == []
+    # mgmt_ipv4 falls back to the inventory's ip: the node's own addresses count, not it
+    other = {"ipv4": ["127.0.0.1", "10.162.128.99"], "mgmt_ipv4": "10.162.128.65"}
+    problems = hltcloud.check(inventory, {}, "cn45.internal", other)
     assert problems == [
-        "hltcloud_inventory:nodes:cn45:ip: is 10.162.128.65 but the node's address in the mgmt "
-        "network is 10.162.128.99 (grain mgmt_ipv4): the head's firewall would refuse it on "
+        "hltcloud_inventory:nodes:cn45:ip: is 10.162.128.65 but the node's addresses in the mgmt "
+        "network are 10.162.128.99 (grain ipv4): the head's firewall would refuse it on "
         "MariaDB, Keystone admin and Qpid; correct the inventory"
     ]
 

@@ -227,3 +227,17 @@ def test_nothing_salts_own_python_ships_is_pinned():
 def test_what_hash_checking_mode_would_refuse_is_refused_by_the_state(text):
     with pytest.raises(ValueError, match=r"^line 1 is not|^it pins no package"):
         _pins(text)
+
+
+def test_the_test_venv_pins_the_same_versions_as_the_heads_files():
+    # requirements.txt (.venv, the 3008 leg) repeats the head's pins, so that the tests that
+    # apply the install states to .venv change nothing there: one version of each, everywhere
+    venv = {}
+    for line in (SALT.parent / "requirements.txt").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if "==" in line:
+            name, version = line.split("==", 1)
+            venv[canonicalize_name(name)] = version.strip()
+    for where, path in requirement_files().items():
+        for pin in pins(SALT / path):
+            assert venv.get(canonicalize_name(pin.name)) == pin.version, (where, pin)
