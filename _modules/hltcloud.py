@@ -36,6 +36,10 @@ HEX = re.compile(r"^[0-9a-f]+$")
 SECRET_LENGTH = 20  # 10 random bytes as hex, like the runbook's `openssl rand -hex 10`
 INTERFACES = ("public", "internal", "admin")
 # pillar firewall:open:<n>:service, written as iptables --comment "...": salt/firewall/rules.jinja
+# A DNS label (63) less the longest suffix cluster.jinja adds ("-mgmt").
+NODE_NAME_SUFFIXES = ("-mgmt", "-ib")
+NODE_NAME_MAX = 63 - max(map(len, NODE_NAME_SUFFIXES))
+NODE_NAME = re.compile(rf"^[a-z0-9][a-z0-9-]{{0,{NODE_NAME_MAX - 1}}}$")
 FIREWALL_COMMENT = re.compile(r"^[^\x00-\x1f\x7f\"'\\\\]{1,64}$")
 
 
@@ -110,6 +114,12 @@ def _positive(value):
     return None
 
 
+def _whole(value):
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        return f"{value!r} is not a whole number of at least 1"
+    return None
+
+
 class _Problems(list):
     """Problems as '<key>: <what is wrong>' lines."""
 
@@ -150,11 +160,36 @@ def _validate_networks(problems, where, inventory):
                     mgmt = ipaddress.IPv4Network(network["cidr"])
         if "mgmt" not in networks:
             problems.add(f"{where}:networks:mgmt", "is missing: the management network's cidr")
+        _validate_disjoint(problems, f"{where}:networks", networks)
     interfaces = inventory.get("interfaces")
     if _mapping(problems, f"{where}:interfaces", interfaces, "physical: em1, bridge: br100"):
-        for name in ("physical", "bridge"):
+        valid = [
             problems.check(f"{where}:interfaces:{name}", _ifname, interfaces.get(name))
+            for name in ("physical", "bridge")
+        ]
+        if all(valid) and interfaces["physical"] == interfaces["bridge"]:
+            problems.add(
+                f"{where}:interfaces:bridge",
+                f"'{interfaces['bridge']}' is also the physical interface: the bridge is a "
+                "new interface that the physical one is enslaved to",
+            )
     return mgmt
+
+
+def _validate_disjoint(problems, key, networks):
+    """Two networks of the inventory that share addresses: no real fabric is both."""
+    seen = {}
+    for name, network in sorted(networks.items(), key=lambda item: str(item[0])):
+        cidr = network.get("cidr") if isinstance(network, dict) else None
+        if not isinstance(cidr, str) or _cidr(cidr):
+            continue
+        cidr = ipaddress.IPv4Network(cidr)
+        for other, other_cidr in seen.items():
+            if cidr.overlaps(other_cidr):
+                problems.add(
+                    f"{key}:{name}:cidr", f"{cidr} overlaps network {other} ({other_cidr})"
+                )
+        seen[name] = cidr
 
 
 def _validate_node_entry(problems, key, node, mgmt, addresses):
@@ -176,6 +211,10 @@ def _validate_node_entry(problems, key, node, mgmt, addresses):
         address = ipaddress.IPv4Address(node["ip"])
         if mgmt is not None and address not in mgmt:
             problems.add(f"{key}:ip", f"{address} is outside the mgmt network {mgmt}")
+        elif mgmt is not None and mgmt.prefixlen < 31 and address == mgmt.network_address:
+            problems.add(f"{key}:ip", f"{address} is the network address of {mgmt}, not a host's")
+        elif mgmt is not None and mgmt.prefixlen < 31 and address == mgmt.broadcast_address:
+            problems.add(f"{key}:ip", f"{address} is the broadcast address of {mgmt}, not a host's")
         elif address in addresses:
             problems.add(f"{key}:ip", f"{address} is listed twice: also node {addresses[address]}")
         addresses.setdefault(address, key.rsplit(":", 1)[-1])
@@ -209,8 +248,20 @@ def validate_inventory(inventory):
     heads, addresses = [], {}
     for name, node in sorted(nodes.items(), key=lambda item: str(item[0])):
         key = f"{where}:nodes:{name}"
-        if not isinstance(name, str) or not re.match(r"^[a-z0-9][a-z0-9-]*$", name):
-            problems.add(key, "a node name is a short lower-case host name such as cn44")
+        if not isinstance(name, str) or not NODE_NAME.match(name):
+            problems.add(
+                key,
+                "a node name is a short lower-case host name such as cn44 (a string, at most "
+                f"{NODE_NAME_MAX} letters, digits and '-')",
+            )
+        else:
+            # cluster.jinja names each node's IPMI and InfiniBand hosts <name>-mgmt, <name>-ib.
+            for suffix in NODE_NAME_SUFFIXES:
+                if name.endswith(suffix) and name[: -len(suffix)] in nodes:
+                    problems.add(
+                        key,
+                        f"is also the {suffix[1:]} host name of node {name[: -len(suffix)]}",
+                    )
         if _mapping(problems, key, node, "{role: head|compute, ip: ...}"):
             if _validate_node_entry(problems, key, node, mgmt, addresses) == "head":
                 heads.append(name)
@@ -327,9 +378,12 @@ def _validate_selfheal(problems, selfheal):
         problems.check(f"{key}:bridge", _ifname, selfheal["bridge"])
     if "network" in selfheal:
         problems.check(f"{key}:network", _cidr, selfheal["network"])
-    for name in ("cooldown", "timeout", "backoff_cap", "max_failures"):
+    # The settings selfheal.heal reads (_modules/selfheal.py DEFAULTS).
+    for name in ("cooldown", "timeout", "backoff_max"):
         if name in selfheal:
             problems.check(f"{key}:{name}", _positive, selfheal[name])
+    if "giveup_after" in selfheal:
+        problems.check(f"{key}:giveup_after", _whole, selfheal["giveup_after"])
 
 
 def _validate_secrets(problems, secrets):
@@ -573,6 +627,29 @@ def check(inventory, pillar, minion_id=None, grains=None):
     if not problems:
         problems += validate_node(inventory, minion_id, grains or {})
     problems += validate_pillar(pillar, _firewall_nodes_ports_of(pillar))
+    if not problems:
+        problems += _validate_flat_against_inventory(inventory, pillar)
+    return problems
+
+
+def _validate_flat_against_inventory(inventory, pillar):
+    """
+    The guests' flat network is bridged onto the physical interface, so it shares the LAN
+    with the nodes: an address of both would be a guest's and a node's at once.
+    """
+    problems = _Problems()
+    flat = (pillar or {}).get("flat_network")
+    if not isinstance(flat, dict) or not isinstance(flat.get("cidr"), str):
+        return problems
+    cidr = ipaddress.IPv4Network(flat["cidr"])
+    for name, network in sorted(inventory["networks"].items(), key=lambda item: str(item[0])):
+        other = ipaddress.IPv4Network(network["cidr"])
+        if cidr.overlaps(other):
+            problems.add(
+                "flat_network:cidr",
+                f"{cidr} overlaps the inventory's network {name} ({other}): guests would get "
+                "the nodes' addresses",
+            )
     return problems
 
 

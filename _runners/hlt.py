@@ -36,7 +36,10 @@ def __virtual__():
 def _node_ids():
     inventory = __opts__.get("hltcloud_inventory") or {}
     domain = inventory.get("domain")
-    return [f"{name}.{domain}" for name in sorted(inventory.get("nodes") or {})]
+    nodes = inventory.get("nodes")
+    if not isinstance(nodes, dict):
+        return []
+    return [f"{name}.{domain}" for name in sorted(n for n in nodes if isinstance(n, str))]
 
 
 def _is_test(args):

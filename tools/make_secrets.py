@@ -95,14 +95,15 @@ def load(path):
     try:
         if not path.exists():
             return {}
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) else "not UTF-8 text"
+        data = path.read_bytes()
+    except OSError as exc:
         raise SecretsFileError(
-            f"{path}: cannot read it ({reason}); nothing written. "
+            f"{path}: cannot read it ({exc.strerror}); nothing written. "
             "Run as the file's owner or fix its permissions."
         ) from None
-    return parse(text, path)
+    # A byte that is not UTF-8 becomes U+FFFD, which no name or value matches: the line is
+    # refused by name, as the pillar (which decodes the same way) refuses it.
+    return parse(data.decode("utf-8", "replace"), path)
 
 
 def plan(catalog, existing, rotate=()):

@@ -144,3 +144,15 @@ def test_an_inventory_with_two_heads_is_refused_before_the_orchestration_renders
     stdout = show_sls(config_dir, nodes={**inventory()["nodes"], "cn48": {"role": "head"}})
     assert "exactly one node must have role head, found cn43, cn48" in stdout
     assert HEAD not in stdout
+
+
+def test_an_inventory_node_named_by_a_number_is_one_line_not_a_traceback(config_dir):
+    nodes = {**inventory()["nodes"], 48: {"role": "compute", "ip": "10.162.128.68"}}
+    stdout = show_sls(config_dir, {}, nodes, "state.orchestrate", "test=True")
+    answer = json.loads(stdout)["data"]
+    (lines,) = answer.values()
+    assert lines == [
+        "Pillar failed to render with the following messages:",
+        "hltcloud_inventory:nodes:48: a node name is a short lower-case host name such as cn44 "
+        "(a string, at most 58 letters, digits and '-')",
+    ]

@@ -74,10 +74,22 @@ BAD_FILES = {
         _with("nova_pass: 3.1415926535897932384\n"),
         "line 9: secret 'nova_pass' is not a string of 20 hex digits.",
     ),
+    "byte-not-utf8-in-a-value": (
+        _with("nova_pass: 9f8e7d6c5b4a3928170").encode() + b"\xff\n",
+        "line 9: secret 'nova_pass' is not a string of 20 hex digits.",
+    ),
+    "byte-not-utf8-in-a-name": (
+        _with("").encode() + b"nova_p\xe4ss: 9f8e7d6c5b4a39281706\n",
+        "line 9: expected one secret per line as `name: <20 hex digits>`.",
+    ),
 }
 # Every value-like token of the bad files: none may be printed anywhere.
 VALUES = [*GOOD.values(), "9f8e7d6c5b4a39281706", "0a1b2c3d4e5f6a7b8c9d", "9f8e7d6c5b"]
-VALUES += ["9f8e7d6c5b4a3928170z", "3.1415926535897932384"]
+VALUES += ["9f8e7d6c5b4a3928170z", "3.1415926535897932384", "9f8e7d6c5b4a3928170"]
+
+
+def _write(path, text):
+    path.write_bytes(text if isinstance(text, bytes) else text.encode())
 
 
 @pytest.fixture
@@ -123,7 +135,7 @@ def test_make_secrets_refuses_a_bad_file_with_one_line_and_writes_nothing(
 ):
     text, expected = BAD_FILES[case]
     path = pillar_root / "secrets.yaml"
-    path.write_text(text)
+    _write(path, text)
     before = _snapshot(pillar_root)
 
     assert make_secrets.main(["--file", str(path)]) == 1
@@ -140,7 +152,7 @@ def test_make_secrets_refuses_a_bad_file_with_one_line_and_writes_nothing(
 def test_pillar_of_a_bad_file_is_one_error_line_and_no_secret(pillar_root, caplog, case, minion_id):
     text, expected = BAD_FILES[case]
     path = pillar_root / "secrets.yaml"
-    path.write_text(text)
+    _write(path, text)
     before = _snapshot(pillar_root)
 
     with caplog.at_level(logging.DEBUG):
@@ -186,7 +198,7 @@ def test_quoted_names_and_values_and_comments_are_read(pillar_root):
         f"'{name}': \"{value}\"  # set on 2026-11-26\n" for name, value in GOOD.items()
     )
     path = pillar_root / "secrets.yaml"
-    path.write_text(text)
+    _write(path, text)
     assert make_secrets.load(path) == GOOD
     pillar = compile_pillar(pillar_root, "cn43.internal")
     assert "_errors" not in pillar

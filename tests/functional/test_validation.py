@@ -121,6 +121,80 @@ CASES = {
         'multi_host: "True"',
         "flat_network:multi_host: 'True' is not a boolean",
     ),
+    "nodes-as-a-list": (
+        CONF,
+        "    cn43: {role: head, ip: 10.162.128.63}\n"
+        "    cn44: {role: compute, ip: 10.162.128.64}\n"
+        "    cn45: {role: compute, ip: 10.162.128.65}\n"
+        "    cn46: {role: compute, ip: 10.162.128.66}\n"
+        "    cn47: {role: compute, ip: 10.162.128.67}",
+        "    - cn43: {role: head, ip: 10.162.128.63}\n"
+        "    - cn44: {role: compute, ip: 10.162.128.64}\n"
+        "    - cn45: {role: compute, ip: 10.162.128.65}\n"
+        "    - cn46: {role: compute, ip: 10.162.128.66}\n"
+        "    - cn47: {role: compute, ip: 10.162.128.67}",
+        "hltcloud_inventory:nodes: must be a mapping (one entry per node), not list",
+    ),
+    "bridge-is-the-physical-interface": (
+        CONF,
+        "bridge: br100 ",
+        "bridge: em1 ",
+        "hltcloud_inventory:interfaces:bridge: 'em1' is also the physical interface",
+    ),
+    "overlapping-networks": (
+        CONF,
+        "cidr: 10.162.130.0/24",
+        "cidr: 10.162.0.0/16",
+        "hltcloud_inventory:networks:mgmt:cidr: 10.162.128.0/24 overlaps network ib",
+    ),
+    "node-named-like-another-nodes-ipmi-host": (
+        CONF,
+        "cn45: {role: compute, ip: 10.162.128.65}",
+        "cn44-mgmt: {role: compute, ip: 10.162.128.65}",
+        "hltcloud_inventory:nodes:cn44-mgmt: is also the mgmt host name of node cn44",
+    ),
+    "flat-network-on-the-nodes-lan": (
+        FLAT,
+        "cidr: 203.0.113.24/29",
+        "cidr: 10.162.128.200/29",
+        "flat_network:cidr: 10.162.128.200/29 overlaps the inventory's network mgmt",
+    ),
+    "role-as-a-list": (
+        CONF,
+        "cn45: {role: compute, ip: 10.162.128.65}",
+        "cn45: {role: [compute], ip: 10.162.128.65}",
+        "hltcloud_inventory:nodes:cn45:role: ['compute'] is not a role (head or compute)",
+    ),
+    "role-as-a-mapping": (
+        CONF,
+        "cn45: {role: compute, ip: 10.162.128.65}",
+        "cn45: {role: {compute: true}, ip: 10.162.128.65}",
+        "hltcloud_inventory:nodes:cn45:role: {'compute': True} is not a role (head or compute)",
+    ),
+    "integer-node-name": (
+        CONF,
+        "cn45: {role: compute, ip: 10.162.128.65}",
+        "45: {role: compute, ip: 10.162.128.65}",
+        "hltcloud_inventory:nodes:45: a node name is a short lower-case host name",
+    ),
+    "mgmt-cidr-with-host-bits": (
+        CONF,
+        "cidr: 10.162.128.0/24",
+        "cidr: 10.162.128.1/24",
+        "hltcloud_inventory:networks:mgmt:cidr: '10.162.128.1/24' is not a valid IPv4 CIDR",
+    ),
+    "network-address-as-ip": (
+        CONF,
+        "cn45: {role: compute, ip: 10.162.128.65}",
+        "cn45: {role: compute, ip: 10.162.128.0}",
+        "hltcloud_inventory:nodes:cn45:ip: 10.162.128.0 is the network address of",
+    ),
+    "broadcast-address-as-ip": (
+        CONF,
+        "cn45: {role: compute, ip: 10.162.128.65}",
+        "cn45: {role: compute, ip: 10.162.128.255}",
+        "hltcloud_inventory:nodes:cn45:ip: 10.162.128.255 is the broadcast address of",
+    ),
     "long-interface-name": (
         CONF,
         "bridge: br100 ",

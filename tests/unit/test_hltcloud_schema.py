@@ -31,7 +31,7 @@ PILLAR = {
 }
 
 
-def _inventory(**nodes):
+def _inventory(nodes):
     inventory = copy.deepcopy(INVENTORY)
     inventory["nodes"].update(nodes)
     return inventory
@@ -75,10 +75,28 @@ def test_the_repository_inventory_and_a_sound_pillar_pass():
             "nodes:cn48:ip",
             "outside the mgmt network",
         ),
+        (
+            {"cn48": {"role": "compute", "ip": "10.162.128.0"}},
+            "nodes:cn48:ip",
+            "is the network address of 10.162.128.0/24",
+        ),
+        (
+            {"cn48": {"role": "compute", "ip": "10.162.128.255"}},
+            "nodes:cn48:ip",
+            "is the broadcast address of 10.162.128.0/24",
+        ),
+        ({48: {"role": "compute", "ip": "10.162.128.68"}}, "nodes:48", "a string"),
+        ({"c" * 59: {"role": "compute", "ip": "10.162.128.68"}}, "nodes:" + "c" * 59, "58"),
+        (
+            {"cn44-ib": {"role": "compute", "ip": "10.162.128.68"}},
+            "nodes:cn44-ib",
+            "is also the ib host name of node cn44",
+        ),
+        ({"cn48": {"role": ["compute"], "ip": "10.162.128.68"}}, "nodes:cn48:role", "not a role"),
     ],
 )
 def test_inventory_problems_are_one_line_naming_the_key(nodes, key, words):
-    problems = hltcloud.validate_inventory(_inventory(**nodes))
+    problems = hltcloud.validate_inventory(_inventory(nodes))
     assert len(problems) == 1, problems
     assert problems[0].startswith("hltcloud_inventory:" + key + ":")
     assert words in problems[0]
@@ -97,7 +115,7 @@ def test_a_bad_network_cidr_and_a_long_interface_name_are_named():
 
 def test_a_node_without_ip_is_named_whatever_it_reports():
     # the head's firewall lets the nodes in by these addresses: none may be left out
-    inventory = _inventory(cn45={"role": "compute"})
+    inventory = _inventory({"cn45": {"role": "compute"}})
     message = (
         "hltcloud_inventory:nodes:cn45:ip: is missing: the head's firewall lets the nodes "
         "reach MariaDB, Keystone admin and Qpid by these addresses"
@@ -109,7 +127,7 @@ def test_a_node_without_ip_is_named_whatever_it_reports():
 
 
 def test_a_node_whose_address_is_not_its_inventory_ip_is_named():
-    inventory = _inventory(cn45={"role": "compute", "ip": "10.162.128.65"})
+    inventory = _inventory({"cn45": {"role": "compute", "ip": "10.162.128.65"}})
     own = {"ipv4": ["127.0.0.1", "10.162.128.65", "203.0.113.25"]}
     assert hltcloud.check(inventory, {}, "cn45.internal", own) == []
     # no address in the mgmt network (br100 not up yet, a test host): nothing to compare
@@ -134,6 +152,9 @@ def test_a_node_whose_address_is_not_its_inventory_ip_is_named():
         ("flat_network:multi_host", "True", "not a boolean"),
         ("selfheal:bridge", "br100:1", "not a Linux interface name"),
         ("selfheal:cooldown", "30s", "not a positive number"),
+        ("selfheal:backoff_max", 0, "not a positive number"),
+        ("selfheal:giveup_after", 2.5, "not a whole number"),
+        ("selfheal:giveup_after", "5", "not a whole number"),
         (
             "keystone:services:glance:endpoints:public",
             "ftp://cn43.internal:9292",
@@ -178,3 +199,52 @@ def test_a_node_written_twice_in_the_inventory_file_leaves_no_inventory_and_a_lo
     # Salt's YAML loader refuses the file; the pillar then names cluster.conf (cluster.jinja).
     assert "hltcloud_inventory" not in opts
     assert "found conflicting ID 'cn44'" in caplog.text
+
+
+def test_nodes_written_as_a_list_are_one_line():
+    inventory = copy.deepcopy(INVENTORY)
+    inventory["nodes"] = [{name: node} for name, node in INVENTORY["nodes"].items()]
+    assert hltcloud.validate_inventory(inventory) == [
+        "hltcloud_inventory:nodes: must be a mapping (one entry per node), not list"
+    ]
+
+
+def test_the_bridge_cannot_be_the_physical_interface():
+    inventory = copy.deepcopy(INVENTORY)
+    inventory["interfaces"]["bridge"] = inventory["interfaces"]["physical"]
+    (problem,) = hltcloud.validate_inventory(inventory)
+    assert problem.startswith("hltcloud_inventory:interfaces:bridge: 'em1' is also the physical")
+
+
+def test_networks_that_share_addresses_are_named():
+    inventory = copy.deepcopy(INVENTORY)
+    inventory["networks"]["ib"]["cidr"] = "10.162.128.128/25"
+    assert hltcloud.validate_inventory(inventory) == [
+        "hltcloud_inventory:networks:mgmt:cidr: 10.162.128.0/24 overlaps network ib "
+        "(10.162.128.128/25)"
+    ]
+
+
+def test_a_mgmt_cidr_with_host_bits_is_named():
+    inventory = copy.deepcopy(INVENTORY)
+    inventory["networks"]["mgmt"]["cidr"] = "10.162.128.1/24"
+    (problem,) = hltcloud.validate_inventory(inventory)
+    assert problem.startswith("hltcloud_inventory:networks:mgmt:cidr: '10.162.128.1/24' is not")
+
+
+def test_a_flat_network_on_the_nodes_lan_is_named():
+    pillar = _pillar("flat_network:cidr", "10.162.128.248/29")
+    pillar["selfheal"]["network"] = "10.162.128.248/29"
+    assert hltcloud.check(INVENTORY, pillar, "cn44.internal", {}) == [
+        "flat_network:cidr: 10.162.128.248/29 overlaps the inventory's network mgmt "
+        "(10.162.128.0/24): guests would get the nodes' addresses"
+    ]
+
+
+def test_the_settings_selfheal_reads_are_the_ones_checked():
+    # _modules/selfheal.py's DEFAULTS are what heal reads; the schema checks exactly those.
+    from _modules import selfheal  # pylint: disable=import-outside-toplevel
+
+    for name in selfheal.DEFAULTS:
+        problems = hltcloud.validate_pillar(_pillar(f"selfheal:{name}", -1))
+        assert [p.split(": ")[0] for p in problems] == [f"selfheal:{name}"], name
