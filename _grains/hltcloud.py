@@ -31,15 +31,20 @@ log = logging.getLogger(__name__)
 
 
 def _inventory():
-    return __opts__.get("hltcloud_inventory") or {}
+    inventory = __opts__.get("hltcloud_inventory")
+    return inventory if isinstance(inventory, dict) else {}
+
+
+def _mapping(value):
+    return value if isinstance(value, dict) else {}
 
 
 def _node_name(minion_id, inventory):
     """Return the inventory name of ``minion_id`` or None when it is not listed."""
-    nodes = inventory.get("nodes") or {}
+    nodes = _mapping(inventory.get("nodes"))
     domain = inventory.get("domain")
-    name, _, suffix = (minion_id or "").partition(".")
-    if name not in nodes:
+    name, _, suffix = (minion_id if isinstance(minion_id, str) else "").partition(".")
+    if not name or not isinstance(nodes.get(name), dict):
         return None
     if suffix and suffix != domain:
         return None
@@ -59,17 +64,25 @@ def _addresses(interfaces, order):
 
 
 def _mgmt_address(interfaces, inventory, node):
-    """Return the management IPv4 for ``node`` as a string, or None."""
-    cidr = ((inventory.get("networks") or {}).get("mgmt") or {}).get("cidr")
-    if cidr:
-        network = ipaddress.IPv4Network(cidr)
-        ifaces = inventory.get("interfaces") or {}
+    """
+    Return the management IPv4 for ``node`` as a string, or None. An inventory entry that
+    is not sound (the master's hltcloud_validate names it in one line) counts as absent:
+    grains never raise on it.
+    """
+    cidr = _mapping(_mapping(inventory.get("networks")).get("mgmt")).get("cidr")
+    try:
+        network = ipaddress.IPv4Network(cidr) if isinstance(cidr, str) else None
+    except ValueError:
+        network = None
+    if network is not None:
+        ifaces = _mapping(inventory.get("interfaces"))
         order = [ifaces.get("bridge"), ifaces.get("physical")]
         for _, address in _addresses(interfaces, order):
             if address in network:
                 return str(address)
     if node:
-        return ((inventory.get("nodes") or {}).get(node) or {}).get("ip")
+        address = inventory["nodes"][node].get("ip")
+        return address if isinstance(address, str) else None
     return None
 
 
@@ -84,7 +97,7 @@ def hltcloud():
     if node:
         grains["hlt_node"] = node
         role = inventory["nodes"][node].get("role")
-        if role:
+        if isinstance(role, str) and role:
             grains["role"] = role
     address = _mgmt_address(salt.utils.network.interfaces(), inventory, node)
     if address:

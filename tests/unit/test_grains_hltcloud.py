@@ -84,3 +84,29 @@ def test_unknown_host_with_mgmt_address_gets_the_address_but_no_role(grains_modu
     interfaces = {"em1": {"inet": [{"address": "10.162.128.99"}]}}
     grains = _grains(grains_module, "cn99.internal", interfaces, monkeypatch)
     assert grains == {"mgmt_ipv4": "10.162.128.99"}
+
+
+@pytest.mark.parametrize(
+    ("where", "value"),
+    [
+        (("networks", "mgmt", "cidr"), "10.162.128.1/24"),  # host bits
+        (("networks", "mgmt", "cidr"), 24),
+        (("networks", "mgmt"), ["10.162.128.0/24"]),
+        (("networks",), "10.162.128.0/24"),
+        (("interfaces",), ["em1", "br100"]),
+        (("nodes",), [{"cn44": {"role": "compute"}}]),
+        (("nodes", "cn44"), "compute"),
+        (("nodes", "cn44", "role"), ["compute"]),
+        (("nodes", "cn44", "ip"), 167936064),
+    ],
+)
+def test_an_unsound_inventory_never_raises_in_the_grains(grains_module, where, value):
+    # The master's hltcloud_validate names the key in one line; a grains traceback on every
+    # minion (no role, no mgmt_ipv4 for any targeting) must not come first.
+    target = grains_module.__opts__["hltcloud_inventory"]
+    for key in where[:-1]:
+        target = target[key]
+    target[where[-1]] = value
+    grains = _grains(grains_module, "cn44.internal")
+    assert isinstance(grains.get("role", ""), str)
+    assert isinstance(grains.get("mgmt_ipv4", ""), str)
