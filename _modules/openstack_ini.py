@@ -26,9 +26,12 @@ How a file is read and edited:
   after the last key of the section (or its last non-blank line). New sections are appended at
   the end of the file.
 - A file is written through a temporary file in the same directory and ``os.rename``, only when
-  its text changes. Owner, group and mode are kept, or set when given; a symlink is followed and
-  its target written. A new file that holds a secret (see below) and is given no ``mode`` is
-  created ``0640`` when a ``group`` is given, else ``0600``.
+  its text changes. Owner, group and mode are kept, or set when given. A file that is a
+  symlink is refused (its target may be another service's world-readable file) unless
+  ``follow_symlinks=True``; then the target is written and named in messages. A new file that
+  holds a secret (see below) and is given no ``mode`` is created ``0640`` when a ``group`` is
+  given, else ``0600``; an existing one that a secret is written into, given no ``mode``, loses
+  its bits for others (and for the group unless ``group`` is given): a ``mode`` change.
 - Just before the rename the file is read again: if someone else changed it since it was read,
   the whole edit is done once more on the new text; if it changes again, nothing is written and
   the call fails saying so. The other write is never lost (only a write landing between that
@@ -541,12 +544,18 @@ def _plan_absent(doc, sections, secret_keys=None):
 # ---------------------------------------------------------------------------------------------
 
 
-def _target(name):
+def _target(name, follow_symlinks=False):
     if not isinstance(name, str) or not name:
         raise SaltInvocationError("the file name must be a non-empty path")
     if not os.path.isabs(name):
         raise SaltInvocationError(f"{name}: the file name must be an absolute path")
-    return os.path.realpath(name)
+    path = os.path.realpath(name)
+    if os.path.islink(name) and not follow_symlinks:
+        raise CommandExecutionError(
+            f"{name} is a symlink to {path}: not followed, as its settings (secrets too) would "
+            "land in that file; replace the link by the file, or give follow_symlinks: True"
+        )
+    return path
 
 
 def _read(path, name):
@@ -574,13 +583,13 @@ def _read(path, name):
         ) from None
 
 
-def _load(name, missing_ok=False):
+def _load(name, missing_ok=False, follow_symlinks=False):
     """
     Return ``(path, doc, stat, text)``; ``doc`` is empty, ``stat`` and ``text`` None for a
     missing file.
     ``missing_ok``: a missing directory is not an error (see :func:`apply`).
     """
-    path = _target(name)
+    path = _target(name, follow_symlinks)
     text, st = _read(path, name)
     if st is None and not missing_ok:
         directory = os.path.dirname(path)
@@ -782,6 +791,20 @@ def _commit(path, name, doc, st, attrs, changes, test, expected=_UNCHECKED):
 # ---------------------------------------------------------------------------------------------
 
 
+def target(name, follow_symlinks=False):
+    """
+    The file that writing ``name`` writes: ``name`` itself, or with ``follow_symlinks`` the
+    target of the link it is (a link is refused otherwise).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt '*' openstack_ini.target /etc/nova/nova.conf follow_symlinks=True
+    """
+    return _target(name, follow_symlinks)
+
+
 def get(name, section, key, default=None):
     """
     Return the value of ``key`` in ``[section]`` of the ini file ``name`` (as oslo.config
@@ -793,7 +816,7 @@ def get(name, section, key, default=None):
 
         salt '*' openstack_ini.get /etc/nova/nova.conf DEFAULT my_ip
     """
-    path = _target(name)
+    path = _target(name, follow_symlinks=True)  # reading through a link writes nothing
     text, st = _read(path, name)
     if st is None:
         return default
@@ -840,6 +863,7 @@ def apply(
     secret_keys=None,
     test=False,
     missing_ok=False,
+    follow_symlinks=False,
 ):
     """
     Make the ini file ``name`` hold every ``{section: {key: value}}`` setting; return the changes.
@@ -852,6 +876,8 @@ def apply(
     ``missing_ok`` (only with ``test=True``): a missing directory, user or group is not an
     error but part of the answer, for a dry run in which an earlier state (the package that
     makes ``/etc/nova`` and the ``nova`` group) has not run yet.
+
+    ``follow_symlinks``: write the target of a ``name`` that is a symlink (refused otherwise).
 
     CLI Example:
 
@@ -866,13 +892,19 @@ def apply(
     missing_ok = bool(missing_ok and test)
 
     def edit():
-        path, doc, st, text = _load(name, missing_ok)
-        file_mode = mode
-        if st is None and mode is None and _holds_secret(rendered, secret_keys):
-            file_mode = "0640" if group is not None else "0600"
-        attrs = _plan_attrs(st, user, group, file_mode, missing_ok)
+        path, doc, st, text = _load(name, missing_ok, follow_symlinks)
+        where = name if path == name else f"{name} (the file {path})"
         changes = _plan_present(doc, rendered, values=sections, secret_keys=secret_keys)
-        return _commit(path, name, doc, st, attrs, changes, test, expected=text)
+        file_mode = mode
+        if mode is None and _holds_secret(rendered, secret_keys):
+            if st is None:
+                file_mode = "0640" if group is not None else "0600"
+            elif any(_is_secret(*key.split("/", 1), secret_keys) for key in changes):
+                # A secret written into a file others (or an unnamed group) may read.
+                closed = 0o027 if group is not None else 0o077
+                file_mode = f"{stat.S_IMODE(st.st_mode) & ~closed:04o}"
+        attrs = _plan_attrs(st, user, group, file_mode, missing_ok)
+        return _commit(path, where, doc, st, attrs, changes, test, expected=text)
 
     return _retry_once(name, edit)
 
@@ -902,7 +934,7 @@ def _retry_once(name, edit):
         ) from None
 
 
-def discard(name, sections, secret_keys=None, test=False):
+def discard(name, sections, secret_keys=None, test=False, follow_symlinks=False):
     """
     Remove every key of a ``{section: [key, ...]}`` mapping from the ini file ``name``; return
     the changes. Comments (commented-out defaults included) and other keys stay. A missing file
@@ -918,7 +950,7 @@ def discard(name, sections, secret_keys=None, test=False):
     checked = _validate_absent(sections)
 
     def edit():
-        path = _target(name)
+        path = _target(name, follow_symlinks)
         text, st = _read(path, name)
         if st is None:
             return {}

@@ -62,7 +62,7 @@ def _failure(name, exc):
     return message if name in message else f"{name}: {message}"
 
 
-def _run(ret, call):
+def _run(ret, call, follow_symlinks=False):
     """
     The seven steps around ``call(test)``, which returns the (masked) changes it makes or would
     make. Steps 1 and 2 (validate input, read the file) happen inside the first ``call``.
@@ -70,6 +70,9 @@ def _run(ret, call):
     name = ret["name"]
     try:
         pending = call(True)
+        if follow_symlinks:  # comments name the file written, not only the link
+            written = _call("target", name, follow_symlinks=True)
+            name = name if written == name else f"{name} (the file {written})"
     except SaltException as exc:
         ret["comment"] = _failure(name, exc)
         return ret
@@ -96,7 +99,9 @@ def _run(ret, call):
     return ret
 
 
-def present(name, sections, user=None, group=None, mode=None, secret_keys=None):
+def present(
+    name, sections, user=None, group=None, mode=None, secret_keys=None, follow_symlinks=False
+):
     """
     Make sure the ini file ``name`` holds every setting of ``sections``.
 
@@ -110,7 +115,12 @@ def present(name, sections, user=None, group=None, mode=None, secret_keys=None):
 
     user, group, mode
         Owner, group and mode of the file (``mode`` as a quoted octal string, ``"0640"``).
-        Kept as they are when not given.
+        Kept as they are when not given, except that writing a secret into a file others
+        may read (or an unnamed group) takes those bits away.
+
+    follow_symlinks
+        A ``name`` that is a symlink is refused (its settings, secrets too, would land in
+        the link's target) unless this is True; then the target is written.
 
     secret_keys
         Extra key names (``key`` or ``section/key``) whose values are shown as ``***``. Keys
@@ -135,12 +145,13 @@ def present(name, sections, user=None, group=None, mode=None, secret_keys=None):
             secret_keys=secret_keys,
             test=test,
             missing_ok=_test_mode(),
+            follow_symlinks=follow_symlinks,
         )
 
-    return _run(ret, call)
+    return _run(ret, call, follow_symlinks)
 
 
-def absent(name, sections, secret_keys=None):
+def absent(name, sections, secret_keys=None, follow_symlinks=False):
     """
     Make sure the keys of ``sections`` are not set in the ini file ``name``.
 
@@ -153,6 +164,9 @@ def absent(name, sections, secret_keys=None):
 
     secret_keys
         Extra key names whose old values are shown as ``***`` (see :func:`present`).
+
+    follow_symlinks
+        As for :func:`present`.
     """
     ret = {"name": name, "result": False, "changes": {}, "comment": ""}
     if not isinstance(sections, dict):
@@ -160,6 +174,13 @@ def absent(name, sections, secret_keys=None):
         return ret
 
     def call(test):
-        return _call("discard", name, sections, secret_keys=secret_keys, test=test)
+        return _call(
+            "discard",
+            name,
+            sections,
+            secret_keys=secret_keys,
+            test=test,
+            follow_symlinks=follow_symlinks,
+        )
 
-    return _run(ret, call)
+    return _run(ret, call, follow_symlinks)

@@ -144,8 +144,10 @@ def test_runbook_glance_settings_apply_to_api_and_registry_files(loaders, tmp_pa
             "keystone_authtoken/admin_user",
             "keystone_authtoken/auth_host",
             "keystone_authtoken/auth_uri",
+            "mode",  # a secret written into a 0644 file: 0600 (no mode or group given)
             "paste_deploy/flavor",
         ]
+        assert ret.changes["mode"] == {"old": "0644", "new": "0600"}
     for path in paths:
         for section, keys in glance_settings().items():
             for key, value in keys.items():
@@ -449,7 +451,9 @@ def test_rewritten_file_keeps_its_owner_group_and_mode(loaders, tmp_path, nobody
     os.chmod(path, 0o604)
     inode = path.stat().st_ino
 
-    ret = loaders.states.openstack_ini.present(name=str(path), sections=glance_settings())
+    ret = loaders.states.openstack_ini.present(
+        name=str(path), sections={"paste_deploy": {"flavor": "keystone"}}
+    )
 
     assert ret.result is True
     assert not {"user", "group", "mode"} & set(ret.changes)
@@ -511,18 +515,46 @@ def test_missing_directory_fails_clearly(loaders, tmp_path):
     assert not path.parent.exists()
 
 
-def test_symlinked_file_is_written_through_the_link(loaders, tmp_path):
+def test_a_symlinked_file_is_refused_naming_its_target(loaders, tmp_path):
+    # nova.conf swapped for a link to another service's world-readable file: the secrets
+    # must not land there.
+    target = stock(tmp_path, "glance-api.conf.stock")
+    backdate(target)
+    before = snapshot(target)
+    link = tmp_path / "nova.conf"
+    link.symlink_to(target.name)
+
+    ret = loaders.states.openstack_ini.present(name=str(link), sections=glance_settings())
+    gone = loaders.states.openstack_ini.absent(
+        name=str(link), sections={"paste_deploy": ["flavor"]}
+    )
+
+    for answer in (ret, gone):
+        assert answer.result is False
+        assert answer.comment == (
+            f"{link} is a symlink to {target}: not followed, as its settings (secrets too) "
+            "would land in that file; replace the link by the file, or give follow_symlinks: True"
+        )
+        assert answer.changes == {}
+    assert snapshot(target) == before and link.is_symlink()
+
+
+def test_a_symlinked_file_is_written_through_the_link_when_allowed(loaders, tmp_path):
     target = stock(tmp_path, "glance-api.conf.stock")
     link = tmp_path / "link.conf"
     link.symlink_to(target.name)
 
     ret = loaders.states.openstack_ini.present(
-        name=str(link), sections={"paste_deploy": {"flavor": "keystone"}}
+        name=str(link), sections=glance_settings(), follow_symlinks=True
     )
 
-    assert ret.result is True
+    assert ret.result is True, ret.comment
     assert link.is_symlink()
-    assert "\nflavor = keystone\n" in target.read_text()
+    assert read_back(target).get("keystone_authtoken", "admin_password") == GLANCE_PASS
+    # the secret went in: the target, 0644, is closed to others
+    assert ret.changes["mode"] == {"old": "0644", "new": "0600"}
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    assert str(target) in ret.comment
 
 
 # -- absent -------------------------------------------------------------------------------------
@@ -615,7 +647,7 @@ def test_execution_module_apply_test_mode_does_not_write(loaders, tmp_path):
 
     changes = loaders.modules.openstack_ini.apply(str(path), glance_settings(), test=True)
 
-    assert len(changes) == 7
+    assert len(changes) == 8  # 7 settings and the mode (secrets into a 0644 file)
     assert snapshot(path) == before
 
 
@@ -797,13 +829,39 @@ def test_a_new_file_without_a_secret_follows_the_umask(loaders, tmp_path):
     assert stat.S_IMODE(path.stat().st_mode) == 0o644
 
 
-def test_an_existing_files_mode_is_kept_when_a_secret_is_added(loaders, tmp_path):
+@pytest.mark.parametrize(
+    ("old_mode", "with_group", "new_mode"),
+    [(0o644, False, 0o600), (0o666, True, 0o640), (0o640, True, None), (0o600, False, None)],
+)
+def test_a_secret_written_into_a_file_others_read_closes_it_to_them(
+    loaders, tmp_path, nobody, old_mode, with_group, new_mode
+):
     path = tmp_path / "nova.conf"
     path.write_text("[DEFAULT]\ndebug = False\n")
+    os.chmod(path, old_mode)
+    group = nobody[1].gr_name if with_group else None
+
+    ret = loaders.states.openstack_ini.present(
+        name=str(path), sections={"database": {"connection": "sqlite://"}}, group=group
+    )
+
+    assert ret.result is True, ret.comment
+    if new_mode is None:
+        assert "mode" not in ret.changes
+    else:
+        assert ret.changes["mode"] == {"old": f"{old_mode:04o}", "new": f"{new_mode:04o}"}
+    assert stat.S_IMODE(path.stat().st_mode) == (new_mode or old_mode)
+
+
+def test_a_file_with_no_new_secret_keeps_its_mode(loaders, tmp_path):
+    # the secret is there already (or none is written): the mode is the operator's
+    path = tmp_path / "nova.conf"
+    path.write_text("[database]\nconnection = sqlite://\n")
     os.chmod(path, 0o644)
 
     ret = loaders.states.openstack_ini.present(
-        name=str(path), sections={"database": {"connection": "sqlite://"}}
+        name=str(path),
+        sections={"database": {"connection": "sqlite://"}, "DEFAULT": {"debug": False}},
     )
 
     assert ret.result is True, ret.comment

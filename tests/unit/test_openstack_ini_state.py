@@ -71,6 +71,7 @@ def test_present_writes_then_checks_again(apply):
         "mode": "0640",
         "secret_keys": None,
         "missing_ok": False,
+        "follow_symlinks": False,
     }
     assert apply.call_args_list == [
         call(NAME, SECTIONS, **kwargs, test=True),
