@@ -362,7 +362,13 @@ def _validate_flat_network(problems, flat):
         _validate_flat_range(problems, key, flat, ipaddress.IPv4Network(flat["cidr"]))
     for name in ("bridge", "bridge_interface"):
         if name in flat:
-            problems.check(f"{key}:{name}", _ifname, flat[name])
+            problems.add(
+                f"{key}:{name}",
+                "is the inventory's interfaces:"
+                + ("bridge" if name == "bridge" else "physical")
+                + " (etc/salt/cluster.conf), one key for nova.conf, ifcfg and the network: "
+                "remove it here",
+            )
     if "multi_host" in flat:
         problems.check(f"{key}:multi_host", _boolean, flat["multi_host"])
     for name in ("dns1", "dns2"):
@@ -635,10 +641,26 @@ def check(inventory, pillar, minion_id=None, grains=None):
 def _validate_flat_against_inventory(inventory, pillar):
     """
     The guests' flat network is bridged onto the physical interface, so it shares the LAN
-    with the nodes: an address of both would be a guest's and a node's at once.
+    with the nodes: an address of both would be a guest's and a node's at once. Self-heal
+    watches that very bridge and network.
     """
     problems = _Problems()
     flat = (pillar or {}).get("flat_network")
+    selfheal = (pillar or {}).get("selfheal")
+    if isinstance(selfheal, dict):
+        bridge = inventory["interfaces"]["bridge"]
+        if selfheal.get("bridge", bridge) != bridge:
+            problems.add(
+                "selfheal:bridge",
+                f"{selfheal['bridge']!r} is not the inventory's interfaces:bridge '{bridge}': "
+                "self-heal would watch a bridge nova-network does not use",
+            )
+        if isinstance(flat, dict) and selfheal.get("network", flat.get("cidr")) != flat.get("cidr"):
+            problems.add(
+                "selfheal:network",
+                f"{selfheal['network']!r} is not flat_network:cidr {flat.get('cidr')!r}: "
+                "self-heal would restore another gateway",
+            )
     if not isinstance(flat, dict) or not isinstance(flat.get("cidr"), str):
         return problems
     cidr = ipaddress.IPv4Network(flat["cidr"])

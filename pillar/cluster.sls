@@ -3,4 +3,6 @@
 {%- import_yaml "flat_network.yaml" as flat_network %}
 cluster: {{ cluster | json }}
 
-flat_network: {{ salt["slsutil.merge"]({"bridge": cluster.interfaces.bridge}, flat_network) | json }}
+{#- The flat network's bridge is the inventory's interfaces:bridge (cluster:interfaces),
+    one key that nova.conf, ifcfg-br100, the network and self-heal all read. #}
+flat_network: {{ flat_network | json }}

@@ -3,7 +3,7 @@
     master's reactor (reactor/bridge_gateway.sls) runs selfheal.heal there. -#}
 {%- from "lib/cluster.jinja" import cluster with context %}
 {%- import_yaml "flat_network.yaml" as flat_network %}
-{%- set bridge = flat_network.get("bridge", cluster.interfaces.bridge) %}
+{%- set bridge = cluster.interfaces.bridge %}
 selfheal:
   bridge: {{ bridge }}
   network: {{ flat_network.cidr }}

@@ -148,7 +148,8 @@ def test_a_node_whose_address_is_not_its_inventory_ip_is_named():
         ("flat_network:cidr", "203.0.113.24/33", "not a valid IPv4 CIDR"),
         ("flat_network:gateway", "203.0.113.1", "not a host address of 203.0.113.24/29"),
         ("flat_network:network_size", 254, "larger than 203.0.113.24/29 (8 addresses)"),
-        ("flat_network:bridge", "br100-much-too-long", "not a Linux interface name"),
+        ("flat_network:bridge", "br100", "is the inventory's interfaces:bridge"),
+        ("flat_network:bridge_interface", "em1", "is the inventory's interfaces:physical"),
         ("flat_network:multi_host", "True", "not a boolean"),
         ("selfheal:bridge", "br100:1", "not a Linux interface name"),
         ("selfheal:cooldown", "30s", "not a positive number"),
@@ -248,3 +249,24 @@ def test_the_settings_selfheal_reads_are_the_ones_checked():
     for name in selfheal.DEFAULTS:
         problems = hltcloud.validate_pillar(_pillar(f"selfheal:{name}", -1))
         assert [p.split(": ")[0] for p in problems] == [f"selfheal:{name}"], name
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "line"),
+    [
+        (
+            "selfheal:bridge",
+            "br200",
+            "selfheal:bridge: 'br200' is not the inventory's interfaces:bridge 'br100': self-heal "
+            "would watch a bridge nova-network does not use",
+        ),
+        (
+            "selfheal:network",
+            "203.0.113.32/29",
+            "selfheal:network: '203.0.113.32/29' is not flat_network:cidr '203.0.113.24/29': "
+            "self-heal would restore another gateway",
+        ),
+    ],
+)
+def test_self_heal_watches_the_inventory_bridge_and_the_flat_network(path, value, line):
+    assert hltcloud.check(INVENTORY, _pillar(path, value), "cn44.internal", {}) == [line]

@@ -1,8 +1,7 @@
 {#- Runbook, "Create a demo network": `nova network-create demo-net --bridge br100
     --multi-host T --fixed-range-v4 203.0.113.24/29`, as a state. The network is
-    pillar flat_network (pillar/flat_network.yaml: label, cidr, multi_host; its bridge
-    is the inventory's), the interface in the bridge is the inventory's physical one
-    (pillar cluster:interfaces). Credentials: pillar nova:auth (admin). It runs on the
+    pillar flat_network (pillar/flat_network.yaml: label, cidr, multi_host); its bridge
+    and the interface in it are the inventory's (pillar cluster:interfaces). Credentials: pillar nova:auth (admin). It runs on the
     head once the compute nodes run nova-network (orch.cloud's step after the compute
     batches; not in salt/head.sls): Nova creates a network through a nova-network, so
     while os-services shows none up nova_network refuses with one line (in a dry run:
@@ -19,14 +18,16 @@
 {%- set own_keystone = not salt["pillar.get"]("nova:auth:auth_url") %}
 {%- set not_running = own_keystone and nova_api.not_running %}
 {%- set errors = [] %}
-{%- for key in ("label", "cidr", "bridge") %}
+{%- for key in ("label", "cidr") %}
 {%-   if net.get(key) is none %}
-{%-     do errors.append("pillar flat_network:" ~ key ~ " is missing (pillar/flat_network.yaml, etc/salt/cluster.conf)") %}
+{%-     do errors.append("pillar flat_network:" ~ key ~ " is missing (pillar/flat_network.yaml)") %}
 {%-   endif %}
 {%- endfor %}
-{%- if not interfaces.get("physical") %}
-{%-   do errors.append("pillar cluster:interfaces:physical is missing (interfaces in etc/salt/cluster.conf)") %}
-{%- endif %}
+{%- for key in ("physical", "bridge") %}
+{%-   if not interfaces.get(key) %}
+{%-     do errors.append("pillar cluster:interfaces:" ~ key ~ " is missing (interfaces in etc/salt/cluster.conf)") %}
+{%-   endif %}
+{%- endfor %}
 
 {%- if errors %}
 
@@ -36,7 +37,7 @@
 {%- elif not_running %}
 
 {{ pending("nova-flat-network-present",
-           "network " ~ net.label ~ " (" ~ net.cidr ~ " on " ~ net.bridge ~ ") would be created "
+           "network " ~ net.label ~ " (" ~ net.cidr ~ " on " ~ interfaces.bridge ~ ") would be created "
            ~ "unless Nova already has it " ~ not_running_yet(nova_api.service)) }}
 
 {%- else %}
@@ -45,7 +46,7 @@ nova-flat-network-present:
   nova_network.present:
     - name: {{ net.label | json }}
     - cidr: {{ net.cidr | string | json }}
-    - bridge: {{ net.bridge | json }}
+    - bridge: {{ interfaces.bridge | json }}
     - bridge_interface: {{ interfaces.physical | json }}
 {%-   if own_keystone %}
     {#- Keystone's URL is computed (salt/parameters, cluster:head_fqdn); pillar nova:auth

@@ -101,7 +101,7 @@ def head_pillar(admin_auth, demo_auth):
             "head_fqdn": "cn43.internal",
             "interfaces": cluster["interfaces"],
         },
-        "flat_network": {"bridge": cluster["interfaces"]["bridge"], **flat_network},
+        "flat_network": flat_network,
         "nova": {"auth": admin_auth},
         "smoke": {
             "first_vm": {

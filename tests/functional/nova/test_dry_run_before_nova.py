@@ -69,7 +69,7 @@ def head_pillar(api_service, auth_url=None, auth_of=None):
         {"nova": nova, "smoke": smoke}[auth_of]["auth_url"] = auth_url
     return {
         "cluster": {"head_fqdn": "cn43.internal", "interfaces": cluster["interfaces"]},
-        "flat_network": {"bridge": cluster["interfaces"]["bridge"], **flat_network},
+        "flat_network": flat_network,
         "nova": {"auth": nova},
         "smoke": {"first_vm": {"auth": smoke, "public_key": PUBLIC_KEY}},
         "hltcloud": {"lookup": {"nova": {"controller": {"services": {"api": api_service}}}}},

@@ -74,7 +74,10 @@ def test_conflicting_cidr_fails_and_leaves_the_network_alone(loaders, double, he
 )
 def test_conflicting_bridge_or_multi_host_fails(loaders, double, head_pillar, key, value, words):
     assert apply(loaders, SLS, head_pillar)[ID].result is True
-    head_pillar["flat_network"][key] = value
+    if key == "bridge":  # the inventory's interfaces:bridge, the one key
+        head_pillar["cluster"]["interfaces"] = {**head_pillar["cluster"]["interfaces"], key: value}
+    else:
+        head_pillar["flat_network"][key] = value
     ret = apply(loaders, SLS, head_pillar)[ID]
     assert ret.result is False
     assert words in ret.comment
