@@ -33,11 +33,13 @@ Failures
 --------
 Requests go through the shared OpenStack client (``_utils/openstack_client.py``). Every
 failure is a ``CommandExecutionError`` whose message says what failed and where: Keystone
-not answering (refused connections, 502/503/504) is retried with a doubling delay, and
-``retry_timeout`` bounds the whole call (attempts included); later calls of the same run
-try only once; a refused admin token or password (HTTP 401) fails at once. A write that
-timed out waiting for the answer is not sent again (it may have been applied). Passwords
-and tokens never appear in messages or logs (requests carrying one are not logged).
+not answering (refused connections, no answer, HTTP 500/502/503/504 to a read) is retried
+with a doubling delay, and one deadline bounds the whole call (``retry_timeout`` plus one
+``timeout``, attempts and the reading of answers included); later calls of the same run
+fail at once (after refused connections: try once); a refused admin token or password
+(HTTP 401) fails at once. A write Keystone may have received without answering (or
+answered with HTTP 500) is not sent again (it may have been applied). Passwords and
+tokens never appear in messages or logs (requests carrying one are not logged).
 
 Identity API calls used (all in Icehouse's v3.2 and in today's Keystone)
 -------------------------------------------------------------------------

@@ -34,11 +34,22 @@ the path is relative to that service's endpoint in the token's catalog; Keystone
 ``%(tenant_id)s`` of a compute URL with the token's project. Only a password-scoped token
 carries a catalog: the admin token has none.
 
-Refused connections, timeouts of reads (GET) and HTTP 502/503/504 are retried with a
-doubling delay; ``retry_timeout`` bounds the whole call: no attempt starts after it, so a
-call ends within ``retry_timeout`` plus one request's ``timeout``. Once a run has waited the
-whole budget for a service, its later calls there try once. A write whose answer timed out
-is not sent again (it may have been applied). HTTP 401 on a password-scoped session makes
+Every call has one deadline, the endpoint lookup and the reading of answers included: no
+attempt starts later than ``retry_timeout`` after the call began, each attempt ends within one
+``timeout`` (a timer shuts its connection then, so an answer that trickles in byte by byte
+is cut too, not only a silent one), and so a call ends within ``retry_timeout`` plus one
+``timeout``. Refused connections, reads (GET, HEAD) without an answer and HTTP 500/502/503/504
+to a read are retried with a doubling delay within it. A write is sent again only when it
+cannot have arrived (no connection) or after HTTP 503; one the service may have received
+(no answer, its answer cut, HTTP 500/502/504) is not (it may have been applied).
+
+A service that fails a whole call (retry budget used up, or a write without an answer) is
+marked down in the run's ``__context__``; its later calls fail at once without asking it,
+saying what happened (no answer, HTTP 500 ...), except after a refused connection: that
+gets one try, which costs nothing. Keystone not answering an endpoint lookup marks Keystone,
+not the service looked up.
+
+HTTP 401 on a password-scoped session makes
 keystoneauth fetch a new token once (an expired token mid-run); a service that refuses
 that one too gets one more request with a token from the next second (Keystone revokes
 the tokens of the second a password changed), then it fails as ``OpenStackAuthError``.
@@ -49,6 +60,8 @@ and requests that carry one are not logged.
 
 import hashlib
 import logging
+import socket
+import threading
 import time
 import urllib.parse
 
@@ -56,6 +69,7 @@ from salt.exceptions import CommandExecutionError
 
 try:
     import requests
+    import urllib3
     from keystoneauth1 import exceptions as ksa_exc
     from keystoneauth1 import session as ksa_session
     from keystoneauth1 import token_endpoint
@@ -95,7 +109,12 @@ KEYS = frozenset(
     )
 )
 SECRET_KEYS = ("token", "password")
-RETRY_STATUS = (502, 503, 504)
+# Answers worth asking again: any of them to a read (and to a token request), only 503 to a
+# write. 503 says the request was not taken up; 500 (the service failed while handling it)
+# and a gateway's 502/504 may come after the write was applied.
+RETRY_STATUS = (500, 502, 503, 504)
+RETRY_STATUS_WRITE = (503,)
+SAFE_METHODS = ("GET", "HEAD")
 FIRST_DELAY = 0.5
 MAX_DELAY = 10.0
 # What a service type is called in messages.
@@ -213,6 +232,258 @@ def secrets_of(settings, *extra):
     return [settings.get(k) for k in SECRET_KEYS] + list(extra)
 
 
+# -- deadlines ------------------------------------------------------------------------------------
+#
+# requests' timeout bounds each read of the socket, not a request: a service that sends one
+# byte every few seconds keeps a request alive for ever. Every attempt therefore runs under a
+# cutoff: at its time a timer thread shuts the sockets the attempt uses (the blocked read
+# returns at once), and a connection the attempt opens or uses after that fails at once.
+# The connections of the client's sessions tell the cutoff of their thread which socket they
+# use (``_Watched`` below), so the token request keystoneauth makes on its own is cut too.
+
+_LOCAL = threading.local()
+
+
+class _Cutoff:
+    """The end of one attempt: at ``at`` (time.monotonic) its connections are shut."""
+
+    def __init__(self, at):
+        self.start = time.monotonic()
+        self.at = at
+        self.fired = False  # the attempt was cut
+        self.sent = False  # a request had gone on an open connection
+        self.answered = False  # an answer (status line and headers) had arrived
+        self._conns = []
+        self._lock = threading.Lock()
+        self._timer = None
+
+    def __enter__(self):
+        _LOCAL.cutoff = self
+        left = self.at - time.monotonic()
+        if left <= 0:
+            self.fired = True
+        else:
+            self._timer = threading.Timer(left, self.fire)
+            self._timer.daemon = True
+            self._timer.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        _LOCAL.cutoff = None
+        if self._timer is not None:
+            self._timer.cancel()
+        with self._lock:  # a fire() under way ends before the connections go back to use
+            self._conns = None
+
+    def fire(self):
+        with self._lock:
+            if self._conns is None:
+                return
+            self.fired = True
+            for conn in self._conns:
+                sock = getattr(conn, "sock", None)
+                if sock is not None:
+                    try:
+                        # socket.socket's own shutdown, also under TLS: it leaves the
+                        # SSL object the reading thread holds alone.
+                        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+
+    def seconds(self):
+        """The time the attempt had."""
+        return max(self.at - self.start, 0.0)
+
+    def watch(self, conn):
+        with self._lock:
+            if self.fired:
+                raise TimeoutError("the call's deadline has passed")
+            if self._conns is not None and conn not in self._conns:
+                self._conns.append(conn)
+
+
+def _watch(conn):
+    cutoff = getattr(_LOCAL, "cutoff", None)
+    if cutoff is not None:
+        cutoff.watch(conn)
+    return cutoff
+
+
+if HAS_KSA:
+
+    class _Watched:
+        """What an urllib3 connection of the client's sessions adds: it obeys the cutoff."""
+
+        def connect(self):
+            cutoff = _watch(self)
+            if cutoff is not None and isinstance(self.timeout, (int, float)):
+                self.timeout = max(min(self.timeout, cutoff.at - time.monotonic()), 0.001)
+            return super().connect()
+
+        def request(self, *args, **kwargs):
+            _watch(self)
+            return super().request(*args, **kwargs)
+
+        def request_chunked(self, *args, **kwargs):  # urllib3 1.26 (Salt 3006)
+            _watch(self)
+            return super().request_chunked(*args, **kwargs)
+
+        def getresponse(self, *args, **kwargs):
+            cutoff = _watch(self)
+            if cutoff is not None:
+                cutoff.sent = True
+            resp = super().getresponse(*args, **kwargs)
+            if cutoff is not None:
+                cutoff.answered = True
+            return resp
+
+    class _WatchedHTTP(_Watched, urllib3.connection.HTTPConnection):
+        pass
+
+    class _WatchedHTTPS(_Watched, urllib3.connection.HTTPSConnection):
+        pass
+
+    class _HTTPPool(urllib3.HTTPConnectionPool):
+        ConnectionCls = _WatchedHTTP
+
+    class _HTTPSPool(urllib3.HTTPSConnectionPool):
+        ConnectionCls = _WatchedHTTPS
+
+    class _Adapter(ksa_session.TCPKeepAliveAdapter):
+        """keystoneauth's adapter (TCP keep-alive) with connections that obey the cutoff."""
+
+        def init_poolmanager(self, *args, **kwargs):
+            super().init_poolmanager(*args, **kwargs)
+            self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+class _Clock:
+    """
+    The one deadline of a call: no attempt starts after ``retry_until`` (``retry_timeout``
+    from the start, or the start itself without retries), and everything, endpoint lookup
+    and the reading of answers included, ends by ``end`` (one ``timeout`` after that).
+    """
+
+    def __init__(self, settings, retry=True):
+        self.timeout = settings["timeout"]
+        self.started = time.monotonic()
+        self.retry_until = self.started + (settings["retry_timeout"] if retry else 0.0)
+        self.end = self.started + max(settings["retry_timeout"], 0.0) + self.timeout
+        self._delays = iter(backoff_delays(settings["retry_timeout"]) if retry else ())
+
+    def no_retry(self):
+        self.retry_until = self.started
+        self._delays = iter(())
+
+    def cutoff(self):
+        """The cutoff of an attempt starting now: one ``timeout``, and not past the end."""
+        return _Cutoff(min(time.monotonic() + self.timeout, self.end))
+
+    def next_delay(self):
+        """The sleep before the next attempt, or None when no attempt may start any more."""
+        delay = next(self._delays, None)
+        if delay is None or time.monotonic() + delay > self.retry_until:
+            return None
+        return delay
+
+    def elapsed(self):
+        return time.monotonic() - self.started
+
+
+class _Problem:
+    """
+    Why an attempt got no usable answer. ``base``: the service at fault (Keystone's URL
+    when its token request failed). ``resend``: whether the request may go again (not a
+    write the service may have received). ``fair``: the attempt had its whole ``timeout``
+    (one cut short by the call's deadline says nothing about the service).
+    """
+
+    def __init__(self, text, base, refused=False, resend=True, fair=True):
+        self.text, self.base, self.refused = text, base, refused
+        self.resend, self.fair = resend, fair
+
+    def __str__(self):
+        return self.text
+
+
+# What a connection error says -> what happened, and whether the request may go again.
+_SAYINGS = (
+    (("refused",), "connection refused", True),
+    (("name or service not known", "failed to resolve"), "its host name does not resolve", True),
+    (
+        ("remote end closed", "reset by peer", "aborted"),
+        "connection closed without an answer",
+        False,
+    ),
+)
+
+
+def _connection_problem(exc, cutoff, timeout, base):
+    """Say what a failed connection or read was: refused, no answer, cut ... ."""
+    if cutoff.fired:
+        seconds = cutoff.seconds()
+        fair = seconds >= timeout - 0.01
+        if cutoff.answered:
+            text = f"its answer did not complete within {seconds:.3g}s"
+        elif cutoff.sent:
+            text = f"connection accepted, no answer within {seconds:.3g}s"
+        else:
+            return _Problem(f"no connection within {seconds:.3g}s", base, fair=fair)
+        return _Problem(text, base, resend=False, fair=fair)
+    chain, cause = [], exc
+    while cause is not None and len(chain) < 10:
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    if any(isinstance(c, requests.exceptions.ConnectTimeout) for c in chain):
+        return _Problem(f"no connection within {timeout:g}s", base)
+    if any(isinstance(c, requests.exceptions.ReadTimeout) for c in chain):
+        return _Problem(f"connection accepted, no answer within {timeout:g}s", base, resend=False)
+    text = " ".join(str(c) for c in chain).lower()
+    for words, what, resend in _SAYINGS:
+        if any(word in text for word in words):
+            return _Problem(what, base, refused=what == "connection refused", resend=resend)
+    return _Problem(f"cannot connect ({type(exc).__name__})", base)
+
+
+def _problem_of(exc, cutoff, timeout, base):
+    """
+    The problem a keystoneauth error shows, or None when it is a plain failure (TLS, an
+    HTTP error other than 5xx ...). Anything after the cutoff is the cutoff's: an answer
+    cut short may fail to parse, or not fail at all (urllib3 1.26 does not check its length).
+    """
+    if cutoff.fired or (
+        isinstance(exc, ksa_exc.ConnectionError) and not isinstance(exc, ksa_exc.SSLError)
+    ):
+        return _connection_problem(exc, cutoff, timeout, base)
+    if isinstance(exc, ksa_exc.HttpError) and exc.http_status in RETRY_STATUS:
+        return _Problem(f"HTTP {exc.http_status}", base)
+    return None
+
+
+def _marks(context):
+    """The services that failed in this run: base URL -> what happened."""
+    marks = context.get(DOWN_KEY)
+    if not isinstance(marks, dict):
+        marks = context[DOWN_KEY] = {}
+    return marks
+
+
+def _mark(context, problem, clock, attempts):
+    if problem.fair:
+        _marks(context)[problem.base] = {
+            "problem": f"{problem} ({attempts} attempt(s) in {clock.elapsed():.1f}s)",
+            "refused": problem.refused,
+        }
+
+
+def _not_asked(label, base, mark):
+    """A service that failed earlier in the run (not by refusing): it is not asked again."""
+    return OpenStackUnavailable(
+        f"{label} at {base} is not answering: earlier in this run {mark['problem']}; "
+        "it is not asked again in this run"
+    )
+
+
 # -- sessions -------------------------------------------------------------------------------------
 
 
@@ -240,9 +511,12 @@ def session(context, settings, authenticated=True):
                 project_id=settings.get("project_id"),
                 project_domain_id=settings["project_domain_id"],
             )
-        sessions[key] = ksa_session.Session(
+        sess = ksa_session.Session(
             auth=plugin, verify=settings["verify"], timeout=settings["timeout"]
         )
+        for scheme in ("https://", "http://"):
+            sess.mount(scheme, _Adapter())
+        sessions[key] = sess
     return sessions[key]
 
 
@@ -255,16 +529,21 @@ def _auth_problem(exc, settings, hide):
         return OpenStackError(
             f"the Keystone catalog at {base} has no matching endpoint: {scrub(exc, hide)}"
         )
+    status = getattr(exc, "http_status", None)
     return OpenStackError(
         f"authenticating to Keystone at {base} with {describe(settings)} failed: "
-        f"HTTP {exc.http_status}"
+        + (f"HTTP {status}" if status else scrub(exc, hide))
     )
 
 
-def endpoint(context, settings, service_type, interface=None):
+def endpoint(context, settings, service_type, interface=None, clock=None):
     """
     The base URL of ``service_type`` (``image``, ``compute`` ...) in the catalog of the
-    token ``settings`` give (``%(tenant_id)s`` already filled by Keystone).
+    token ``settings`` give (``%(tenant_id)s`` already filled by Keystone). ``clock`` is
+    the deadline of the call the lookup is part of (without it, a call of its own).
+
+    A Keystone that did not answer the lookup is marked down for the run; the service
+    looked up is not: it was not asked.
     """
     hide = secrets_of(settings)
     if settings.get("token"):
@@ -273,36 +552,41 @@ def endpoint(context, settings, service_type, interface=None):
             "token has a catalog, the admin token has none)"
         )
     sess = session(context, settings)
-    deadline = time.monotonic() + settings["retry_timeout"]
-    delays = iter(backoff_delays(settings["retry_timeout"]))
-
-    def _next_delay():
-        delay = next(delays, None)
-        return None if delay is None or time.monotonic() + delay > deadline else delay
-
+    keystone = settings["auth_url"]
+    mark = _marks(context).get(keystone)
+    clock = clock or _Clock(settings)
+    attempts = 0
     while True:
-        try:
-            url = sess.get_endpoint(
-                service_type=service_type,
-                interface=interface or settings["interface"],
-                region_name=settings.get("region_name"),
-            )
-            break
-        except (ksa_exc.ConnectFailure, ksa_exc.ConnectTimeout) as exc:
-            delay = _next_delay()
-            if delay is None:
-                raise OpenStackUnavailable(
-                    f"Keystone at {settings['auth_url']} is not answering "
-                    f"({type(exc).__name__}) while looking up the {service_type} endpoint"
-                ) from None
-            time.sleep(delay)
-        except ksa_exc.ClientException as exc:
-            if isinstance(exc, ksa_exc.HttpError) and exc.http_status in RETRY_STATUS:
-                delay = _next_delay()
-                if delay is not None:
-                    time.sleep(delay)
-                    continue
-            raise _auth_problem(exc, settings, hide) from None
+        attempts += 1
+        # A Keystone that failed earlier in the run is not asked again (a catalog the
+        # session already holds still serves), one that refused gets one try.
+        silent = bool(mark and not mark["refused"])
+        cutoff = _Cutoff(time.monotonic()) if silent else clock.cutoff()
+        with cutoff:
+            try:
+                url = sess.get_endpoint(
+                    service_type=service_type,
+                    interface=interface or settings["interface"],
+                    region_name=settings.get("region_name"),
+                )
+                break
+            except ksa_exc.ClientException as exc:
+                problem = _problem_of(exc, cutoff, clock.timeout, keystone)
+                if problem is None:
+                    raise _auth_problem(exc, settings, hide) from None
+        if silent:
+            raise _not_asked("Keystone", keystone, mark) from None
+        delay = None if mark else clock.next_delay()
+        if delay is None:
+            _mark(context, problem, clock, attempts)
+            tried = " (tried once: it already failed to answer earlier in this run)" if mark else ""
+            raise OpenStackUnavailable(
+                f"Keystone at {keystone} is not answering: {problem} after {attempts} "
+                f"attempt(s) in {clock.elapsed():.1f}s while looking up the {service_type} "
+                f"endpoint{tried}"
+            ) from None
+        log.info("openstack_client: Keystone at %s not ready (%s)", keystone, problem)
+        time.sleep(delay)
     if not url:
         raise OpenStackError(
             "the Keystone catalog at {} has no {} endpoint for {} (interface {}{})".format(
@@ -335,32 +619,31 @@ def error_message(resp):
     return (resp.text or resp.reason or "").strip()[:200]
 
 
-def _attempt(sess, settings, label, base, method, url, kwargs, hide):
-    """One try: ``(response, None)``, or ``(None, problem)`` when worth retrying."""
+def _attempt(sess, settings, label, base, method, url, kwargs, hide, cutoff):
+    """One try: ``(response, None)``, or ``(None, problem)`` when it got no usable answer."""
+    write = method not in SAFE_METHODS
     try:
         resp = sess.request(url, method, raise_exc=False, connect_retries=0, **kwargs)
-    except (ksa_exc.ConnectFailure, ksa_exc.ConnectTimeout) as exc:
-        read_timeout = isinstance(exc.__context__, requests.exceptions.ReadTimeout)
-        if method != "GET" and read_timeout:
-            raise OpenStackError(
-                f"{method} {url} on {label} at {base}: no answer within "
-                f"{settings['timeout']:g}s; it may or may not have been applied"
-            ) from None
-        if "refused" in str(exc).lower():
-            return None, "connection refused"
-        return None, f"cannot connect ({type(exc).__name__})"
-    except ksa_exc.HttpError as exc:
-        # From the password plugin's own token request.
-        if exc.http_status in RETRY_STATUS:
-            return None, f"HTTP {exc.http_status}"
-        raise _auth_problem(exc, settings, hide) from None
     except ksa_exc.ClientException as exc:
-        raise OpenStackError(
-            f"{method} {url} on {label} at {base} failed: {scrub(exc, hide)}"
-        ) from None
-    if resp.status_code in RETRY_STATUS:
-        return None, f"HTTP {resp.status_code}"
-    return resp, None
+        # (an HttpError comes from the password plugin's own token request: Keystone's)
+        at = settings["auth_url"] if isinstance(exc, ksa_exc.HttpError) else base
+        problem = _problem_of(exc, cutoff, settings["timeout"], at)
+        if problem is None and isinstance(exc, ksa_exc.HttpError):
+            raise _auth_problem(exc, settings, hide) from None
+        if problem is None:
+            raise OpenStackError(
+                f"{method} {url} on {label} at {base} failed: {scrub(exc, hide)}"
+            ) from None
+    else:
+        if not cutoff.fired:
+            if resp.status_code in (RETRY_STATUS_WRITE if write else RETRY_STATUS):
+                return None, _Problem(f"HTTP {resp.status_code}", base)
+            return resp, None
+        # cut at the deadline: the answer may be a part of one
+        problem = _connection_problem(None, cutoff, settings["timeout"], base)
+    if not write:
+        problem.resend = True
+    return None, problem
 
 
 def _rewinder(data):
@@ -377,7 +660,7 @@ def _rewinder(data):
     return lambda: data.seek(start)
 
 
-def _after_revocation(sess, settings, label, base, method, url, kwargs, hide, rewind):
+def _after_revocation(sess, settings, label, base, method, url, kwargs, hide, rewind, clock):
     """
     The one more try of a request a service refused with HTTP 401 after keystoneauth's own
     immediate re-authentication.
@@ -392,10 +675,78 @@ def _after_revocation(sess, settings, label, base, method, url, kwargs, hide, re
     sess.invalidate()
     kwargs = dict(kwargs, allow_reauth=False)  # the token it gets now is the new one
     log.info("openstack_client: %s at %s refused a new token, trying once more", label, base)
-    resp, problem = _attempt(sess, settings, label, base, method, url, kwargs, hide)
+    with clock.cutoff() as cutoff:
+        resp, problem = _attempt(sess, settings, label, base, method, url, kwargs, hide, cutoff)
     if resp is None:
         raise OpenStackUnavailable(f"{label} at {base} is not answering: {problem}")
     return resp
+
+
+def _send(context, sess, settings, call, kwargs, rewind, clock, mark):
+    """The attempts of one request until one gets an answer: the response."""
+    label, base, method, url, hide = call
+    attempts = 0
+    while True:
+        if clock.end - time.monotonic() <= 0:
+            raise OpenStackUnavailable(
+                f"{method} {url} on {label} at {base}: no time left after the endpoint "
+                f"lookup (retry_timeout plus timeout: {clock.end - clock.started:g}s)"
+            )
+        attempts += 1
+        if attempts > 1:
+            rewind()
+        with clock.cutoff() as cutoff:
+            resp, problem = _attempt(sess, settings, label, base, method, url, kwargs, hide, cutoff)
+        if resp is not None:
+            _marks(context).pop(base, None)
+            return resp
+        who = label if problem.base == base else "Keystone"
+        if not problem.resend:
+            _mark(context, problem, clock, attempts)
+            raise OpenStackError(
+                f"{method} {url} on {label} at {base}: {problem}; it may or may not have "
+                "been applied, so it is not sent again"
+            )
+        delay = clock.next_delay()
+        # retry_timeout bounds the call: no attempt starts after it.
+        if delay is None:
+            _mark(context, problem, clock, attempts)
+            if mark:
+                raise OpenStackUnavailable(
+                    f"{who} at {problem.base} is not answering: {problem} "
+                    "(tried once: it already failed to answer earlier in this run)"
+                )
+            raise OpenStackUnavailable(
+                f"{who} at {problem.base} is not answering: {problem} after {attempts} "
+                f"attempt(s) in {clock.elapsed():.1f}s "
+                f"(retry_timeout={settings['retry_timeout']:g}s)"
+            )
+        log.info(
+            "openstack_client: %s at %s not ready (%s), retry in %.1fs", who, base, problem, delay
+        )
+        time.sleep(delay)
+
+
+def _refusal(resp, settings, call, path, authenticated, service_type):
+    """The error for an answer outside ``expect``."""
+    label, base, method, _url, hide = call
+    if resp.status_code == 401 and authenticated:
+        cause = ""
+        if service_type is not None:
+            cause = (
+                f": Keystone gave the token, {label} did not accept it "
+                "(check its [keystone_authtoken] settings)"
+            )
+        return OpenStackAuthError(
+            f"{label} at {base} refused {describe(settings)} (HTTP 401) for {method} {path}" + cause
+        )
+    message = scrub(error_message(resp), hide)
+    unsure = ""
+    if resp.status_code in RETRY_STATUS and method not in SAFE_METHODS:
+        unsure = " (it may or may not have been applied, so it is not sent again)"
+    return OpenStackError(
+        f"{method} {path} on {label} at {base} failed: HTTP {resp.status_code}: {message}{unsure}"
+    )
 
 
 def request(
@@ -422,19 +773,21 @@ def request(
     """
     label = SERVICE_NAMES.get(service_type, service_type)
     hide = secrets_of(settings, *secrets)
+    clock = _Clock(settings)  # the one deadline of the call, endpoint lookup included
     if service_type is None:
         base = settings["auth_url"]
     else:
-        base = endpoint(context, settings, service_type, interface)
+        base = endpoint(context, settings, service_type, interface, clock)
     url = base + path
-    down = context.setdefault(DOWN_KEY, set())
-    known_down = base in down
-    budget = 0.0 if known_down else settings["retry_timeout"]
-    started = time.monotonic()
-    deadline = started + budget
+    call = (label, base, method, url, hide)
+    mark = _marks(context).get(base)
+    if mark and not mark["refused"]:
+        raise _not_asked(label, base, mark)
     rewind = _rewinder(data)
-    # A body that cannot be sent again is sent once.
-    delays = iter(backoff_delays(budget) if rewind else ())
+    if mark or rewind is None:
+        # One try for a service that refused earlier in the run (it costs nothing), and
+        # for a body that cannot be sent again.
+        clock.no_retry()
     sess = session(context, settings, authenticated)
     kwargs = {
         "json": body,
@@ -445,54 +798,18 @@ def request(
         # keystoneauth would send a half-read upload again: this function rewinds it.
         "allow_reauth": data is None or isinstance(data, (bytes, str)),
     }
-    attempts = 0
-    while True:
-        attempts += 1
-        if attempts > 1:
-            rewind()
-        resp, problem = _attempt(sess, settings, label, base, method, url, kwargs, hide)
-        if resp is not None:
-            break
-        delay = next(delays, None)
-        # retry_timeout bounds the call: no attempt starts after the deadline.
-        if delay is None or time.monotonic() + delay > deadline:
-            down.add(base)
-            if known_down:
-                raise OpenStackUnavailable(
-                    f"{label} at {base} is not answering: {problem} "
-                    "(tried once: it already failed to answer earlier in this run)"
-                )
-            raise OpenStackUnavailable(
-                f"{label} at {base} is not answering: {problem} after {attempts} attempt(s) "
-                f"in {time.monotonic() - started:.1f}s "
-                f"(retry_timeout={settings['retry_timeout']:g}s)"
-            )
-        log.info(
-            "openstack_client: %s at %s not ready (%s), retry in %.1fs", label, base, problem, delay
-        )
-        time.sleep(delay)
-
-    down.discard(base)
+    resp = _send(context, sess, settings, call, kwargs, rewind, clock, mark)
     renewable = authenticated and not settings.get("token") and rewind is not None
+    # (its wait for the next second must fit in the call's deadline)
+    renewable = renewable and clock.end - time.monotonic() > 1.1
     if resp.status_code == 401 and service_type is not None and renewable:
         # (the admin token cannot be renewed)
-        resp = _after_revocation(sess, settings, label, base, method, url, kwargs, hide, rewind)
+        resp = _after_revocation(
+            sess, settings, label, base, method, url, kwargs, hide, rewind, clock
+        )
     if resp.status_code in expect:
         return resp
-    if resp.status_code == 401 and authenticated:
-        cause = ""
-        if service_type is not None:
-            cause = (
-                f": Keystone gave the token, {label} did not accept it "
-                "(check its [keystone_authtoken] settings)"
-            )
-        raise OpenStackAuthError(
-            f"{label} at {base} refused {describe(settings)} (HTTP 401) for {method} {path}" + cause
-        )
-    message = scrub(error_message(resp), hide)
-    raise OpenStackError(
-        f"{method} {path} on {label} at {base} failed: HTTP {resp.status_code}: {message}"
-    )
+    raise _refusal(resp, settings, call, path, authenticated, service_type)
 
 
 def get_all(context, settings, path, key, service_type=None):

@@ -1,7 +1,5 @@
 """Failures over real HTTP: wrong credentials, Keystone down or not ready yet."""
 
-import http.server
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -10,6 +8,7 @@ import pytest
 from salt.exceptions import CommandExecutionError
 
 from tests.functional.keystone.conftest import auth_for
+from tests.support import loopback
 from tools import keystone_server
 
 pytestmark = pytest.mark.slow
@@ -105,7 +104,7 @@ def test_one_run_waits_for_a_down_keystone_once_not_per_state(loaders, keystone,
     assert elapsed < 8  # one 1.5 s wait, then one attempt per state
 
 
-class _WarmingUpProxy(http.server.BaseHTTPRequestHandler):
+class _WarmingUpProxy(loopback.Handler):
     """Answers 503 to the first ``unready`` requests, then forwards to Keystone."""
 
     upstream = None
@@ -116,9 +115,7 @@ class _WarmingUpProxy(http.server.BaseHTTPRequestHandler):
         cls = type(self)
         cls.seen += 1
         if cls.seen <= cls.unready:
-            self.send_response(503)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
+            self.reply(503, content_type=None)
             return
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else None
@@ -131,29 +128,14 @@ class _WarmingUpProxy(http.server.BaseHTTPRequestHandler):
                 status, payload, ctype = resp.status, resp.read(), resp.headers["Content-Type"]
         except urllib.error.HTTPError as exc:
             status, payload, ctype = exc.code, exc.read(), exc.headers["Content-Type"]
-        self.send_response(status)
-        self.send_header("Content-Type", ctype or "application/json")
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        self.wfile.write(payload)
-
-    do_GET = do_POST = do_PATCH = do_PUT = do_DELETE = _handle
-
-    def log_message(self, format, *args):
-        pass
+        self.reply(status, payload, ctype or "application/json")
 
 
 @pytest.fixture
 def warming_up(keystone):
     handler = type("Proxy", (_WarmingUpProxy,), {"upstream": keystone.base_url, "unready": 2})
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield handler, f"http://127.0.0.1:{server.server_address[1]}/v3"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with loopback.serve(handler) as port:
+        yield handler, f"http://127.0.0.1:{port}/v3"
 
 
 def test_503_while_keystone_warms_up_is_retried(loaders, keystone, warming_up):
