@@ -1,27 +1,29 @@
 {#- Runbook: `mysql_secure_installation`, "yes" to every question, as states:
-    root's password (pillar secrets:mysql_root_password), kept for later runs
+    root's password (pillar secrets:mysql_root_password) on each root account
+    at root's local hosts (parameters mariadb:root:hosts), kept for later runs
     and for root's shell in a 0600 client file (parameters
-    mariadb:root:defaults_file); no anonymous accounts; root only at
-    localhost; no test database and no stock grants on test / test_%. A
-    changed root password in pillar is set on the next run (the states log in
-    with the file's, or the new one). -#}
+    mariadb:root:defaults_file); no anonymous account and no root account at
+    any other host, whichever hosts the server holds (mysql_accounts.confined
+    reads them: an account under the host name of the install stays no more);
+    no test database and no stock grants on test / test_%. A changed root
+    password in pillar is set on the next run (the states log in with the
+    file's, or the new one). -#}
 {%- from "map.jinja" import hltcloud with context %}
 {%- from "mariadb/macros.jinja" import mariadb_connection, mariadb_bootstrap_connection,
       mariadb_pending, connection_args, pending_state with context %}
 {%- set mariadb = hltcloud.mariadb %}
 {%- set root = mariadb.root %}
 {%- set password = salt["pillar.get"]("secrets:mysql_root_password") | string %}
-{%- set local_names = [grains.get("host"), grains.get("fqdn")] | select | unique | list %}
-{%- set root_hosts = (root.other_hosts + local_names) | unique | reject("equalto", root.host) | list %}
-{%- set anonymous_hosts = (mariadb.anonymous_hosts + local_names) | unique | list %}
+{#- root.host (the account the states log in as) is never dropped. #}
+{%- set root_hosts = ([root.host] + root.hosts) | unique | list %}
 include:
   - mariadb.service.running
 
 {%- if mariadb_pending %}
 
 {{ pending_state("mariadb-root-password-set",
-     "root's password would be set; anonymous accounts, root at " ~ root_hosts | join(", ")
-     ~ " and the " ~ mariadb.test_database ~ " database would be removed") }}
+     "root's password would be set; every anonymous account, every root account but at "
+     ~ root_hosts | join(", ") ~ " and the " ~ mariadb.test_database ~ " database would be removed") }}
     - require:
       - sls: mariadb.service.running
 {%- else %}
@@ -48,23 +50,41 @@ mariadb-root-defaults-file-managed:
     - require:
       - id: mariadb-root-password-set
 {%- if not mariadb_pending %}
-{%-   for host in root_hosts %}
+{#- The accounts: over the socket as root, with the credentials file once it
+    exists (in a real run it does; a dry run of a fresh install logs in as
+    the stock root, without a password, and sees what a real run would do). #}
 
-mariadb-root-at-{{ host }}-absent:
-  mysql_user.absent:
-    - name: {{ root.user | json }}
-    - host: {{ host | json }}
-{{-     connection_args(mariadb_connection) }}
+mariadb-anonymous-accounts-absent:
+  mysql_accounts.confined:
+    - name: ""
+    - hosts: []
+{{-   connection_args(mariadb_bootstrap_connection) }}
     - require:
       - file: mariadb-root-defaults-file-managed
-{%-   endfor %}
-{%-   for host in anonymous_hosts %}
 
-mariadb-anonymous-at-{{ host }}-absent:
-  mysql_user.absent:
-    - name: ""
+mariadb-root-remote-accounts-absent:
+  mysql_accounts.confined:
+    - name: {{ root.user | json }}
+    - hosts: {{ root_hosts | json }}
+{{-   connection_args(mariadb_bootstrap_connection) }}
+    - require:
+      - file: mariadb-root-defaults-file-managed
+{#- The tool sets the password of every root account it keeps: root at the
+    other local hosts, where the install made it (with no password). #}
+{%-   for host in root_hosts if host != root.host %}
+
+mariadb-root-at-{{ host }}-password-set:
+  mysql_user.present:
+    - name: {{ root.user | json }}
     - host: {{ host | json }}
-{{-     connection_args(mariadb_connection) }}
+    - password: {{ password | json }}
+{{-     connection_args(mariadb_bootstrap_connection) }}
+    - onlyif:
+      - fun: mysql.user_exists
+        args: {{ [root.user, host] | json }}
+{%-     for key, value in mariadb_bootstrap_connection | dictsort %}
+        {{ key }}: {{ value | json }}
+{%-     endfor %}
     - require:
       - file: mariadb-root-defaults-file-managed
 {%-   endfor %}

@@ -48,8 +48,33 @@ def apply(loaders, pillar, sls="hltcloud_test.databases", test=False):
     return results
 
 
+#: Accounts besides the stock install's own (root and anonymous at localhost, 127.0.0.1, ::1
+#: and this machine's host name): root and anonymous under the host name the node had when
+#: the server was installed, which no grain names any more, and root at any host.
+STRAY_ACCOUNTS = (("root", "cn43-install.example"), ("", "cn43-install.example"), ("root", "%"))
+#: mysql_secure_installation keeps root there, and drops every other root and anonymous account.
+LOCAL_ROOT_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+
+def _accounts(server, **login):
+    return set(server.query("SELECT User, Host FROM mysql.user", **login))
+
+
 @pytest.fixture(scope="module")
-def first_run(loaders, pillar):
+def stock_accounts(server):
+    for user, host in (*STRAY_ACCOUNTS, ("", "localhost")):
+        server.query("CREATE USER IF NOT EXISTS %s@%s", (user, host))
+    return _accounts(server)
+
+
+@pytest.fixture(scope="module")
+def dry_run_of_the_stock_server(loaders, pillar, server, stock_accounts):
+    """The dry run before the first run, and the accounts right after it."""
+    return apply(loaders, pillar, test=True), _accounts(server)
+
+
+@pytest.fixture(scope="module")
+def first_run(loaders, pillar, dry_run_of_the_stock_server):
     return apply(loaders, pillar)
 
 
@@ -63,7 +88,7 @@ def test_first_run_secures_the_server_and_makes_the_databases(first_run, server,
     rows = server.query("SELECT User, Host FROM mysql.user WHERE User = ''", **root)
     assert rows == [], "anonymous accounts left"
     rows = server.query("SELECT Host FROM mysql.user WHERE User = 'root'", **root)
-    assert rows == [("localhost",)], "root at other hosts than localhost"
+    assert {host for (host,) in rows} == LOCAL_ROOT_HOSTS, "root at other hosts than local ones"
     databases = {row[0] for row in server.query("SHOW DATABASES", **root)}
     assert "test" not in databases
     assert set(SERVICE_DATABASES) <= databases
@@ -74,6 +99,47 @@ def test_first_run_secures_the_server_and_makes_the_databases(first_run, server,
     users = set(server.query("SELECT User, Host FROM mysql.user", **root))
     for name in SERVICE_DATABASES:
         assert {(name, "localhost"), (name, "%")} <= users
+
+
+def test_dry_run_of_the_stock_server_names_the_accounts_it_would_drop(
+    dry_run_of_the_stock_server, stock_accounts
+):
+    results, accounts_after = dry_run_of_the_stock_server
+    assert accounts_after == stock_accounts, "the dry run changed accounts"
+    assert set(STRAY_ACCOUNTS) | {("", "localhost")} <= stock_accounts
+    by_id = {r.id: r for r in results}
+    anonymous = by_id["mariadb-anonymous-accounts-absent"]
+    remote_root = by_id["mariadb-root-remote-accounts-absent"]
+    for user, host in stock_accounts:
+        if user == "" or (user == "root" and host not in LOCAL_ROOT_HOSTS):
+            state = anonymous if user == "" else remote_root
+            assert state.result is None
+            assert f"'{user}'@'{host}'" in state.comment, (user, host, state.comment)
+    assert anonymous.changes["new"] == []
+    assert set(remote_root.changes["new"]) == LOCAL_ROOT_HOSTS
+    for host in LOCAL_ROOT_HOSTS - {"localhost"}:
+        assert f"'root'@'{host}'" not in remote_root.comment
+        assert by_id[f"mariadb-root-at-{host}-password-set"].result is None
+
+
+def test_every_remote_root_and_anonymous_account_is_dropped(first_run, server, pillar):
+    accounts = _accounts(server, **_root(server, pillar))
+    assert {a for a in accounts if a[0] in ("", "root")} == {
+        ("root", host) for host in LOCAL_ROOT_HOSTS
+    }
+    assert not set(STRAY_ACCOUNTS) & accounts
+    password = pillar["secrets"]["mysql_root_password"]
+    assert password not in str([(r.changes, r.comment) for r in first_run])
+
+
+def test_root_has_its_password_at_every_local_host(first_run, server, pillar):
+    password = pillar["secrets"]["mysql_root_password"]
+    rows = server.query(
+        "SELECT Host FROM mysql.user WHERE User = 'root' AND authentication_string = PASSWORD(%s)",
+        (password,),
+        **_root(server, pillar),
+    )
+    assert {host for (host,) in rows} == LOCAL_ROOT_HOSTS
 
 
 def test_root_needs_its_password_now(first_run, server, pillar):
@@ -188,3 +254,24 @@ def test_changed_password_in_pillar_is_applied_on_the_next_run(first_run, loader
     with pytest.raises(SQLError):
         server.query("SELECT 1", user="glance", password=old, tcp=True)
     pillar["secrets"]["glance_dbpass"] = new
+
+
+def test_accounts_state_fails_in_one_line_when_the_server_cannot_be_read(loaders, files):
+    ret = loaders.states.mysql_accounts.confined(
+        name="root",
+        hosts=["localhost"],
+        connection_user="root",
+        connection_unix_socket=str(files / "no-server.sock"),
+    )
+    assert ret.result is False
+    assert ret.changes == {}
+    assert ret.comment.startswith("the accounts of root could not be read: MySQL Error 2003")
+    assert "\n" not in ret.comment
+
+
+def test_accounts_state_refuses_hosts_that_are_not_a_list(loaders, server):
+    ret = loaders.states.mysql_accounts.confined(
+        name="root", hosts="localhost", connection_unix_socket=server.socket
+    )
+    assert ret.result is False
+    assert ret.comment == "hosts of root must be a list of host names, not 'localhost'"
