@@ -49,6 +49,7 @@ SALT3006_TESTS := tests/unit/test_grains_hltcloud.py tests/unit/test_keystone_v3
 	tests/unit/test_keystone_states.py tests/unit/test_openstack_ini_document.py \
 	tests/unit/test_openstack_ini_state.py tests/unit/test_openstack_ini_values.py \
 	tests/functional/test_openstack_ini.py tests/functional/test_selfheal_modules.py \
+	tests/functional/test_drained.py tests/functional/test_killswitch_highstate.py \
 	tests/functional/keystone tests/functional/test_qpid_config.py \
 	tests/unit/test_salt_pip_requirements.py tests/functional/test_salt_python.py \
 	tests/functional/test_state_tree_run.py \

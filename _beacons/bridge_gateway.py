@@ -15,14 +15,15 @@ DHCP renewal removes it too. The address SHOULD be there when
 
 While it should be there and is not, every interval fires
 ``salt/beacon/<minion>/bridge_gateway/gateway_missing``. Silent: the address is
-there; no guest needs it (an idle node is healthy); the node is drained (grain
-``hltcloud_drained``, the kill switch); the heal gave up and the guests have not
+there; no guest needs it (an idle node is healthy); the node is drained (the kill
+switch's mark, ``selfheal.drain_mark``); the heal gave up and the guests have not
 changed since (``selfheal.gave_up``). A missing bridge is logged once per
 interval, no event. While the address is there, failed restarts and a give-up
 are forgotten (``selfheal.settle``; the cool-down since the last restart holds).
 
-Each check is one ``ip -o -4 addr`` call and a few sysfs reads: no netlink
-socket, thread or NDB instance outlives an interval (salt#70036).
+Each check is one ``ip -o -4 addr`` call, a few sysfs reads and one read of the
+grains file: no netlink socket, thread or NDB instance outlives an interval
+(salt#70036).
 
 Configuration (pillar/selfheal.sls sets it for the compute nodes)::
 
@@ -121,7 +122,7 @@ def beacon(config):
     bridge and is not."""
     conf = salt.utils.beacons.list_to_dict(config)
     bridge = conf["bridge"]
-    if __grains__.get("hltcloud_drained"):
+    if __salt__["selfheal.drain_mark"]()["drained"]:
         return []
     memory = __context__.setdefault(f"bridge_gateway.{bridge}", {})
     try:

@@ -823,6 +823,6 @@ def report():
         last = None
     return {
         "role": __grains__.get("role"),
-        "drained": bool(__grains__.get("hltcloud_drained")),
+        "drained": __utils__["drained.current"](__opts__, __grains__)["drained"],
         "drift": last,
     }

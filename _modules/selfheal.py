@@ -432,6 +432,24 @@ def gave_up(bridge, guests):
     return None
 
 
+def drain_mark():
+    """
+    Return the kill switch's mark on this node as it is now: ``{"grain", "value",
+    "drained"}``. The value is the grains file's (``compute.killswitch`` writes it there),
+    else the minion's grains; ``drained`` is Salt's ``to_bool`` of it ("false", "0", "no"
+    are not drained; "true", "yes", "1", True are). The one reading of the mark: every
+    state (compute/drained.jinja), :func:`heal`, :func:`status` and the beacon use it
+    (``_utils/drained.py``).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt 'cn4[4-7]*' selfheal.drain_mark
+    """
+    return __utils__["drained.current"](__opts__, __grains__)
+
+
 def status(bridge=None, network=None):
     """
     Report whether the gateway address is on the bridge, the guests seen, and the heal's
@@ -453,7 +471,7 @@ def status(bridge=None, network=None):
         "bridge_exists": found is not None,
         "present": found is not None and _present(bridge, address),
         "guests": fingerprint(bridge),
-        "drained": bool(__grains__.get("hltcloud_drained")),
+        "drained": drain_mark()["drained"],
         "history": _read_state(bridge),
     }
 
@@ -489,14 +507,15 @@ def _answer(result, action, comment, **extra):
 def heal(bridge=None, network=None, service=None, cooldown=None, timeout=None):
     """
     Restart nova-network when the gateway address is missing from the bridge, then check it
-    is back. Does nothing on a drained node (grain ``hltcloud_drained``, set by
-    ``compute.killswitch``), nor on an idle one: no guest runs here and the node's own
-    beacon has not asked for the address in the last ``WANTED_FOR`` seconds (:func:`want`),
-    whoever sent the event. Debounced: no restart while another heal runs, nor within
-    ``cooldown`` seconds of the last attempt; after a failed restart the wait doubles up
-    to ``backoff_max``; after ``giveup_after`` failed restarts in a row it sends one
-    ``hltcloud/selfheal/giveup`` event and does nothing more until the address comes back
-    or the guests on the node change (or :func:`forget`). Arguments override pillar
+    is back. Does nothing on a drained node (:func:`drain_mark`, set by
+    ``compute.killswitch``; read again under the lock just before the restart), nor on an
+    idle one: no guest runs here and the node's own beacon has not asked for the address
+    in the last ``WANTED_FOR`` seconds (:func:`want`), whoever sent the event. Debounced:
+    no restart while another heal runs, nor within ``cooldown`` seconds of the last
+    attempt; after a failed restart the wait doubles up to ``backoff_max``; after
+    ``giveup_after`` failed restarts in a row it sends one ``hltcloud/selfheal/giveup``
+    event and does nothing more until the address comes back or the guests on the node
+    change (or :func:`forget`). Arguments override pillar
     ``selfheal``; ``service`` defaults to the map's ``nova.network.service``.
 
     Returns ``{"result", "action": "none"|"restarted"|"skipped"|"gave_up", "comment", ...}``;
@@ -509,12 +528,8 @@ def heal(bridge=None, network=None, service=None, cooldown=None, timeout=None):
         salt cn44.internal selfheal.heal
         salt cn44.internal selfheal.heal cooldown=0
     """
-    if __grains__.get("hltcloud_drained"):
-        return _answer(
-            True,
-            "none",
-            "node is drained (kill switch): no heal; state.apply compute.resume lifts it",
-        )
+    if drain_mark()["drained"]:
+        return _drained_answer()
     conf = _settings(bridge=bridge, network=network, cooldown=cooldown, timeout=timeout)
     bridge = conf["bridge"]
     address = gateway(conf["network"])
@@ -541,17 +556,23 @@ def heal(bridge=None, network=None, service=None, cooldown=None, timeout=None):
         lock.close()
 
 
+def _drained_answer():
+    return _answer(
+        True,
+        "none",
+        "node is drained (kill switch): no heal; state.apply compute.resume lifts it",
+    )
+
+
 def _next_wait(conf, failures):
     """Seconds to wait after an attempt: the cool-down, doubled per failure up to the cap."""
     base = float(conf["cooldown"])
     return min(base * 2**failures, max(base, float(conf["backoff_max"])))
 
 
-def _restart(conf, address, service):
-    """Restart the service unless waiting or given up; wait for ``address``. Holds the lock."""
-    bridge = conf["bridge"]
-    state = _read_state(bridge)
-    guests = fingerprint(bridge)
+def _held(conf, state, guests, address):
+    """The answer while a give-up (same guests) or the wait after the last restart holds;
+    None when a restart may go."""
     record = state.get("gave_up")
     if record and sorted(record.get("guests", [])) == guests:
         return _answer(
@@ -561,8 +582,8 @@ def _restart(conf, address, service):
             f"guests on this node to change (selfheal.forget to retry now)",
             guests=guests,
         )
-    if record:  # the guests changed since the give-up: start afresh
-        state = {}
+    if record:  # the guests changed since the give-up: no wait holds
+        return None
     since = time.time() - float(state["last"]) if "last" in state else None
     wait = float(state.get("wait", conf["cooldown"]))
     if since is not None and since < wait:
@@ -572,10 +593,27 @@ def _restart(conf, address, service):
             f"last restart {since:.1f}s ago, next one in {wait - since:.1f}s "
             f"(wait {wait:g}s after {state.get('failures', 0)} failed restarts)",
         )
+    return None
+
+
+def _restart(conf, address, service):
+    """Restart the service unless waiting or given up; wait for ``address``. Holds the lock."""
+    bridge = conf["bridge"]
+    state = _read_state(bridge)
+    guests = fingerprint(bridge)
+    held = _held(conf, state, guests, address)
+    if held:
+        return held
+    if state.get("gave_up"):  # the guests changed since the give-up: start afresh
+        state = {}
     try:
         service = service or service_name()
     except CommandExecutionError as exc:
         return _answer(False, "none", str(exc))
+    if drain_mark()["drained"]:
+        # The kill switch ran since the check in heal(): it stopped nova-network, and a
+        # restart now would undo it. Read again under the lock, from the grains file.
+        return _drained_answer()
     started = time.monotonic()
     log.warning("selfheal: %s missing from %s, restarting %s", address, bridge, service)
     try:

@@ -72,7 +72,9 @@ def test_drained_node_compute_keeps_the_services_stopped_and_disabled(checkout, 
         assert GRAIN in args["name"] and "compute.resume" in args["name"]
 
 
-@pytest.mark.parametrize("grains", [{}, {GRAIN: False}], ids=["absent", "false"])
+@pytest.mark.parametrize(
+    "grains", [{}, {GRAIN: False}, {GRAIN: "false"}], ids=["absent", "false", "string-false"]
+)
 def test_undrained_node_compute_runs_and_enables_the_services(checkout, grains):
     high = compile_sls(checkout, "compute", **grains)
     found = services(high)

@@ -263,6 +263,45 @@ def test_heal_on_a_drained_node_does_nothing_and_says_why(busy_node, double, tmp
     assert not busy_node.has_gateway()
 
 
+def _killswitch_mark(tmp_path):
+    """
+    The kill switch's first state (compute.killswitch: grains.present, order 1) run by a
+    salt-call of its own, as the kill switch is another job than the heal: it writes the
+    grains file beside ``run``'s minion config and leaves the heal's loaded grains as they
+    were.
+    """
+    conf = tmp_path / "cache"
+    conf.mkdir(exist_ok=True)
+    (conf / "minion").write_text(
+        yaml.safe_dump(
+            {
+                "id": "cn44.internal",
+                "root_dir": str(tmp_path / "killswitch"),
+                "file_client": "local",
+            }
+        )
+    )
+    salt_call = pathlib.Path(sys.executable).with_name("salt-call")
+    return (
+        f"{salt_call} --local -c {conf} --out=json --log-level=quiet "
+        "state.single grains.present name=hltcloud_drained value=True"
+    )
+
+
+def test_heal_the_kill_switch_overtook_under_the_lock_restarts_nothing(busy_node, double, tmp_path):
+    # The heal passes its first check (not drained), then, just before it takes its lock,
+    # the kill switch sets the mark: the restart must not undo the kill switch.
+    killswitch = {"before": "_lock", "of": "selfheal.heal", "run": _killswitch_mark(tmp_path)}
+    out = run(busy_node, double, tmp_path, [DEL_GATEWAY, killswitch, HEAL])
+    assert out["hooks"] == [0], out  # the heal reached its lock; the mark was set
+    assert yaml.safe_load((tmp_path / "cache" / "grains").read_text()) == {"hltcloud_drained": True}
+    heal = out["results"][2]
+    assert heal["result"] is True and heal["action"] == "none", heal
+    assert heal["comment"].startswith("node is drained (kill switch)")
+    assert double.restarts() == []
+    assert not busy_node.has_gateway()
+
+
 def test_heal_on_an_idle_node_does_nothing_whoever_asked(node, double, tmp_path):
     # no guest, and the node's beacon never asked: nova-network took the address away
     out = run(node, double, tmp_path, [DEL_GATEWAY, HEAL])

@@ -49,6 +49,9 @@ def repo_minion_opts(root, minion_id="functional.internal", **extra):
         {
             "id": minion_id,
             "root_dir": str(root),
+            # Not /etc/salt/minion: grains.setval and the drained mark's reader use the
+            # grains file beside it (root/grains).
+            "conf_file": str(root / "minion"),
             "cachedir": str(root / "cache"),
             # Not the default /var/cache/salt/minion/extmods: modules synced there by any
             # salt-call on this host would shadow the checkout's.

@@ -10,7 +10,10 @@ the real event reach the master).
 
 Steps: ``{"call": "selfheal.heal", "kwargs": {...}}``, ``{"beacon": [config]}``,
 ``{"sh": "ip addr del ..."}``, ``{"background": "selfheal.heal", "kwargs": ...}``
-(in a thread), ``{"wait_lines": path, "count": n}`` (poll a file), ``{"join": true}``.
+(in a thread), ``{"wait_lines": path, "count": n}`` (poll a file), ``{"join": true}``,
+``{"before": "_lock", "of": "selfheal.heal", "run": "..."}`` (from then on, the command runs
+each time ``of``'s module calls its function ``before``: something that happens between two
+steps of a call, at a chosen point; its return codes are the result's ``hooks``).
 """
 
 import json
@@ -40,7 +43,10 @@ def run_steps(spec):
             "file_client": "local",
             "file_roots": {"base": [str(REPO / "salt")]},
             "module_dirs": [str(REPO / "_modules")],
+            "utils_dirs": [str(REPO / "_utils")],
             "beacons_dirs": [str(REPO / "_beacons")],
+            # The grains file (grains.setval's) is the one beside it.
+            "conf_file": spec.get("conf_file") or os.path.join(spec["cachedir"], "minion"),
             "selfheal": spec.get("selfheal", {}),
         }
     )
@@ -51,7 +57,7 @@ def run_steps(spec):
     sent = []
     mods["event.send"] = lambda tag, data=None, **kwargs: sent.append([tag, data]) or True
     beacons = salt.loader.beacons(opts, mods)
-    results, threads = [], []
+    results, threads, hooks = [], [], []
     for step in spec["steps"]:
         if "call" in step:
             results.append(mods[step["call"]](**step.get("kwargs", {})))
@@ -83,10 +89,24 @@ def run_steps(spec):
                 thread.join()
                 results.append(out.get("ret"))
             threads.clear()
+        elif "before" in step:
+            _hook(mods[step["of"]].__globals__, step["before"], step["run"], hooks)
+            results.append(None)
         elif "sleep" in step:
             time.sleep(step["sleep"])
             results.append(None)
-    return {"results": results, "events": sent}
+    return {"results": results, "events": sent, "hooks": hooks}
+
+
+def _hook(namespace, name, command, hooks):
+    original = namespace[name]
+
+    def hooked(*args, **kwargs):
+        proc = subprocess.run(command, shell=True, capture_output=True, text=True, check=False)
+        hooks.append(proc.returncode if proc.returncode == 0 else proc.stderr[-2000:])
+        return original(*args, **kwargs)
+
+    namespace[name] = hooked
 
 
 def run_in_netns(netns, spec, timeout=120):
