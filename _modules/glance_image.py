@@ -29,14 +29,12 @@ Failures are ``CommandExecutionError`` messages free of passwords and tokens: Gl
 Keystone not answering is retried for ``retry_timeout`` seconds (default 60) before giving up.
 """
 
-import contextlib
 import hashlib
 import json
 import logging
-import os
 import urllib.parse
 
-from salt.exceptions import CommandExecutionError, SaltException
+from salt.exceptions import CommandExecutionError
 
 try:
     import keystoneauth1  # noqa: F401  (the shared client in _utils/openstack_client.py uses it)
@@ -208,36 +206,6 @@ def image_delete(image_id, auth=None):
     _request(settings, "DELETE", "/v2/images/" + urllib.parse.quote(image_id), expect=(204,))
     log.info("glance_image: deleted image %s", image_id)
     return True
-
-
-def download(source, dest):
-    """
-    Download ``source`` (a URL Salt's ``cp.get_url`` reads: http, https, ftp, salt) to
-    ``dest``; a failed download leaves no file behind.
-
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 glance_image.download \\
-            http://cdn.download.cirros-cloud.net/0.3.2/cirros-0.3.2-x86_64-disk.img \\
-            /var/cache/hltcloud/images/cirros-0.3.2-x86_64-disk.img
-    """
-    # cp.get_url writes to dest.part and renames it when the download is complete.
-    part = dest + ".part"
-    try:
-        os.makedirs(os.path.dirname(dest), exist_ok=True)
-        got = __salt__["cp.get_url"](source, dest)
-    except (OSError, SaltException) as exc:
-        got, why = False, str(exc)
-    else:
-        why = "nothing was fetched"
-    if not got or not os.path.isfile(dest):
-        with contextlib.suppress(OSError):
-            os.remove(part)
-        raise CommandExecutionError(f"cannot download {source}: {why}")
-    log.info("glance_image: downloaded %s to %s", source, dest)
-    return dest
 
 
 def file_hashes(path, *hash_types):

@@ -8,6 +8,7 @@ Glance images, idempotent by name and checksum (Image API v2).
         - name: CirrOS Test Image
         - source: http://cdn.download.cirros-cloud.net/0.3.2/cirros-0.3.2-x86_64-disk.img
         - source_hash: md5=64d7c1cd2b6f60c92c14662941cb7913
+        - size: 13167616
         - cache_dir: /var/cache/hltcloud/images
         - disk_format: qcow2
         - container_format: bare
@@ -18,7 +19,10 @@ Glance images, idempotent by name and checksum (Image API v2).
             password: {{ pillar['secrets']['admin_pass'] | json }}
             project_name: admin
 
-A URL source is downloaded once into ``cache_dir`` and checked against ``source_hash``.
+A URL source is downloaded once into ``cache_dir`` (the file ``download_cache.locate``
+names, which the clean twin removes), bounded (``size`` enforced while streaming, a short
+``timeout``, an overall ``deadline``: ``download_cache.fetch``), and checked against
+``source_hash`` before anything is uploaded.
 An image of that name whose checksum (Glance's md5 of the data) is the source file's is
 left alone (its visibility is corrected in place); none is created and uploaded; one
 created earlier whose upload never finished (``queued``) gets the data. An image of that
@@ -33,7 +37,6 @@ not installed yet) the state says what it would do and that it could not check.
 import functools
 import logging
 import os
-import posixpath
 import re
 import urllib.parse
 
@@ -63,9 +66,10 @@ SHOWN = (
 
 
 def __virtual__():
-    if "glance_image.image_list" in __salt__:
-        return __virtualname__
-    return (False, "glance_image: the glance_image execution module is not available")
+    for needed in ("glance_image.image_list", "download_cache.locate"):
+        if needed not in __salt__:
+            return (False, f"glance_image: the execution function {needed} is not available")
+    return __virtualname__
 
 
 def shown(image):
@@ -99,12 +103,7 @@ def _is_url(source):
     return urllib.parse.urlsplit(source).scheme in URL_SCHEMES
 
 
-def cached_path(source, cache_dir):
-    """Where the file of a URL ``source`` is kept: ``cache_dir/<its file name>``."""
-    return os.path.join(cache_dir, posixpath.basename(urllib.parse.urlsplit(source).path))
-
-
-def _validate(name, source, source_hash, disk_format, container_format, visibility):
+def _validate(name, source, source_hash, disk_format, container_format, visibility, size=None):
     """A problem with the arguments, or None."""
     if not name or not isinstance(name, str):
         return "name must be a non-empty string"
@@ -113,6 +112,11 @@ def _validate(name, source, source_hash, disk_format, container_format, visibili
             f"source of image '{name}' must be a URL ("
             + ", ".join(URL_SCHEMES)
             + ") or the absolute path of the image file"
+        )
+    if _is_url(source) and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
+        return (
+            f"image '{name}': size (the file's bytes, a whole number) is required for a URL "
+            f"source, not '{size}': the download stops past it"
         )
     try:
         parse_source_hash(source_hash)
@@ -149,22 +153,22 @@ def _source_md5(name, source, source_hash):
     return hashes["md5"], None
 
 
-def _local_data(name, source, source_hash, cache_dir):
+def _local_data(name, source, source_hash, path, download):
     """
-    ``(path, md5, problem, note)`` of the image data. A URL ``source`` is downloaded into
-    ``cache_dir`` unless a file with the right hash is there already (in test mode it is
-    not downloaded: the problem says so and the md5 is source_hash's when it is one).
+    ``(path, md5, problem, note)`` of the image data. A URL ``source`` is downloaded to
+    ``path`` (``download``: size, timeout, deadline) unless a file with the right hash is
+    there already (in test mode it is not downloaded: the problem says so and the md5 is
+    source_hash's when it is one).
     """
     if not _is_url(source):
         md5, problem = _source_md5(name, source, source_hash)
         return source, md5, problem, ""
-    path = cached_path(source, cache_dir)
     md5, problem = _source_md5(name, path, source_hash)
     if problem is None:
         return path, md5, None, ""
     if __opts__["test"]:
         return path, md5, f"{source} would be downloaded into {path}", ""
-    __salt__["glance_image.download"](source, path)
+    __salt__["download_cache.fetch"](source, path, **download)
     md5, problem = _source_md5(name, path, source_hash)
     if problem:
         os.remove(path)
@@ -356,6 +360,9 @@ def present(
     container_format="bare",
     visibility="public",
     cache_dir=None,
+    size=None,
+    timeout=10,
+    deadline=300,
     auth=None,
 ):
     """
@@ -371,7 +378,16 @@ def present(
         file is checked against it before anything is uploaded.
     cache_dir
         Where downloaded files are kept (default: ``glance_images`` in the minion's
-        cachedir); a file there with the right hash is not downloaded again.
+        cachedir); a file there with the right hash is not downloaded again. The file's
+        name is the URL's (``download_cache.locate``): a URL with a query string, a
+        fragment, a trailing ``/`` or no file name is refused.
+    size
+        The file's size in bytes, required for a URL source: the download stops as soon
+        as it passes it and fails when it ends short.
+    timeout
+        Seconds each connect and read of the download may wait (default 10).
+    deadline
+        Seconds the whole download may take (default 300).
     disk_format
         ``qcow2`` (default), ``raw``, ``vmdk``, ``vdi``, ``iso``, ``vhd``, ``ami``...
     container_format
@@ -382,15 +398,20 @@ def present(
         Credentials overriding ``glance:auth`` (password auth; see the execution module).
     """
     ret = {"name": name, "result": True, "changes": {}, "comment": ""}
-    problem = _validate(name, source, source_hash, disk_format, container_format, visibility)
+    problem = _validate(name, source, source_hash, disk_format, container_format, visibility, size)
+    path = None
+    if problem is None and _is_url(source):
+        cache_dir = cache_dir or os.path.join(__opts__["cachedir"], "glance_images")
+        cached = __salt__["download_cache.locate"](source, cache_dir)
+        path, problem = cached["path"], cached["problem"] and f"image '{name}': {cached['problem']}"
     if problem:
         return _failed(ret, problem)
     if __opts__["test"]:
         # Ask once: a dry run must not wait for a Glance that is not there yet.
         auth = dict(auth or {}, retry_timeout=0)
+    download = {"size": size, "timeout": timeout, "deadline": deadline}
     try:
-        cache_dir = cache_dir or os.path.join(__opts__["cachedir"], "glance_images")
-        source, checksum, problem, note = _local_data(name, source, source_hash, cache_dir)
+        source, checksum, problem, note = _local_data(name, source, source_hash, path, download)
         wanted = _wanted(name, checksum, disk_format, container_format, visibility)
         try:
             found = __salt__["glance_image.image_list"](name=name, auth=auth)

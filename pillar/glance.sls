@@ -6,8 +6,10 @@ glance:
     cirros:
       name: CirrOS Test Image
       source: http://cdn.download.cirros-cloud.net/0.3.2/cirros-0.3.2-x86_64-disk.img
-      # The image's md5 (13167616 bytes), which Glance reports as its checksum.
+      # The image's md5, which Glance reports as its checksum.
       source_hash: md5=64d7c1cd2b6f60c92c14662941cb7913
+      # Its size in bytes: the download stops past it and fails short of it.
+      size: 13167616
       disk_format: qcow2
       container_format: bare
       visibility: public

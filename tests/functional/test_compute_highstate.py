@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from tests.support import runbook
-from tests.support.checkout import checkout_with_secrets
+from tests.support.checkout import PINS, checkout_with_secrets
 from tests.support.localcluster import inventory
 
 PY = sys.executable
@@ -35,6 +35,7 @@ MACS = {
 }
 # The runbook's platform. tests/functional/test_os_release_data.py compiles CentOS 7 too.
 REDHAT = {"os_family": "RedHat", "os": "Fedora", "osmajorrelease": 19}
+OSLO_CONFIG_FC20 = "python-oslo-config-1.2.0-0.5.a3.fc20.noarch.rpm"
 
 
 @pytest.fixture(scope="module")
@@ -201,13 +202,18 @@ def test_rdo_repo_and_the_python_oslo_config_hack(compiled):
     assert args_of(high, "openstack-repo-priorities-plugin-installed")[1]["pkgs"] == [
         "yum-plugin-priorities"
     ]
+    # Fetched over http, checked against the pinned sha256, installed from that file.
+    fun, fetched = args_of(high, "openstack-repo-release-rpm-downloaded")
+    assert fun == "file.managed"
+    assert fetched["name"] == "/var/cache/hltcloud/rpms/rdo-release-icehouse-3.noarch.rpm"
+    assert fetched["source"] == (
+        "http://repos.fedorapeople.org/repos/openstack/openstack-icehouse/"
+        "rdo-release-icehouse-3.noarch.rpm"
+    )
+    assert fetched["source_hash"] == "sha256=" + PINS["release_rpm_sha256"]
     _, release = args_of(high, "openstack-repo-release-package-installed")
-    assert release["sources"] == [
-        {
-            "rdo-release": "http://repos.fedorapeople.org/repos/openstack/openstack-icehouse/"
-            "rdo-release-icehouse-3.noarch.rpm"
-        }
-    ]
+    assert release["sources"] == [{"rdo-release": fetched["name"]}]
+    assert {"id": "openstack-repo-release-rpm-downloaded"} in release["require"]
     _, repo_file = args_of(high, "openstack-repo-file-configured")
     assert repo_file["name"] == "/etc/yum.repos.d/rdo-release.repo"
     assert repo_file["sections"] == {
@@ -216,10 +222,15 @@ def test_rdo_repo_and_the_python_oslo_config_hack(compiled):
             "priority": 1,
         }
     }
+    fun, oslo = args_of(high, "openstack-repo-rpm-python-oslo-config-downloaded")
+    assert fun == "file.managed"
+    assert oslo["source"].startswith("ftp://")
+    assert oslo["source_hash"] == "sha256=" + PINS["python-oslo-config"]
     _, hack = args_of(high, "openstack-repo-extra-rpms-installed")
-    (rpm,) = hack["sources"]
-    assert list(rpm) == ["python-oslo-config"]
-    assert rpm["python-oslo-config"].endswith("python-oslo-config-1.2.0-0.5.a3.fc20.noarch.rpm")
+    assert hack["sources"] == [
+        {"python-oslo-config": "/var/cache/hltcloud/rpms/" + OSLO_CONFIG_FC20}
+    ]
+    assert {"id": "openstack-repo-rpm-python-oslo-config-downloaded"} in hack["require"]
     # The nova packages come after the repository.
     for sid in ("nova-compute-packages-installed", "nova-network-packages-installed"):
         assert {"sls": "openstack.repo"} in args_of(high, sid)[1]["require"]

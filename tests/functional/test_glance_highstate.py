@@ -170,6 +170,8 @@ def test_cirros_is_downloaded_once_checked_and_registered_as_admin(compiled, sec
     )
     assert image["source_hash"] == "md5=64d7c1cd2b6f60c92c14662941cb7913"
     assert image["cache_dir"] == "/var/cache/hltcloud/images"
+    # the download is bounded: the runbook's file size, a short timeout, a deadline
+    assert (image["size"], image["timeout"], image["deadline"]) == (13167616, 10, 300)
     assert (image["disk_format"], image["container_format"], image["visibility"]) == (
         "qcow2",
         "bare",

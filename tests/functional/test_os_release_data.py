@@ -11,8 +11,9 @@ import json
 
 import pytest
 
-from tests.functional.test_compute_highstate import MACS, args_of, salt_call
+from tests.functional.test_compute_highstate import MACS, OSLO_CONFIG_FC20, args_of, salt_call
 from tests.functional.test_compute_highstate import checkout as checkout  # noqa: PLC0414
+from tests.support.checkout import checkout_with_secrets
 
 RDO = "http://repos.fedorapeople.org/repos/openstack/openstack-icehouse/"
 FEDORA_19 = {"os_family": "RedHat", "os": "Fedora", "osmajorrelease": 19}
@@ -21,7 +22,6 @@ PLATFORMS = {"fedora19": FEDORA_19, "centos7": CENTOS_7}
 # The values that differ, per platform.
 BASEURL = {"fedora19": RDO + "fedora-20/", "centos7": RDO + "epel-7/"}
 QPIDD_CONF = {"fedora19": "/etc/qpidd.conf", "centos7": "/etc/qpid/qpidd.conf"}
-OSLO_CONFIG_FC20 = "python-oslo-config-1.2.0-0.5.a3.fc20.noarch.rpm"
 NODES = ("cn43.internal", "cn44.internal")
 
 
@@ -172,3 +172,83 @@ def test_pillar_lookup_overrides_the_release_data(checkout):
     assert "openstack-repo-extra-rpms-installed" not in high
     baseurl = args_of(high, "openstack-repo-file-configured")[1]["sections"]
     assert baseurl["openstack-icehouse"]["baseurl"] == BASEURL["fedora19"]
+
+
+@pytest.fixture(scope="module")
+def unpinned(tmp_path_factory):
+    """A checkout whose operator has not set the RPMs' sha256 yet (they have no default)."""
+    return checkout_with_secrets(tmp_path_factory.mktemp("unpinned") / "hlt-cloud", pins=False)
+
+
+RELEASE_PIN = "openstack:repo:release_rpm_sha256"
+OSLO_PIN = "openstack:repo:rpms:python-oslo-config:sha256"
+
+
+@pytest.mark.parametrize("node", NODES)
+def test_an_rpm_without_its_sha256_fails_one_line_naming_the_key(unpinned, node):
+    code, high = salt_call(unpinned, node, "state.show_highstate", grains=FEDORA_19)
+    assert code == 0, high
+    for sid, key in (
+        ("openstack-repo-release-rpm-downloaded", RELEASE_PIN),
+        ("openstack-repo-rpm-python-oslo-config-downloaded", OSLO_PIN),
+    ):
+        fun, args = args_of(high, sid)
+        assert fun == "hltcloud.failed"
+        assert args["comment"].startswith(f"parameter {key} is not set: ")
+        assert f"set hltcloud:lookup:{key} " in args["comment"]
+        assert "\n" not in args["comment"]
+    # Nothing unchecked is installed: each install waits for its (failing) download.
+    _, release = args_of(high, "openstack-repo-release-package-installed")
+    assert {"id": "openstack-repo-release-rpm-downloaded"} in release["require"]
+    _, hack = args_of(high, "openstack-repo-extra-rpms-installed")
+    assert {"id": "openstack-repo-rpm-python-oslo-config-downloaded"} in hack["require"]
+
+
+def test_the_sha256_given_in_pillar_lookup_checks_the_download(unpinned):
+    pin = "ab" * 32
+    lookup_pillar = {
+        "hltcloud": {
+            "lookup": {
+                "openstack": {
+                    "repo": {
+                        "release_rpm_sha256": pin.upper(),
+                        "rpms": {"python-oslo-config": {"sha256": "not-a-sha256"}},
+                    }
+                }
+            }
+        }
+    }
+    code, high = salt_call(
+        unpinned,
+        "cn44.internal",
+        "state.show_highstate",
+        f"pillar={json.dumps(lookup_pillar)}",
+        grains=FEDORA_19,
+    )
+    assert code == 0, high
+    fun, fetched = args_of(high, "openstack-repo-release-rpm-downloaded")
+    assert (fun, fetched["source_hash"]) == ("file.managed", f"sha256={pin}")
+    fun, oslo = args_of(high, "openstack-repo-rpm-python-oslo-config-downloaded")
+    assert fun == "hltcloud.failed"
+    assert oslo["comment"] == f"parameter {OSLO_PIN} is not a sha256 (64 hex digits)"
+
+
+def test_an_rpm_url_without_a_plain_file_name_is_refused(checkout):
+    url = RDO + "rdo-release.rpm?mirror=1"
+    lookup_pillar = {"hltcloud": {"lookup": {"openstack": {"repo": {"release_rpm": url}}}}}
+    code, high = salt_call(
+        checkout,
+        "cn44.internal",
+        "state.show_highstate",
+        f"pillar={json.dumps(lookup_pillar)}",
+        grains=FEDORA_19,
+    )
+    assert code == 0, high
+    release = ("openstack-repo-release-rpm-downloaded", "openstack-repo-release-package-installed")
+    for sid in release:
+        fun, args = args_of(high, sid)
+        assert fun == "hltcloud.failed"
+        assert args["comment"] == (
+            f"parameter openstack:repo:release_rpm: source '{url}' has a query string: "
+            "point it at the file itself"
+        )

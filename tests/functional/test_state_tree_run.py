@@ -28,6 +28,7 @@ from tests.functional.test_head_highstate import IP
 from tests.functional.test_orch_render import compiled as orch_steps
 from tests.functional.test_orch_render import config_dir, show_sls  # noqa: F401 (fixture)
 from tests.functional.test_os_release_data import PLATFORMS, grains_for
+from tests.support.checkout import pin_downloads, rpms_on_the_loopback
 
 HEAD = "cn43.internal"
 COMPUTE = "cn44.internal"
@@ -35,6 +36,14 @@ ROLES = {"head": HEAD, "compute": COMPUTE}
 # What a dry run with RedHat grains cannot do on this Debian host: the package module (yum)
 # does not load, and the states that require the packages do not run.
 HOST_CANNOT = ("'pkg' __virtual__ returned False", "One or more requisite failed")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _rpms_on_the_loopback(checkout):
+    """A dry run caches the RPMs it would check (file.managed): serve them on the loopback."""
+    with rpms_on_the_loopback() as base_url:
+        pin_downloads(checkout, base_url)
+        yield
 
 
 def node_grains(platform, node):

@@ -1,10 +1,15 @@
 """Copies of the checkout for tests that run salt-call from a checkout's root, as admins do."""
 
+import contextlib
+import hashlib
+import http.server
 import shutil
 import subprocess
 import sys
+import threading
 
 import salt.config
+import yaml
 
 from tests.support.localcluster import REPO
 
@@ -24,9 +29,76 @@ def copy_checkout(target):
     return target
 
 
-def checkout_with_secrets(target):
-    """:func:`copy_checkout`, then `make secrets` in the copy: its own pillar/secrets.yaml."""
+# What an operator writes into the parameters before the first run (README, "Pinned
+# downloads"): the sha256 of the RPMs fetched by URL. Here the sha256 of made-up files,
+# which rpms_on_the_loopback() serves to a dry run (nothing is fetched from elsewhere).
+RPM_FILES = {
+    "release_rpm_sha256": ("rdo-release-icehouse-3.noarch.rpm", b"test rpm: rdo-release\n"),
+    "python-oslo-config": (
+        "python-oslo-config-1.2.0-0.5.a3.fc20.noarch.rpm",
+        b"test rpm: python-oslo-config\n",
+    ),
+}
+PINS = {key: hashlib.sha256(data).hexdigest() for key, (_, data) in RPM_FILES.items()}
+
+
+def pin_downloads(target, base_url=None):
+    """
+    Write :data:`PINS` into the copy's salt/parameters, where they have no default; with
+    ``base_url``, point the RPMs' URLs there too (see :func:`rpms_on_the_loopback`).
+    """
+    parameters = target / "salt" / "parameters"
+    family = yaml.safe_load((parameters / "osfamilymap.yaml").read_text())
+    repo = family["RedHat"]["openstack"]["repo"]
+    repo["release_rpm_sha256"] = PINS["release_rpm_sha256"]
+    releases = yaml.safe_load((parameters / "osmap.yaml").read_text())
+    rpm = releases["Fedora"][19]["openstack"]["repo"]["rpms"]["python-oslo-config"]
+    rpm["sha256"] = PINS["python-oslo-config"]
+    if base_url:
+        repo["release_rpm"] = f"{base_url}/{RPM_FILES['release_rpm_sha256'][0]}"
+        rpm["source"] = f"{base_url}/{RPM_FILES['python-oslo-config'][0]}"
+    (parameters / "osfamilymap.yaml").write_text(yaml.safe_dump(family))
+    (parameters / "osmap.yaml").write_text(yaml.safe_dump(releases))
+    return target
+
+
+@contextlib.contextmanager
+def rpms_on_the_loopback():
+    """An HTTP server on 127.0.0.1 serving :data:`RPM_FILES`; yields its base URL."""
+    files = dict(RPM_FILES.values())
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            data = files.get(self.path.lstrip("/"))
+            if data is None:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def checkout_with_secrets(target, pins=True):
+    """
+    :func:`copy_checkout`, then `make secrets` in the copy: its own pillar/secrets.yaml;
+    with ``pins`` the RPMs' sha256 too (:func:`pin_downloads`), as an operator's checkout.
+    """
     copy_checkout(target)
+    if pins:
+        pin_downloads(target)
     proc = subprocess.run(
         [sys.executable, "-m", "tools.make_secrets"],
         cwd=target,

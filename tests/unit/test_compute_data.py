@@ -81,7 +81,10 @@ def test_redhat_keeps_the_runbooks_package_and_service_names():
         "baseurl": "http://repos.fedorapeople.org/repos/openstack/openstack-icehouse/fedora-20/",
         "priority": 1,
     }
-    assert [next(iter(rpm)) for rpm in repo["rpms"]] == ["python-oslo-config"]
+    assert list(repo["rpms"]) == ["python-oslo-config"]
+    # fetched by URL, so pinned; the pins have no default (the operator sets them)
+    assert repo["rpms"]["python-oslo-config"]["sha256"] is None
+    assert repo["release_rpm_sha256"] is None
     assert nova["compute"]["disablerepo"] == nova["network"]["disablerepo"] == "slc6-*"
     assert data["network"]["bridge"]["scripts_dir"] == "/etc/sysconfig/network-scripts"
     assert data["network"]["bridge"]["restart"]["cmd"] == "service network restart"
@@ -91,7 +94,7 @@ def test_centos_7_has_the_epel_7_repo_and_no_fc20_rpm():
     data = _merged("RedHat", "CentOS", 7)
     repo = data["openstack"]["repo"]
     assert repo["settings"]["baseurl"].endswith("/openstack-icehouse/epel-7/")
-    assert repo["rpms"] == []
+    assert repo["rpms"] == {}
     assert data["qpid"]["conf"]["path"] == "/etc/qpid/qpidd.conf"
     assert _merged("RedHat", "Fedora", 19)["qpid"]["conf"]["path"] == "/etc/qpidd.conf"
 

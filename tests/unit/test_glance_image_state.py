@@ -89,8 +89,9 @@ def test_shown_keeps_no_locations_or_urls():
     }
 
 
-def test_a_url_is_cached_under_its_file_name():
-    url = "http://cdn.download.cirros-cloud.net/0.3.2/cirros-0.3.2-x86_64-disk.img?x=1"
-    assert glance_image.cached_path(url, "/var/cache/hltcloud/images") == (
-        "/var/cache/hltcloud/images/cirros-0.3.2-x86_64-disk.img"
-    )
+def test_a_url_source_needs_its_size():
+    url = "http://cdn.download.cirros-cloud.net/0.3.2/cirros-0.3.2-x86_64-disk.img"
+    assert "size (the file's bytes, a whole number) is required" in _problem(source=url)
+    assert "is required for a URL source, not '-1'" in _problem(source=url, size=-1)
+    assert "not 'True'" in _problem(source=url, size=True)
+    assert _problem(source=url, size=13167616) is None

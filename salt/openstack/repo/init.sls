@@ -2,10 +2,68 @@
     repository with the highest yum priority, and the python-oslo-config hack
     (Fedora 19); on CentOS 7 also EPEL and openstack-selinux (parameters/osmap.yaml).
     Shared by the head and the compute nodes; RedHat only (parameters
-    openstack:repo). Elsewhere one state says it is not needed. -#}
+    openstack:repo). Elsewhere one state says it is not needed.
+    The RPMs fetched by URL (the release RPM, the extra rpms) come over plain
+    http/ftp: each is downloaded into parameters openstack:repo:cache_dir (the
+    file download_cache.locate names), checked against its pinned sha256
+    (file.managed source_hash) and installed from that checked file. A sha256
+    has no default: without it (or with a source that has no plain file name)
+    the download state fails with one line naming the key, and the install
+    state after it does too. -#}
 {%- from "macros.jinja" import failed %}
 {%- from "map.jinja" import hltcloud with context %}
 {%- set repo = hltcloud.openstack.repo %}
+
+{#- [{id, install_id, pkg, source, sha256, key, source_key, path, problem}] #}
+{%- set downloads = [] %}
+{%- if repo.managed %}
+{%- do downloads.append({
+      "id": "openstack-repo-release-rpm-downloaded",
+      "install_id": "openstack-repo-release-package-installed",
+      "pkg": repo.release_pkg, "source": repo.release_rpm, "sha256": repo.release_rpm_sha256,
+      "source_key": "openstack:repo:release_rpm", "key": "openstack:repo:release_rpm_sha256",
+    }) %}
+{%- for pkg, rpm in (repo.rpms or {}) | dictsort %}
+{%-   do downloads.append({
+        "id": "openstack-repo-rpm-" ~ pkg ~ "-downloaded",
+        "install_id": "openstack-repo-extra-rpms-installed",
+        "pkg": pkg, "source": rpm.source, "sha256": rpm.sha256,
+        "source_key": "openstack:repo:rpms:" ~ pkg ~ ":source",
+        "key": "openstack:repo:rpms:" ~ pkg ~ ":sha256",
+      }) %}
+{%- endfor %}
+{%- for rpm in downloads %}
+{%-   set cache = salt["download_cache.locate"](rpm.source, repo.cache_dir) %}
+{%-   set sha256 = (rpm.sha256 or "") | string | lower %}
+{%-   if cache.problem %}
+{%-     set problem = "parameter " ~ rpm.source_key ~ ": " ~ cache.problem %}
+{%-   elif not rpm.sha256 %}
+{%-     set problem = "parameter " ~ rpm.key ~ " is not set: the sha256 of " ~ rpm.source
+          ~ " has no default; set hltcloud:lookup:" ~ rpm.key ~ " to that of a copy you checked"
+          ~ " (README, Pinned downloads)" %}
+{%-   elif not sha256 | regex_match("^([0-9a-f]{64})$") %}
+{%-     set problem = "parameter " ~ rpm.key ~ " is not a sha256 (64 hex digits)" %}
+{%-   else %}
+{%-     set problem = none %}
+{%-   endif %}
+{%-   do rpm.update({"path": cache.path, "sha256": sha256, "problem": problem}) %}
+{%- endfor %}
+{%- endif %}
+
+{%- macro downloaded(rpm) %}
+{%-   if rpm.problem %}
+{{ failed(rpm.id, rpm.source, rpm.problem) }}
+{%-   else %}
+
+{{ rpm.id }}:
+  file.managed:
+    - name: {{ rpm.path | json }}
+    - source: {{ rpm.source | json }}
+    - source_hash: {{ ("sha256=" ~ rpm.sha256) | json }}
+    - makedirs: true
+    - mode: "0644"
+{%-   endif %}
+{%- endmacro %}
 
 {%- if repo.managed and not repo.settings.baseurl %}
 
@@ -21,12 +79,20 @@ openstack-repo-priorities-plugin-installed:
   pkg.installed:
     - pkgs: {{ repo.pkgs | json }}
 
+{%-   set release, extra = downloads[0], downloads[1:] %}
+{{- downloaded(release) }}
+{%-   if release.path %}
+
 openstack-repo-release-package-installed:
   pkg.installed:
     - sources:
-      - {{ repo.release_pkg }}: {{ repo.release_rpm | json }}
+      - {{ release.pkg }}: {{ release.path | json }}
     - require:
       - pkg: openstack-repo-priorities-plugin-installed
+      - id: {{ release.id }}
+{%-   else %}
+{{ failed(release.install_id, release.pkg, release.problem) }}
+{%-   endif %}
 
 {#- The runbook's hand edit of the repo file: baseurl and priority. #}
 openstack-repo-file-configured:
@@ -34,7 +100,7 @@ openstack-repo-file-configured:
     - name: {{ repo.file | json }}
     - sections: {{ {repo.section: repo.settings} | json }}
     - require:
-      - pkg: openstack-repo-release-package-installed
+      - id: openstack-repo-release-package-installed
 {%-   if repo.policy_pkgs %}
 
 {#- CentOS 7: RDO's SELinux policy, before any OpenStack package (they require this sls). #}
@@ -44,14 +110,29 @@ openstack-repo-selinux-policy-installed:
     - require:
       - openstack_ini: openstack-repo-file-configured
 {%-   endif %}
-{%-   if repo.rpms %}
+{%-   if extra %}
 
 {#- The python-oslo-config hack: Fedora 20 RPMs that Fedora 19 lacks. #}
+{%-     for rpm in extra %}
+{{- downloaded(rpm) }}
+{%-     endfor %}
+{%-     set unplaced = extra | selectattr("path", "none") | map(attribute="problem") | list %}
+{%-     if unplaced %}
+{{ failed("openstack-repo-extra-rpms-installed", "extra RPMs", unplaced | join("; ")) }}
+{%-     else %}
+
 openstack-repo-extra-rpms-installed:
   pkg.installed:
-    - sources: {{ repo.rpms | json }}
+    - sources:
+{%-       for rpm in extra %}
+      - {{ rpm.pkg }}: {{ rpm.path | json }}
+{%-       endfor %}
     - require:
       - openstack_ini: openstack-repo-file-configured
+{%-       for rpm in extra %}
+      - id: {{ rpm.id }}
+{%-       endfor %}
+{%-     endif %}
 {%-   endif %}
 
 {%- else %}

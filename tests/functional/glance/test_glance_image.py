@@ -312,15 +312,20 @@ def web(qcow2):
         server.server_close()
 
 
+def served(base, qcow2, size="16M"):
+    """(path, md5, its URL on the `web` server, its bytes) of a qcow2 file."""
+    path, md5, _ = qcow2(size)
+    return path, md5, f"{base}/{pathlib.Path(path).name}", pathlib.Path(path).stat().st_size
+
+
 def test_url_source_is_downloaded_once_into_cache_dir(
     loaders, glance, auth, qcow2, unique, web, tmp_path
 ):
     base, gets = web
-    path, md5, _ = qcow2("16M")
-    url = f"{base}/{pathlib.Path(path).name}"
+    path, md5, url, size = served(base, qcow2)
     name = unique()
     cache = tmp_path / "cache"
-    ret = present(loaders, name, (url, md5, None), auth, cache_dir=str(cache))
+    ret = present(loaders, name, (url, md5, None), auth, cache_dir=str(cache), size=size)
     assert ret.result is True, ret.comment
     cached = cache / pathlib.Path(path).name
     assert f"({url} downloaded into {cached})" in ret.comment
@@ -328,7 +333,7 @@ def test_url_source_is_downloaded_once_into_cache_dir(
     assert images_named(loaders, name, auth)[0]["checksum"] == md5
     assert len(gets) == 1
     mark = glance.mark()
-    again = present(loaders, name, (url, md5, None), auth, cache_dir=str(cache))
+    again = present(loaders, name, (url, md5, None), auth, cache_dir=str(cache), size=size)
     assert again.result is True and again.changes == {}
     assert len(gets) == 1
     assert writes(glance.requests(mark)) == []
@@ -339,7 +344,7 @@ def test_test_mode_downloads_nothing(loaders, glance, auth, qcow2, unique, web, 
     path, md5, _ = qcow2("16M")
     url = f"{base}/{pathlib.Path(path).name}"
     name = unique()
-    ret = present(loaders, name, (url, md5, None), auth, cache_dir=str(tmp_path), test=True)
+    ret = present(loaders, name, (url, md5, None), auth, cache_dir=str(tmp_path), size=1, test=True)
     assert ret.result is None
     assert ret.changes["new"]["checksum"] == md5
     assert gets == []
@@ -355,7 +360,8 @@ def test_download_that_does_not_match_source_hash_is_removed_and_fails(
     url = f"{base}/{pathlib.Path(path).name}"
     name = unique()
     mark = glance.mark()
-    ret = present(loaders, name, (url, other_md5, None), auth, cache_dir=str(tmp_path))
+    size = pathlib.Path(path).stat().st_size
+    ret = present(loaders, name, (url, other_md5, None), auth, cache_dir=str(tmp_path), size=size)
     assert ret.result is False
     assert f"{url} downloaded but its md5 is not the source_hash {other_md5}" in ret.comment
     assert list(tmp_path.iterdir()) == []
@@ -366,7 +372,110 @@ def test_download_that_does_not_match_source_hash_is_removed_and_fails(
 def test_unreachable_url_fails_naming_it(loaders, glance, auth, qcow2, unique, tmp_path):
     _, md5, _ = qcow2("16M")
     url = f"http://127.0.0.1:{keystone_server.closed_port()}/cirros.img"
-    ret = present(loaders, unique(), (url, md5, None), auth, cache_dir=str(tmp_path))
+    ret = present(loaders, unique(), (url, md5, None), auth, cache_dir=str(tmp_path), size=1)
     assert ret.result is False
     assert f"cannot download {url}" in ret.comment
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_download_bigger_than_its_size_is_stopped_and_nothing_uploaded(
+    loaders, glance, auth, qcow2, unique, web, tmp_path
+):
+    base, _ = web
+    _, md5, url, size = served(base, qcow2)
+    name = unique()
+    size -= 1
+    mark = glance.mark()
+    ret = present(loaders, name, (url, md5, None), auth, cache_dir=str(tmp_path), size=size)
+    assert ret.result is False
+    assert f"cannot download {url}: it declares {size + 1} bytes, not the expected {size}" in (
+        ret.comment
+    )
+    assert list(tmp_path.iterdir()) == []
+    assert writes(glance.requests(mark)) == []
+
+
+def clean_pillar(keystone, url, md5, size, cache, name):
+    """What salt/glance/images.jinja reads, pointed at this Keystone and ``cache``."""
+    return {
+        "cluster": {"head_fqdn": keystone.host},
+        "secrets": {"admin_pass": keystone.admin_password},
+        "glance": {
+            "images": {
+                "cirros": {
+                    "name": name,
+                    "source": url,
+                    "source_hash": f"md5={md5}",
+                    "size": size,
+                }
+            }
+        },
+        "hltcloud": {
+            "lookup": {
+                "glance": {
+                    "images": {
+                        "cache_dir": str(cache),
+                        "auth": {"protocol": "http", "port": keystone.port, "path": "/v3"},
+                    }
+                }
+            }
+        },
+    }
+
+
+def test_clean_twin_removes_exactly_the_downloaded_file(
+    loaders, glance, keystone, auth, qcow2, unique, web, tmp_path
+):
+    base, _ = web
+    path, md5, url, size = served(base, qcow2)
+    name = unique()
+    cache = tmp_path / "cache"
+    ret = present(loaders, name, (url, md5, None), auth, cache_dir=str(cache), size=size)
+    assert ret.result is True, ret.comment
+    (cache / "other.img").write_bytes(b"another image")
+    pillar = clean_pillar(keystone, url, md5, size, cache, name)
+    results = {r.id: r for r in loaders.modules.state.sls("glance.image.clean", pillar=pillar)}
+    assert {sid: r.result for sid, r in results.items()} == {
+        "glance-image-cirros-absent": True,
+        "glance-image-cirros-cache-absent": True,
+    }
+    assert results["glance-image-cirros-cache-absent"].changes == {
+        "removed": str(cache / pathlib.Path(path).name)
+    }
+    assert sorted(p.name for p in cache.iterdir()) == ["other.img"]
+    assert images_named(loaders, name, auth) == []
+
+
+@pytest.mark.parametrize(
+    ("suffix", "why"),
+    [
+        ("?x=1", "has a query string"),
+        ("#part", "has a fragment"),
+        ("/", "ends with '/'"),
+        ("/..", "has the file name '..'"),
+    ],
+    ids=["query", "fragment", "trailing-slash", "dot-dot"],
+)
+def test_clean_twin_refuses_a_url_without_a_plain_file_name_and_removes_nothing(
+    loaders, glance, keystone, auth, qcow2, unique, web, tmp_path, suffix, why
+):
+    base, gets = web
+    path, md5, url, size = served(base, qcow2)
+    url += suffix
+    name = unique()
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    kept = {p: b"cached " + p.encode() for p in (pathlib.Path(path).name, "other.img")}
+    for file_name, data in kept.items():
+        (cache / file_name).write_bytes(data)
+    # The state refuses the URL too: nothing is downloaded or registered under it.
+    ret = present(loaders, name, (url, md5, None), auth, cache_dir=str(cache), size=size)
+    assert ret.result is False
+    assert f"image '{name}': source '{url}' {why}" in ret.comment
+    assert gets == []
+    pillar = clean_pillar(keystone, url, md5, size, cache, name)
+    results = list(loaders.modules.state.sls("glance.image.clean", pillar=pillar))
+    assert [(r.id, r.result) for r in results] == [("glance-image-cirros-absent", False)]
+    assert f"pillar glance:images:cirros:source: source '{url}' {why}" in results[0].comment
+    assert results[0].changes == {}
+    assert {p.name: p.read_bytes() for p in cache.iterdir()} == kept
