@@ -165,3 +165,30 @@ def test_a_user_create_refused_409_by_another_user_fails_saying_what_differs(
     assert f"its {differs}" in str(raised.value)
     assert "not taken as the one this call created" in str(raised.value)
     assert "e0e0e0e0e0e0e0e0e0e0" not in str(raised.value)
+
+
+def test_duplicate_services_fail_naming_both_ids_and_the_remedy(loaders, auth, unique):
+    ks = loaders.modules.keystone_v3
+    name = unique("glance")
+    first = ks.service_create(name, "image", auth=auth)
+    second = ks.service_create(name, "image", auth=auth)
+    ks.endpoint_create(first["id"], "public", "http://cn43.internal:9292", auth=auth)
+    ret = loaders.states.keystone_service.present(name=name, service_type="image", auth=auth)
+    assert ret.result is False and ret.changes == {}
+    assert f"2 services are named '{name}' of type 'image'" in ret.comment
+    assert f"{first['id']} (1 endpoint)" in ret.comment
+    assert f"{second['id']} (no endpoints)" in ret.comment
+    assert "keystone_v3.service_delete <id>" in ret.comment
+    assert "keystone service-delete <id>" in ret.comment
+
+    ret = loaders.states.keystone_endpoint.present(
+        name="glance-public",
+        service=name,
+        service_type="image",
+        url="http://cn43.internal:9292",
+        auth=auth,
+    )
+    assert ret.result is False
+    assert "give service_type" not in ret.comment  # it was given
+    assert f"{first['id']} (1 endpoint)" in ret.comment
+    assert "keystone_v3.service_delete <id>" in ret.comment
