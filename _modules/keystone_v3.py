@@ -41,6 +41,17 @@ fail at once (after refused connections: try once); a refused admin token or pas
 answered with HTTP 500) is not sent again (it may have been applied). Passwords and
 tokens never appear in messages or logs (requests carrying one are not logged).
 
+Lost answers
+------------
+A create (``POST``) whose answer was lost (Keystone committed it, then died or the
+connection broke) is not sent again: the object is looked up afresh instead (a service by
+name and type, an endpoint by service, interface and region, a user or project by name in
+its domain, a role by name, a region by id), and so is one Keystone refused with HTTP 409
+(the user, project or role name is taken: a write of an earlier call that landed). One
+found with the fields sent (a user's password too: it must get a token) is returned as the
+object created; none, several, or one with other fields fail saying so, and nothing is
+created twice. A role grant (``PUT``) is checked the same way.
+
 Identity API calls used (all in Icehouse's v3.2 and in today's Keystone)
 -------------------------------------------------------------------------
 ``POST /auth/tokens`` (password or token check), ``GET/POST /projects``,
@@ -171,6 +182,95 @@ def clear_cache():
     return True
 
 
+def _listed_after(exc, what, settings, path, key):
+    """The collection, listed afresh after the write that failed with ``exc``."""
+    try:
+        return _get_all(settings, path, key)
+    except CommandExecutionError as failed:
+        raise CommandExecutionError(f"{exc}; looking for {what} failed too: {failed}") from None
+
+
+def _lookup(settings, exc, what, list_path, collection, sent, match, conflict, verify):
+    """
+    The object a create that failed with ``exc`` may have made, found afresh (no cache)
+    among ``collection`` at ``list_path`` by ``match``; ``exc`` again when the failure says
+    nothing was made (or, but with ``conflict``, Keystone refused with HTTP 409).
+    """
+    unsure = _client("maybe_applied")(exc)
+    if not unsure and not (conflict and _client("status_of")(exc) == 409):
+        raise exc
+    found = [
+        item for item in _listed_after(exc, what, settings, list_path, collection) if match(item)
+    ]
+    if not found:
+        if not unsure:
+            raise exc
+        raise CommandExecutionError(
+            f"{exc}; Keystone holds no {what} now, so it was not applied: apply again to create it"
+        )
+    ids = ", ".join(sorted(item["id"] for item in found))
+    if len(found) > 1:
+        raise CommandExecutionError(
+            f"{exc}; Keystone now holds {len(found)} objects matching {what} (ids {ids}): "
+            "delete the extra ones, then apply again"
+        )
+    differ = sorted(k for k, v in sent.items() if k != "password" and found[0].get(k) != v)
+    problem = ", ".join(differ) + " differ(s) from the request's" if differ else verify(found[0])
+    if problem:
+        raise CommandExecutionError(
+            f"{exc}; Keystone holds {what} (id {ids}), but its {problem}: not taken as the one "
+            "this call created (apply the state again to converge it)"
+        )
+    log.warning("keystone_v3: %s; found %s as id %s: taken as the one created", exc, what, ids)
+    return found[0]
+
+
+def _create(settings, what, kind, list_path, key, sent, match, conflict=False, verify=None):
+    """
+    POST ``{key: sent}`` to the collection of ``key`` (``service`` -> ``/services``) and
+    return what Keystone made. A lost answer (and, with ``conflict``, HTTP 409) is followed
+    by a lookup (see "Lost answers" in the module's docstring), never by a second POST.
+    """
+    collection = key + "s"
+    try:
+        secrets = (sent["password"],) if sent.get("password") else ()
+        created = _send(settings, "POST", "/" + collection, {key: sent}, secrets=secrets)
+        created = created.json()[key]
+    except CommandExecutionError as exc:
+        created = _lookup(
+            settings,
+            exc,
+            what,
+            list_path,
+            collection,
+            sent,
+            match,
+            conflict,
+            verify or (lambda found: None),
+        )
+    _cache_put(settings, kind, created)
+    return created
+
+
+def _create_named(settings, key, sent, verify=None):
+    """
+    ``_create`` for a project or user (``key``): its name is unique in its domain, so
+    Keystone refuses a second one with HTTP 409, which is looked into too.
+    """
+    name, domain = sent["name"], sent["domain_id"]
+    return _create(
+        settings,
+        f"{key} '{name}' in domain '{domain}'",
+        f"{key}s:{domain}",
+        f"/{key}s?domain_id={domain}",
+        key,
+        sent,
+        lambda item: item.get("name") == name,
+        conflict=True,
+        verify=verify,
+    )
+
+
 def _by_name(items, name):
     found = [i for i in items if i.get("name") == name]
     if len(found) > 1:
@@ -233,9 +333,7 @@ def project_create(name, description=None, enabled=True, domain=DEFAULT_DOMAIN, 
     project = {"name": name, "domain_id": domain, "enabled": bool(enabled)}
     if description is not None:
         project["description"] = description
-    created = _send(settings, "POST", "/projects", {"project": project}).json()["project"]
-    _cache_put(settings, "projects:" + domain, created)
-    return created
+    return _create_named(settings, "project", project)
 
 
 def project_update(project_id, auth=None, **kwargs):
@@ -333,11 +431,16 @@ def user_create(
         user["default_project_id"] = default_project_id
     if password is not None:
         user["password"] = str(password)
-    created = _send(
-        settings, "POST", "/users", {"user": user}, secrets=(user.get("password"),)
-    ).json()["user"]
-    _cache_put(settings, "users:" + domain, created)
-    return created
+
+    def verify(found):
+        # (a disabled user gets no token whatever its password)
+        if password is None or not found.get("enabled", True):
+            return None
+        if token_check(name, password, user_domain=domain, auth=auth)["valid"]:
+            return None
+        return "password (the one sent gets no token)"
+
+    return _create_named(settings, "user", user, verify)
 
 
 def user_update(user_id, password=None, auth=None, **kwargs):
@@ -494,9 +597,16 @@ def role_create(name, auth=None):
         salt cn43 keystone_v3.role_create _member_
     """
     settings = _settings(auth)
-    created = _send(settings, "POST", "/roles", {"role": {"name": name}}).json()["role"]
-    _cache_put(settings, "roles", created)
-    return created
+    return _create(
+        settings,
+        f"role '{name}'",
+        "roles",
+        "/roles",
+        "role",
+        {"name": name},
+        lambda r: r.get("name") == name,
+        conflict=True,
+    )
 
 
 def role_delete(role_id, auth=None):
@@ -516,6 +626,19 @@ def role_delete(role_id, auth=None):
     return True
 
 
+def _grants(raw):
+    """The user-on-project grants among Keystone's ``role_assignments``, in our shape."""
+    return [
+        {
+            "user_id": a["user"]["id"],
+            "project_id": a["scope"]["project"]["id"],
+            "role_id": a["role"]["id"],
+        }
+        for a in raw
+        if "user" in a and "project" in a.get("scope", {})
+    ]
+
+
 def role_assignment_list(auth=None, cache=False):
     """
     List the direct grants of roles to users on projects, as
@@ -532,16 +655,7 @@ def role_assignment_list(auth=None, cache=False):
     slot = _cache_slot(settings, "role_assignments")
     if cache and slot in store:
         return [dict(a) for a in store[slot]]
-    raw = _get_all(settings, "/role_assignments", "role_assignments")
-    grants = [
-        {
-            "user_id": a["user"]["id"],
-            "project_id": a["scope"]["project"]["id"],
-            "role_id": a["role"]["id"],
-        }
-        for a in raw
-        if "user" in a and "project" in a.get("scope", {})
-    ]
+    grants = _grants(_get_all(settings, "/role_assignments", "role_assignments"))
     if cache:
         store[slot] = [dict(g) for g in grants]
     return grants
@@ -558,12 +672,19 @@ def role_grant(user_id, project_id, role_id, auth=None):
         salt cn43 keystone_v3.role_grant 9c1e... 3f2a... 5d0c...
     """
     settings = _settings(auth)
-    _send(
-        settings,
-        "PUT",
-        f"/projects/{project_id}/users/{user_id}/roles/{role_id}",
-    )
     grant = {"user_id": user_id, "project_id": project_id, "role_id": role_id}
+    try:
+        _send(settings, "PUT", f"/projects/{project_id}/users/{user_id}/roles/{role_id}")
+    except CommandExecutionError as exc:
+        if not _client("maybe_applied")(exc):
+            raise
+        listed = _listed_after(exc, "the grant", settings, "/role_assignments", "role_assignments")
+        if grant not in _grants(listed):
+            raise CommandExecutionError(
+                f"{exc}; Keystone holds no such grant now, so it was not applied: apply "
+                "again to grant it"
+            ) from None
+        log.warning("keystone_v3: %s; the grant is there: taken as made", exc)
     _cache_drop(settings, "role_assignments", lambda a: a == grant)
     store = __context__.get(CACHE_KEY, {})
     slot = _cache_slot(settings, "role_assignments")
@@ -624,9 +745,15 @@ def service_create(name, service_type, description=None, enabled=True, auth=None
     service = {"name": name, "type": service_type, "enabled": bool(enabled)}
     if description is not None:
         service["description"] = description
-    created = _send(settings, "POST", "/services", {"service": service}).json()["service"]
-    _cache_put(settings, "services", created)
-    return created
+    return _create(
+        settings,
+        f"service '{name}' of type '{service_type}'",
+        "services",
+        "/services",
+        "service",
+        service,
+        lambda s: s.get("name") == name and s.get("type") == service_type,
+    )
 
 
 def service_update(service_id, auth=None, **kwargs):
@@ -696,9 +823,15 @@ def region_create(region_id, description=None, auth=None):
     region = {"id": region_id}
     if description is not None:
         region["description"] = description
-    created = _send(settings, "POST", "/regions", {"region": region}).json()["region"]
-    _cache_put(settings, "regions", created)
-    return created
+    return _create(
+        settings,
+        f"region '{region_id}'",
+        "regions",
+        "/regions",
+        "region",
+        region,
+        lambda r: r.get("id") == region_id,
+    )
 
 
 # -- endpoints ------------------------------------------------------------------------------------
@@ -757,9 +890,19 @@ def endpoint_create(service_id, interface, url, region=DEFAULT_REGION, enabled=T
         **endpoint_region_fields(region),
         "enabled": bool(enabled),
     }
-    created = _send(settings, "POST", "/endpoints", {"endpoint": endpoint}).json()["endpoint"]
-    _cache_put(settings, "endpoints", created)
-    return created
+    return _create(
+        settings,
+        f"{interface} endpoint of service {service_id} in region '{region}'",
+        "endpoints",
+        "/endpoints",
+        "endpoint",
+        endpoint,
+        lambda ep: (
+            ep.get("service_id") == service_id
+            and ep.get("interface") == interface
+            and region in (ep.get("region"), ep.get("region_id"))
+        ),
+    )
 
 
 def endpoint_update(endpoint_id, auth=None, **kwargs):

@@ -48,11 +48,16 @@ def _service(service, service_type, auth):
         for s in services
         if s.get("name") == service and (service_type is None or s.get("type") == service_type)
     ]
-    if len(found) > 1:
+    if len({s.get("type") for s in found}) > 1:
         raise CommandExecutionError(
-            "{} services are named '{}' ({}): give service_type, or remove the duplicates".format(
+            "{} services are named '{}' ({}): give service_type".format(
                 len(found), service, ", ".join("{}: {}".format(s["type"], s["id"]) for s in found)
             )
+        )
+    if len(found) > 1:
+        endpoints = __salt__["keystone_v3.endpoint_list"](auth=auth, cache=True)
+        raise CommandExecutionError(
+            __utils__["keystone_states.duplicate_services"](service, found, endpoints)
         )
     return found[0] if found else None
 

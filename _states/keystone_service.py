@@ -42,7 +42,9 @@ def _matching(services, name, service_type):
 
 def present(name, service_type, description=None, enabled=True, auth=None):
     """
-    Ensure the service ``name`` of type ``service_type`` exists as described.
+    Ensure the service ``name`` of type ``service_type`` exists as described. Several
+    services of that name and type fail the state, naming their ids and how to delete the
+    extra ones.
 
     name
         Service name (``keystone``, ``glance``, ``nova``).
@@ -75,11 +77,12 @@ def present(name, service_type, description=None, enabled=True, auth=None):
                 return {**new, "id": created["id"]}
 
             return __utils__["keystone_states.create"](ret, label, new, create, __opts__["test"])
-        extra = ""
         if len(found) > 1:
-            extra = " ({} duplicates left alone: {})".format(
-                len(found) - 1, ", ".join(s["id"] for s in found[1:])
-            )
+            # Not one of them quietly: the catalog's endpoints would hang on either.
+            endpoints = __salt__["keystone_v3.endpoint_list"](auth=auth, cache=True)
+            comment = __utils__["keystone_states.duplicate_services"](name, found, endpoints)
+            ret.update(result=False, comment=comment)
+            return ret
         return __utils__["keystone_states.update"](
             ret,
             label,
@@ -87,7 +90,6 @@ def present(name, service_type, description=None, enabled=True, auth=None):
             wanted,
             functools.partial(__salt__["keystone_v3.service_update"], auth=auth),
             __opts__["test"],
-            note=extra,
         )
     except CommandExecutionError as exc:
         ret.update(result=False, comment=str(exc))

@@ -15,6 +15,27 @@ A minion loads this module from ``utils_dirs`` or, once synced (``saltutil.sync_
 from salt.exceptions import CommandExecutionError
 
 
+def duplicate_services(name, found, endpoints):
+    """
+    The failure comment for ``found``, several services called ``name`` of one type (a
+    create sent twice): each id with its endpoints (from ``endpoints``), and how to delete
+    the extra one (Keystone deletes its endpoints with it). Neither is picked: the
+    endpoints of the run would hang on either.
+    """
+    types = sorted({s.get("type") for s in found}, key=str)
+    counts = {s["id"]: sum(ep.get("service_id") == s["id"] for ep in endpoints) for s in found}
+    ids = ", ".join(
+        f"{sid} ({count or 'no'} endpoint{'' if count == 1 else 's'})"
+        for sid, count in sorted(counts.items())
+    )
+    return (
+        f"{len(found)} services are named '{name}' of type '{types[0]}': {ids}; keep one "
+        "and delete the others with `salt-call keystone_v3.service_delete <id>` on the "
+        "head (or the v2.0 CLI: `keystone service-delete <id>`; the API: DELETE "
+        "/v3/services/<id>), which deletes their endpoints too, then apply again"
+    )
+
+
 def _would(ret, changes, comment):
     ret.update(result=None, changes=changes, comment=comment)
     return ret

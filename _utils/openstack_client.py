@@ -41,21 +41,26 @@ is cut too, not only a silent one), and so a call ends within ``retry_timeout`` 
 ``timeout``. Refused connections, reads (GET, HEAD) without an answer and HTTP 500/502/503/504
 to a read are retried with a doubling delay within it. A write is sent again only when it
 cannot have arrived (no connection) or after HTTP 503; one the service may have received
-(no answer, its answer cut, HTTP 500/502/504) is not (it may have been applied).
+(no answer, its answer cut, HTTP 500/502/504) is not (it may have been applied): it fails as
+``OpenStackUnsure`` (``maybe_applied(exc)`` says so), and the caller looks the object up
+before creating it again (``keystone_v3`` does for its creates).
 
-A service that fails a whole call (retry budget used up, or a write without an answer) is
-marked down in the run's ``__context__``; its later calls fail at once without asking it,
-saying what happened (no answer, HTTP 500 ...), except after a refused connection: that
-gets one try, which costs nothing. Keystone not answering an endpoint lookup marks Keystone,
-not the service looked up.
+A service that fails a whole call (its retry budget used up) is marked down in the run's
+``__context__``; its later calls fail at once without asking it, saying what happened (no
+answer, HTTP 500 ...), except after a refused connection: that gets one try, which costs
+nothing. A write without an answer does not mark it: the lookup that follows has a whole
+budget to find out what happened (a Keystone that died after committing the write and
+comes back). Keystone not answering an endpoint lookup marks Keystone, not the service
+looked up.
 
 HTTP 401 on a password-scoped session makes
 keystoneauth fetch a new token once (an expired token mid-run); a service that refuses
 that one too gets one more request with a token from the next second (Keystone revokes
 the tokens of the second a password changed), then it fails as ``OpenStackAuthError``.
 Every error is a ``CommandExecutionError`` whose message names the service, the URL and
-what failed; passwords, tokens and the ``secrets`` a call names are replaced by ``***``,
-and requests that carry one are not logged.
+what failed (a refusal's ``status`` is its HTTP status: ``status_of``); passwords, tokens
+and the ``secrets`` a call names are replaced by ``***``, and requests that carry one are
+not logged.
 """
 
 import hashlib
@@ -139,6 +144,13 @@ class OpenStackAuthError(OpenStackError):
     """Keystone refused our credentials (HTTP 401)."""
 
 
+class OpenStackUnsure(OpenStackError):
+    """
+    A write the service may have received got no usable answer (none, a cut one, HTTP
+    500/502/504): it may or may not have been applied, and was not sent again.
+    """
+
+
 def available():
     """True when keystoneauth1 (and so requests) can be imported."""
     return HAS_KSA
@@ -151,6 +163,19 @@ def unanswered(exc):
     this module from different loaders, whose classes are not the same objects.
     """
     return any(cls.__name__ == OpenStackUnavailable.__name__ for cls in type(exc).__mro__)
+
+
+def maybe_applied(exc):
+    """
+    True when ``exc`` says a write may or may not have been applied (``OpenStackUnsure``):
+    look the object up before creating it again. By class name, as ``unanswered``.
+    """
+    return any(cls.__name__ == OpenStackUnsure.__name__ for cls in type(exc).__mro__)
+
+
+def status_of(exc):
+    """The HTTP status of the answer ``exc`` reports a refusal of (409 ...), or None."""
+    return getattr(exc, "status", None)
 
 
 def missing_library_reason(module):
@@ -677,6 +702,11 @@ def _after_revocation(sess, settings, label, base, method, url, kwargs, hide, re
     log.info("openstack_client: %s at %s refused a new token, trying once more", label, base)
     with clock.cutoff() as cutoff:
         resp, problem = _attempt(sess, settings, label, base, method, url, kwargs, hide, cutoff)
+    if resp is None and not problem.resend:
+        raise OpenStackUnsure(
+            f"{method} {url} on {label} at {base}: {problem}; it may or may not have "
+            "been applied, so it is not sent again"
+        )
     if resp is None:
         raise OpenStackUnavailable(f"{label} at {base} is not answering: {problem}")
     return resp
@@ -702,8 +732,8 @@ def _send(context, sess, settings, call, kwargs, rewind, clock, mark):
             return resp
         who = label if problem.base == base else "Keystone"
         if not problem.resend:
-            _mark(context, problem, clock, attempts)
-            raise OpenStackError(
+            # Not marked down: the caller's lookup gets a whole budget (see the docstring).
+            raise OpenStackUnsure(
                 f"{method} {url} on {label} at {base}: {problem}; it may or may not have "
                 "been applied, so it is not sent again"
             )
@@ -728,25 +758,29 @@ def _send(context, sess, settings, call, kwargs, rewind, clock, mark):
 
 
 def _refusal(resp, settings, call, path, authenticated, service_type):
-    """The error for an answer outside ``expect``."""
+    """The error for an answer outside ``expect``; its ``status`` is the answer's."""
     label, base, method, _url, hide = call
-    if resp.status_code == 401 and authenticated:
+    status = resp.status_code
+    if status == 401 and authenticated:
         cause = ""
         if service_type is not None:
             cause = (
                 f": Keystone gave the token, {label} did not accept it "
                 "(check its [keystone_authtoken] settings)"
             )
-        return OpenStackAuthError(
+        error = OpenStackAuthError(
             f"{label} at {base} refused {describe(settings)} (HTTP 401) for {method} {path}" + cause
         )
-    message = scrub(error_message(resp), hide)
-    unsure = ""
-    if resp.status_code in RETRY_STATUS and method not in SAFE_METHODS:
-        unsure = " (it may or may not have been applied, so it is not sent again)"
-    return OpenStackError(
-        f"{method} {path} on {label} at {base} failed: HTTP {resp.status_code}: {message}{unsure}"
-    )
+    else:
+        text = f"{method} {path} on {label} at {base} failed: HTTP {status}: "
+        text += scrub(error_message(resp), hide)
+        if status in RETRY_STATUS and method not in SAFE_METHODS:
+            text += " (it may or may not have been applied, so it is not sent again)"
+            error = OpenStackUnsure(text)
+        else:
+            error = OpenStackError(text)
+    error.status = status
+    return error
 
 
 def request(

@@ -1,8 +1,6 @@
 """Failures over real HTTP: wrong credentials, Keystone down or not ready yet."""
 
 import time
-import urllib.error
-import urllib.request
 
 import pytest
 from salt.exceptions import CommandExecutionError
@@ -117,17 +115,7 @@ class _WarmingUpProxy(loopback.Handler):
         if cls.seen <= cls.unready:
             self.reply(503, content_type=None)
             return
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else None
-        request = urllib.request.Request(cls.upstream + self.path, data=body, method=self.command)
-        for key in ("Content-Type", "X-Auth-Token", "Accept"):
-            if self.headers.get(key):
-                request.add_header(key, self.headers[key])
-        try:
-            with urllib.request.urlopen(request) as resp:
-                status, payload, ctype = resp.status, resp.read(), resp.headers["Content-Type"]
-        except urllib.error.HTTPError as exc:
-            status, payload, ctype = exc.code, exc.read(), exc.headers["Content-Type"]
+        status, payload, ctype = self.forward(cls.upstream)
         self.reply(status, payload, ctype or "application/json")
 
 
