@@ -1,7 +1,8 @@
 """
 The stand-in states of ``salt/macros.jinja`` (``failed()`` and ``pending()``), and ``ready``
 for the sound branch of the same ID, with the same answer on Salt 3006.8 (the nodes'
-onedir) and 3008.
+onedir) and 3008. And ``rollout``, the orchestration's step that configures the compute
+nodes batch by batch (the ``rollout`` runner, ``_runners/rollout.py``).
 
 Salt's ``test.configurable_test_state`` cannot stand in for them on both: 3006.8 reports
 ``result: False`` as True in test mode, and refuses ``allow_test_mode_failure`` (3007.0) with
@@ -67,3 +68,57 @@ def pending(name, comment):
         "result": False,
         "comment": f"Not applied: this state stands in for others only in a dry run: {comment}",
     }
+
+
+def rollout(name, targets, batch=2, in_flight=1, stop_after=None, pillar=None):
+    """
+    An orchestration step (``salt-run state.orchestrate``): highstate ``targets`` from the
+    master, ``batch`` nodes at a time (a count or ``"10%"``), ``in_flight`` batches at once,
+    no new batch once ``stop_after`` nodes failed (None: all run). Every node that failed,
+    was refused or did not answer is named in the comment; ``changes`` has each node's
+    outcome. Under ``test=True`` the nodes run their highstate in test mode and the comment
+    starts with the plan: how many batches and how long each took in the last real run.
+
+    .. code-block:: yaml
+
+        orch-compute-configured:
+          hltcloud.rollout:
+            - name: the compute nodes
+            - targets: [cn44.internal, cn45.internal, cn46.internal, cn47.internal]
+            - batch: 10%
+            - in_flight: 3
+            - stop_after: 5
+    """
+    ret = {"name": name, "changes": {}, "result": False, "comment": ""}
+    runner = __salt__["saltutil.runner"]
+    settings = {
+        "targets": targets,
+        "batch": batch,
+        "in_flight": in_flight,
+        "stop_after": stop_after,
+    }
+    plan = runner("rollout.plan", **settings)
+    if not isinstance(plan, dict) or plan.get("error") or "comment" not in plan:
+        ret["comment"] = (
+            f"{name}: " + str(plan.get("error") if isinstance(plan, dict) else plan).strip()
+        )
+        return ret
+    test = bool(__opts__["test"])
+    run = runner("rollout.highstate", pillar=pillar, test=test, **settings)
+    if not isinstance(run, dict) or "nodes" not in run:
+        ret["comment"] = f"{name}: the rollout runner failed: " + str(run).strip()[:500]
+        return ret
+    ret["changes"] = {"nodes": run["nodes"], "batches": run["batches"]}
+    if run["not_started"]:
+        ret["changes"]["not_started"] = run["not_started"]
+    states = {node["state"] for node in run["nodes"].values()}
+    if not run["result"]:
+        ret["result"] = False
+    elif test:
+        ret["result"] = None if "would change" in states else True
+    else:
+        ret["result"] = True
+    if not test and states <= {"in sync"} and ret["result"]:
+        ret["changes"] = {}
+    ret["comment"] = f"{name}: {plan['comment']}. {run['comment']}"
+    return ret

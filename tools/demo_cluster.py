@@ -93,6 +93,16 @@ def _counts_text(counts):
     return ", ".join(f"{n} {what}" for what, n in counts.items() if n)
 
 
+def _rollout_lines(nodes):
+    """Print the rollout step's nodes, one line each; return the failed ones as problems."""
+    problems = []
+    for minion_id, node in sorted(nodes.items()):
+        print(f"  {minion_id}: {node['state']}{', ' if node['detail'] else ''}{node['detail']}")
+        if node["state"] == "failed":
+            problems.append(f"{minion_id}: {node['detail']}")
+    return problems
+
+
 def test_orchestration_dry_run(cluster_master, salt_cli, cluster_minions):
     pillar = {
         "orch": {
@@ -110,8 +120,10 @@ def test_orchestration_dry_run(cluster_master, salt_cli, cluster_minions):
         verdict = {True: "ok", None: "ok, would change", False: "FAILED"}[step["result"]]
         print(f"{step['id']}: {verdict}  ({step.get('duration', 0) / 1000:.1f} s)")
         returns = step_returns(step)
+        nodes = (step.get("changes") or {}).get("nodes") or {}
         if not returns:
             print(f"  {_first_line(step['comment'])}")
+        problems += _rollout_lines(nodes)
         for minion_id, states in sorted(returns.items()):
             counts, unexpected = classify(states)
             print(f"  {minion_id}: {_counts_text(counts)}, {len(unexpected)} other failure(s)")

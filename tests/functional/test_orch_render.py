@@ -77,40 +77,45 @@ def compiled(config_dir, pillar=None, nodes=None):
     return dict(sorted(steps.items(), key=lambda kv: kv[1]["order"]))
 
 
-def test_the_head_then_the_compute_nodes_in_batches_of_two_then_the_network(config_dir):
+COMPUTE = "orch-compute-configured"
+COMPUTE_IDS = ["cn44.internal", "cn45.internal", "cn46.internal", "cn47.internal"]
+
+
+def test_the_head_then_the_compute_nodes_in_one_rollout_step_then_the_network(config_dir):
     steps = compiled(config_dir)
-    assert list(steps) == [
-        HEAD,
-        "orch-compute-batch-1-of-2-configured",
-        "orch-compute-batch-2-of-2-configured",
-        NETWORK,
-    ]
+    assert list(steps) == [HEAD, COMPUTE, NETWORK]
     head = steps[HEAD]
     assert head["tgt"] == ["cn43.internal"] and head["tgt_type"] == "list"
     # head.sls itself has no demo network: nothing to exclude
     assert head["highstate"] is True and "exclude" not in head
     assert "require" not in head
-    batches = [steps[s] for s in list(steps)[1:3]]
-    assert [b["tgt"] for b in batches] == [
-        ["cn44.internal", "cn45.internal"],
-        ["cn46.internal", "cn47.internal"],
-    ]
-    for batch in batches:
-        assert batch["highstate"] is True and batch["failhard"] is False
-        assert batch["require"] == [{"salt": HEAD}]
+    compute = steps[COMPUTE]
+    assert compute["fun"] == "hltcloud.rollout"
+    assert compute["targets"] == COMPUTE_IDS
+    # the defaults: two nodes a batch, one batch at a time, never stop early
+    assert (compute["batch"], compute["in_flight"], compute["stop_after"]) == (2, 1, None)
+    assert compute["require"] == [{"salt": HEAD}]
     assert steps[NETWORK]["sls"] == ["nova.flat_network"]
     assert steps[NETWORK]["require"] == [{"salt": HEAD}]
     assert not any("pillar" in s for s in steps.values())
 
 
-def test_batch_size_and_step_pillar_come_from_the_orchestration_pillar(config_dir):
+@pytest.mark.parametrize(
+    ("orch", "expected"),
+    [
+        ({"batch": "3"}, (3, 1, None)),
+        ({"batch": "10%", "in_flight": 3, "stop_after": "5"}, ("10%", 3, 5)),
+        ({"batch": 50, "in_flight": "2"}, (50, 2, None)),
+    ],
+    ids=["count-as-text", "share-in-flight-stop", "count"],
+)
+def test_batch_in_flight_stop_after_and_step_pillar_come_from_the_orchestration_pillar(
+    config_dir, orch, expected
+):
     forward = {"nova": {"auth": {"retry_timeout": 5}}}
-    steps = compiled(config_dir, {"orch": {"batch": "3", "pillar": forward}})
-    batches = [s for sid, s in steps.items() if "-batch-" in sid]
-    assert [b["tgt"] for b in batches] == [
-        ["cn44.internal", "cn45.internal", "cn46.internal"],
-        ["cn47.internal"],
-    ]
+    steps = compiled(config_dir, {"orch": {**orch, "pillar": forward}})
+    compute = steps[COMPUTE]
+    assert (compute["batch"], compute["in_flight"], compute["stop_after"]) == expected
     assert all(s["pillar"] == forward for s in steps.values())
 
 
@@ -125,9 +130,13 @@ def test_smoke_true_adds_the_first_vm_after_the_network(config_dir):
     ("pillar", "message"),
     [
         ({"orch": {"batch": 0}}, "orch:batch must be a whole number"),
+        ({"orch": {"batch": "0%"}}, "orch:batch 0%: a share of the nodes is 1% to 100%"),
+        ({"orch": {"batch": "ten"}}, "orch:batch must be a whole number"),
+        ({"orch": {"in_flight": 0}}, "orch:in_flight must be a whole number of batches"),
+        ({"orch": {"stop_after": 2.5}}, "orch:stop_after must be a whole number of failed"),
         ({"orch": {"pillar": "nova"}}, "orch:pillar must be a mapping"),
     ],
-    ids=["batch-zero", "pillar-not-a-mapping"],
+    ids=["batch-zero", "share-zero", "batch-word", "in-flight-zero", "stop-float", "pillar"],
 )
 def test_unusable_orchestration_pillar_is_one_failing_step_and_nothing_else(
     config_dir, pillar, message

@@ -6,6 +6,7 @@ Used by tests/integration/test_orchestrate.py and `make demo` (tools/demo_cluste
 import json
 
 HEAD_STEP = "orch-head-configured"
+COMPUTE_STEP = "orch-compute-configured"
 NETWORK_STEP = "orch-demo-network-present"
 SMOKE_STEP = "orch-smoke-first-vm"
 
@@ -56,7 +57,7 @@ def state_jobs(master, since_jid):
     )
     assert ret.returncode == 0, ret
     jobs = ret.data if isinstance(ret.data, dict) else json.loads(ret.stdout or "{}")
-    return {jid: job.get("Target") for jid, job in jobs.items() if jid > since_jid}
+    return {jid: jobs[jid].get("Target") for jid in sorted(jobs) if jid > since_jid}
 
 
 def now_jid():
