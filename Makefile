@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv apt keystone glance salt3006 secrets show master-finger demo test test-3006 test-fast lint bench clean
+.PHONY: help venv apt keystone glance salt3006 secrets show master-finger demo test test-3006 test-fast lint bench bench-status clean
 
 help:
 	@echo "make demo                 start a local master + 5 minions, orchestration in test mode, status, stop"
@@ -18,6 +18,7 @@ help:
 	@echo "make master-finger        print the master_finger line every minion gets before it enrols"
 	@echo "make lint                 ruff, yamllint, salt-lint"
 	@echo "make bench                the benchmarks (bench/)"
+	@echo "make bench-status         hlt.status: job-cache scan vs each node's record, a month of jobs"
 
 venv: $(VENV)/.installed
 
@@ -59,7 +60,8 @@ SALT3006_TESTS := tests/unit/test_grains_hltcloud.py tests/unit/test_keystone_v3
 	tests/functional/mariadb tests/functional/test_head_keystone.py \
 	tests/unit/test_hltcloud_schema.py tests/functional/test_secrets_file.py \
 	tests/unit/test_openstack_client.py tests/functional/test_openstack_client.py \
-	tests/unit/test_download_cache.py tests/functional/test_download_cache.py
+	tests/unit/test_download_cache.py tests/functional/test_download_cache.py \
+	tests/functional/test_highstate_record.py
 
 # The real Glance the glance tests run on the loopback (.local/glance-venv).
 glance:
@@ -110,6 +112,12 @@ bench: apt venv
 	$(PY) bench/bench_openstack_ini.py
 	$(PY) bench/bench_keystone.py
 	$(PY) -m pytest bench/bench_selfheal.py -p tests.conftest -q -s --no-header -p no:warnings
+	@$(MAKE) --no-print-directory bench-status
+
+# hlt.status on a synthetic month of jobs for 40 minions (a temp master cachedir): the
+# old job-cache scan against each node's own record, timed in the same run.
+bench-status: venv
+	$(PY) bench/bench_status.py
 
 clean:
 	rm -rf .local .pytest_cache .ruff_cache

@@ -805,8 +805,9 @@ def drift():
 
 def report():
     """
-    What ``salt-run hlt.status`` asks every node: its kill-switch mark and its last drift
-    check (None before the first).
+    What ``salt-run hlt.status`` asks every node: its kill-switch mark, its last drift
+    check (None before the first) and its last highstate (``_utils/highstate_record.py``,
+    None before the first).
 
     CLI Example:
 
@@ -825,4 +826,5 @@ def report():
         "role": __grains__.get("role"),
         "drained": __utils__["drained.current"](__opts__, __grains__)["drained"],
         "drift": last,
+        "highstate": __utils__["highstate_record.read"](__opts__),
     }

@@ -8,17 +8,23 @@ For every node of the inventory: its role; its state, one of
 - ``failed``: its last highstate (or ``state.apply`` of its role bundle) had a failing
   state, or was refused (pillar errors);
 - ``configured``: its last highstate succeeded;
-- ``unconfigured``: no highstate of it is in the master's job cache;
+- ``unconfigured``: it never recorded a highstate;
 
 when that highstate ran, and its drift: the summary the ``hltcloud-drift`` schedule keeps on
 the node (``hltcloud.drift``: the highstate in test mode), ``in sync`` or the state IDs that
 would change, each with a one-line reason. ``--out=json`` gives the same data.
 
-The last highstate comes from the master's job cache (``keep_jobs_seconds`` in
-etc/salt/master): older runs show as ``unconfigured``.
+The last highstate is the node's own record (``_utils/highstate_record.py``, kept by the
+``hltcloud_highstate`` returner after each of its highstates), which ``hltcloud.report``
+hands over with the drift and the drain mark: one call to every node, O(1) on each, and no
+scan of the master's job cache. The master keeps what each node last reported
+(``<cachedir>/hltcloud/status.json``, written only from a node's own answer, under that
+node's id): a node that is down shows ``down`` with the last highstate it reported.
+``salt-run hlt.last_highstates`` still reads the master's job cache (O(jobs)).
 """
 
 import logging
+import os
 
 import salt.client
 
@@ -26,7 +32,8 @@ log = logging.getLogger(__name__)
 
 __virtualname__ = "hlt"
 
-ROLE_BUNDLES = ("head", "compute")
+STATUS_MEMO = ("hltcloud", "status.json")
+UNCONFIGURED = {"state": "unconfigured", "failed": [], "applied": None}
 
 
 def __virtual__():
@@ -42,53 +49,26 @@ def _node_ids():
     return [f"{name}.{domain}" for name in sorted(n for n in nodes if isinstance(n, str))]
 
 
-def _is_test(args):
-    for arg in args or []:
-        if isinstance(arg, dict) and arg.get("test") in (True, "True", "true"):
-            return True
-        if isinstance(arg, str) and arg.replace(" ", "").lower() == "test=true":
-            return True
-    return False
-
-
-def _is_highstate(job):
-    """A real (not test mode) highstate, or a state.apply of a role bundle or of nothing."""
-    args = job.get("Arguments") or []
-    if _is_test(args):
-        return False
-    if job.get("Function") == "state.highstate":
-        return True
-    mods = [a for a in args if isinstance(a, str) and "=" not in a]
-    return job.get("Function") == "state.apply" and (not mods or mods[0] in ROLE_BUNDLES)
-
-
-def _outcome(ret):
-    if isinstance(ret, dict) and ret and all(isinstance(r, dict) for r in ret.values()):
-        failed = sorted(r.get("__id__", sid) for sid, r in ret.items() if r.get("result") is False)
-        return ("failed", failed) if failed else ("configured", [])
-    return "failed", [
-        "refused: " + " ".join(map(str, ret if isinstance(ret, list) else [ret]))[:200]
-    ]
-
-
 def _last_highstates(ids):
     """``{minion_id: {"state", "failed", "applied"}}`` from the newest highstate job of each."""
     jobs = __salt__["jobs.list_jobs"](
         search_function=["state.highstate", "state.apply"], display_progress=False
     )
+    is_highstate = __utils__["highstate_record.is_highstate"]
+    outcome = __utils__["highstate_record.outcome"]
     found = {}
     for jid in sorted(jobs, reverse=True):
         if len(found) == len(ids):
             break
         job = jobs[jid]
-        if not _is_highstate(job):
+        if not is_highstate(job.get("Function"), job.get("Arguments")):
             continue
         returns = __salt__["jobs.lookup_jid"](jid, display_progress=False) or {}
         if "outputter" in returns and "data" in returns:  # state jobs come wrapped
             returns = returns["data"]
         for minion_id, ret in returns.items():
             if minion_id in ids and minion_id not in found:
-                state, failed = _outcome(ret)
+                state, failed = outcome(ret)
                 found[minion_id] = {
                     "state": state,
                     "failed": failed,
@@ -140,13 +120,14 @@ def status(timeout=10):
     inventory = __opts__.get("hltcloud_inventory") or {}
     client = salt.client.get_local_client(__opts__["conf_file"])
     live = client.cmd(ids, "hltcloud.report", tgt_type="list", timeout=int(timeout)) or {}
-    last = _last_highstates(set(ids))
+    memo = os.path.join(__opts__["cachedir"], *STATUS_MEMO)
+    last = __utils__["highstate_record.remember"](memo, ids, live)
     rows = []
     for minion_id in ids:
         name = minion_id.split(".")[0]
         report = live.get(minion_id)
         answered = isinstance(report, dict)
-        record = last.get(minion_id, {"state": "unconfigured", "failed": [], "applied": None})
+        record = last.get(minion_id) or UNCONFIGURED
         if not answered:
             state = "down"
         elif report.get("drained"):
@@ -175,7 +156,9 @@ def status(timeout=10):
 def last_highstates():
     """
     The newest real highstate of each inventory node in the master's job cache: its
-    outcome (configured or failed, with the failing state IDs) and when it started.
+    outcome (configured or failed, with the failing state IDs) and when it started. The
+    master's own view, O(jobs): it reads every job of the cache (``keep_jobs_seconds``),
+    where ``hlt.status`` asks each node for its record.
 
     CLI Example:
 

@@ -6,12 +6,15 @@ packages, RedHat units), so "configured" is reached with the stand-in; the statu
 the job cache, the drift schedule and the kill-switch grain are the real ones.
 """
 
+import datetime
 import json
 import os
+import shutil
 import time
 
 import pytest
 
+from tests.support.jobcache import add_job, highstate_return, jid_at, local_cache
 from tests.support.localcluster import (
     REPO,
     make_pillar_root,
@@ -30,7 +33,7 @@ def tree(tmp_path_factory):
     """The stand-in state tree: the repo's custom modules, a top file, two file states."""
     root = tmp_path_factory.mktemp("status-tree")
     files = tmp_path_factory.mktemp("status-files")
-    for name in ("_modules", "_states", "_grains", "_utils", "_beacons"):
+    for name in ("_modules", "_states", "_grains", "_utils", "_beacons", "_returners"):
         os.symlink(REPO / name, root / name)
     (root / "top.sls").write_text("base:\n  'cn4*':\n    - probe\n")
     (root / "probe.sls").write_text(
@@ -78,6 +81,12 @@ def _table(master):
     ret = master.salt_run_cli(timeout=120).run("hlt.status", "timeout=5", "--out=txt")
     assert ret.returncode == 0, ret
     return ret.stdout
+
+
+def _last_highstates(master):
+    ret = master.salt_run_cli(timeout=120).run("hlt.last_highstates", "--out=json")
+    assert ret.returncode == 0, ret
+    return ret.data if isinstance(ret.data, dict) else json.loads(ret.stdout)
 
 
 def test_status_table_says_what_each_node_is(status_cluster):
@@ -136,3 +145,40 @@ def test_a_failed_highstate_is_failed(status_cluster):
     node = _status(master)["cn45.internal"]
     assert node["state"] == "failed"
     assert node["failed_states"] == ["probe-issue-managed"]
+
+
+def test_status_takes_each_nodes_own_record_not_the_job_cache(status_cluster):
+    master, _cli, _minions, _files = status_cluster
+    before = _status(master)
+    # A highstate job newer than any real one, in the master's job cache as the master writes
+    # it: failed on cn43 (configured), passed on cn45 (failed).
+    cache = local_cache(master.config["cachedir"])
+    returns = {
+        "cn43.internal": highstate_return(failed=("forged-state",)),
+        "cn45.internal": highstate_return(),
+    }
+    later = datetime.datetime.now() + datetime.timedelta(hours=1)
+    add_job(cache, jid_at(later), "state.apply", [], returns, out="highstate")
+    # The job cache's own reader (hlt.last_highstates, O(jobs)) takes it as the newest ...
+    scanned = _last_highstates(master)
+    assert scanned["cn43.internal"]["failed"] == ["forged-state"]
+    assert scanned["cn45.internal"]["state"] == "configured"
+    # ... hlt.status does not read the job cache: each node's own record, as before it.
+    nodes = _status(master)
+    for minion_id in ("cn43.internal", "cn45.internal"):
+        assert nodes[minion_id] == before[minion_id]
+    assert nodes["cn43.internal"]["state"] == "configured"
+    assert nodes["cn45.internal"]["failed_states"] == ["probe-issue-managed"]
+    # With no job cache at all (past keep_jobs_seconds), the same.
+    shutil.rmtree(os.path.join(master.config["cachedir"], "jobs"))
+    assert _status(master) == nodes
+
+
+def test_a_node_that_went_down_shows_the_highstate_it_last_reported(status_cluster):
+    master, _cli, minions, _files = status_cluster
+    before = _status(master)["cn44.internal"]
+    assert before["state"] == "configured" and before["applied"]
+    minions["cn44.internal"].terminate()
+    after = _status(master)["cn44.internal"]
+    assert after["state"] == "down"
+    assert (after["applied"], after["failed_states"]) == (before["applied"], [])

@@ -138,6 +138,7 @@ def repo_minion_opts(root, minion_id="functional.internal", **extra):
             "grains_dirs": [str(REPO / "_grains")],
             "utils_dirs": [str(REPO / "_utils")],
             "beacons_dirs": [str(REPO / "_beacons")],
+            "returner_dirs": [str(REPO / "_returners")],
             "test": False,
         }
     )

@@ -22,6 +22,7 @@ PATH_LISTS = (
     "module_dirs",
     "states_dirs",
     "beacons_dirs",
+    "returner_dirs",
     "utils_dirs",
     "pillar_dirs",
     "runner_dirs",
