@@ -46,8 +46,9 @@ cannot have arrived (no connection) or after HTTP 503; one the service may have 
 A service that fails a whole call (retry budget used up, or a write without an answer) is
 marked down in the run's ``__context__``; its later calls fail at once without asking it,
 saying what happened (no answer, HTTP 500 ...), except after a refused connection: that
-gets one try, which costs nothing. Keystone not answering an endpoint lookup marks Keystone,
-not the service looked up.
+gets one try, which costs nothing. A write whose connection the service closed (it went
+away mid-request) does not mark it: the next call waits for it as usual. Keystone not
+answering an endpoint lookup marks Keystone, not the service looked up.
 
 HTTP 401 on a password-scoped session makes
 keystoneauth fetch a new token once (an expired token mid-run); a service that refuses
@@ -59,7 +60,9 @@ and requests that carry one are not logged.
 """
 
 import hashlib
+import html
 import logging
+import re
 import socket
 import threading
 import time
@@ -395,12 +398,13 @@ class _Problem:
     Why an attempt got no usable answer. ``base``: the service at fault (Keystone's URL
     when its token request failed). ``resend``: whether the request may go again (not a
     write the service may have received). ``fair``: the attempt had its whole ``timeout``
-    (one cut short by the call's deadline says nothing about the service).
+    (one cut short by the call's deadline says nothing about the service). ``closed``: the
+    service closed the connection without answering (killed, restarted).
     """
 
-    def __init__(self, text, base, refused=False, resend=True, fair=True):
+    def __init__(self, text, base, refused=False, resend=True, fair=True, closed=False):
         self.text, self.base, self.refused = text, base, refused
-        self.resend, self.fair = resend, fair
+        self.resend, self.fair, self.closed = resend, fair, closed
 
     def __str__(self):
         return self.text
@@ -441,7 +445,13 @@ def _connection_problem(exc, cutoff, timeout, base):
     text = " ".join(str(c) for c in chain).lower()
     for words, what, resend in _SAYINGS:
         if any(word in text for word in words):
-            return _Problem(what, base, refused=what == "connection refused", resend=resend)
+            return _Problem(
+                what,
+                base,
+                refused=what == "connection refused",
+                resend=resend,
+                closed=what == "connection closed without an answer",
+            )
     return _Problem(f"cannot connect ({type(exc).__name__})", base)
 
 
@@ -604,7 +614,10 @@ def endpoint(context, settings, service_type, interface=None, clock=None):
 
 
 def error_message(resp):
-    """The readable part of an OpenStack error answer (Keystone, Glance and Nova shapes)."""
+    """
+    The readable part of an OpenStack error answer (Keystone, Glance and Nova shapes), in
+    one line: an HTML error page (webob's, which Glance sends) becomes its text.
+    """
     try:
         body = resp.json()
     except ValueError:
@@ -616,7 +629,12 @@ def error_message(resp):
             # Nova: {"badRequest": {"message": ..., "code": 400}}
             if isinstance(value, dict) and value.get("message"):
                 return str(value["message"])
-    return (resp.text or resp.reason or "").strip()[:200]
+    text = resp.text or resp.reason or ""
+    if "<" in text and "html" in text[:200].lower():
+        # webob's error page (Glance): its <title> and <h1> repeat the status line.
+        text = re.sub(r"(?is)<(head|h1)\b.*?</\1\s*>|<[^>]*>", " ", text)
+        text = html.unescape(text)
+    return " ".join(text.split())[:200]
 
 
 def _attempt(sess, settings, label, base, method, url, kwargs, hide, cutoff):
@@ -702,7 +720,8 @@ def _send(context, sess, settings, call, kwargs, rewind, clock, mark):
             return resp
         who = label if problem.base == base else "Keystone"
         if not problem.resend:
-            _mark(context, problem, clock, attempts)
+            if not problem.closed:  # (one that closed the connection may be back at once)
+                _mark(context, problem, clock, attempts)
             raise OpenStackError(
                 f"{method} {url} on {label} at {base}: {problem}; it may or may not have "
                 "been applied, so it is not sent again"
