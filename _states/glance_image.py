@@ -29,11 +29,18 @@ created earlier whose upload never finished (``queued``) gets the data. An image
 name with other data is never replaced nor doubled: the state fails and says how to
 proceed. Glance images are immutable once active.
 
+An upload that fails is followed by a read of the image's status: an image this run
+created is deleted unless it is still ``queued`` (then the next run uploads into it). An
+image ``saving`` without a checksum that Glance has not updated for ``stale_after``
+seconds is an upload that died (Glance killed while writing): it is deleted and created
+again; a younger one fails the state (an upload may be under way).
+
 Credentials and retries: see the ``glance_image`` execution module. In test mode Glance is
 asked once, without waiting for it: when it does not answer (a head node whose Glance is
 not installed yet) the state says what it would do and that it could not check.
 """
 
+import datetime
 import functools
 import logging
 import os
@@ -204,16 +211,89 @@ def _conflict(name, image, source, checksum):
     )
 
 
-def _upload_and_check(ret, name, image, source, checksum, auth, old):
+def _age(image):
+    """Seconds since Glance last updated ``image`` (its ``updated_at``, UTC), or None."""
+    # Icehouse writes it as timeutils.isotime(), %Y-%m-%dT%H:%M:%SZ
+    # (glance/api/v2/images.py:576 at 2014.1.5); today's Glance the same.
+    try:
+        updated = datetime.datetime.fromisoformat(str(image["updated_at"]).replace("Z", "+00:00"))
+    except (KeyError, ValueError):
+        return None
+    if updated.tzinfo is None:
+        updated = updated.replace(tzinfo=datetime.timezone.utc)
+    return (datetime.datetime.now(datetime.timezone.utc) - updated).total_seconds()
+
+
+def _stale(image, stale_after):
+    """
+    ``(stale, age)``: whether ``image`` is an upload that died: ``saving`` without a
+    checksum and not updated for ``stale_after`` seconds. Glance marks an image ``saving``
+    before it writes the data (glance/api/v2/image_data.py:66-69 at 2014.1.5); a Glance
+    killed while writing leaves it so, with a partial file, and refuses a new upload (HTTP
+    409, saving to saving); deleting it is allowed (glance/domain/__init__.py:101).
+    """
+    if image.get("status") != "saving" or image.get("checksum"):
+        return False, None
+    age = _age(image)
+    return age is not None and age >= stale_after, age
+
+
+def _next_run(image, stale_after):
+    """What the next run does with ``image`` (None: its status could not be read)."""
+    status = (image or {}).get("status")
+    if status == "queued":
+        return "the next run uploads the data into it"
+    if status is None or status == "saving":
+        known = "" if status else "if it is queued the next run uploads the data into it; "
+        return (
+            f"{known}once Glance has not updated it for stale_after ({stale_after:g}s), "
+            "the next run deletes it and creates it again"
+        )
+    return f"delete it (`glance image-delete {image['id']}`) and run the state again"
+
+
+def _after_failure(ret, name, image, exc, created, auth, stale_after):
+    """
+    The upload into ``image`` failed (``exc``): read its status; an image this run
+    ``created`` that is not ``queued`` (it holds part of the data, or nothing usable) is
+    deleted. The comment says what happened and what the next run does.
+    """
+    what = f"image '{name}' (id {image['id']}): the upload failed: {str(exc).rstrip('.')}."
+    try:
+        now = __salt__["glance_image.image_get"](image["id"], auth=auth)
+    except CommandExecutionError as again:
+        return _failed(
+            ret,
+            f"{what} Its status could not be read ({again}), so it was kept; "
+            + _next_run(None, stale_after),
+        )
+    status = now.get("status")
+    if not created or status == "queued":
+        if created:
+            ret["changes"] = {"old": None, "new": shown(now)}
+        return _failed(ret, f"{what} Glance reports it {status}: {_next_run(now, stale_after)}")
+    try:
+        __salt__["glance_image.image_delete"](image["id"], auth=auth)
+    except CommandExecutionError as again:
+        ret["changes"] = {"old": None, "new": shown(now)}
+        return _failed(
+            ret,
+            f"{what} Glance reports it {status}; deleting it failed ({again}): "
+            + _next_run(now, stale_after),
+        )
+    return _failed(
+        ret,
+        f"{what} Glance reported it {status} (no complete data), so this run deleted it: "
+        "the next run creates it again",
+    )
+
+
+def _upload_and_check(ret, name, image, source, checksum, auth, old, stale_after, created=False):
     """Upload ``source`` into the queued ``image`` and check the result."""
     try:
         __salt__["glance_image.image_upload"](image["id"], source, auth=auth)
     except CommandExecutionError as exc:
-        return _failed(
-            ret,
-            f"image '{name}' (id {image['id']}) is in Glance but its upload failed: {exc}. "
-            "The next run uploads the data again into the same image.",
-        )
+        return _after_failure(ret, name, image, exc, created, auth, stale_after)
     after = __salt__["glance_image.image_get"](image["id"], auth=auth)
     ret["changes"] = {"old": old, "new": shown(after)}
     if after.get("status") != "active" or after.get("checksum") != checksum:
@@ -226,7 +306,7 @@ def _upload_and_check(ret, name, image, source, checksum, auth, old):
     return ret
 
 
-def _create(ret, name, source, checksum, wanted, auth):
+def _create(ret, name, source, checksum, wanted, auth, stale_after):
     if __opts__["test"]:
         new = dict(wanted)
         if checksum is None:
@@ -244,13 +324,15 @@ def _create(ret, name, source, checksum, wanted, auth):
         visibility=wanted["visibility"],
         auth=auth,
     )
-    ret = _upload_and_check(ret, name, created, source, checksum, auth, None)
+    ret = _upload_and_check(
+        ret, name, created, source, checksum, auth, None, stale_after, created=True
+    )
     if ret["result"] is not False:
         ret["comment"] = f"Image '{name}' created (id {created['id']}) and {source} uploaded"
     return ret
 
 
-def _fill_queued(ret, name, image, source, checksum, auth):
+def _fill_queued(ret, name, image, source, checksum, auth, stale_after):
     old = shown(image)
     if __opts__["test"]:
         ret.update(
@@ -260,7 +342,7 @@ def _fill_queued(ret, name, image, source, checksum, auth):
             f"{source} would be uploaded into it",
         )
         return ret
-    ret = _upload_and_check(ret, name, image, source, checksum, auth, old)
+    ret = _upload_and_check(ret, name, image, source, checksum, auth, old, stale_after)
     if ret["result"] is not False:
         ret["comment"] = f"Image '{name}' (id {image['id']}) had no data: {source} uploaded"
     return ret
@@ -298,12 +380,12 @@ def _formats_differ(image, disk_format, container_format):
     ]
 
 
-def _without_data(ret, name, found, source, problem, wanted, auth):
+def _without_data(ret, name, found, source, problem, wanted, auth, stale_after):
     """The file is missing or wrong: fail, or in a dry run say what is not known yet."""
     if not __opts__["test"]:
         return _failed(ret, problem)
     if not found:
-        return _create(ret, name, source, None, wanted, auth)
+        return _create(ret, name, source, None, wanted, auth, stale_after)
     ret.update(
         result=None,
         comment=f"{problem}; image '{name}' (id {found[0]['id']}) not compared yet",
@@ -311,16 +393,57 @@ def _without_data(ret, name, found, source, problem, wanted, auth):
     return ret
 
 
-def _existing(ret, name, image, source, checksum, wanted, auth):
-    """The one image called ``name``: fill it, keep it, or say why not."""
+def _replace_stale(ret, name, image, age, source, checksum, wanted, auth, stale_after):
+    """Delete the dead upload ``image`` and create the image again."""
+    old = shown(image)
+    what = (
+        f"image '{name}' (id {image['id']}) is saving without data, last updated {age:.0f}s "
+        f"ago (stale_after {stale_after:g}s): an upload that died"
+    )
+    if __opts__["test"]:
+        ret.update(
+            result=None,
+            changes={"old": old, "new": dict(wanted)},
+            comment=f"{what}; it would be deleted, and the image created again and {source} "
+            "uploaded into it",
+        )
+        return ret
+    __salt__["glance_image.image_delete"](image["id"], auth=auth)
+    ret = _create(ret, name, source, checksum, wanted, auth, stale_after)
+    ret["changes"] = {"old": old, "new": ret["changes"].get("new")}
+    ret["comment"] = f"{what}: deleted. {ret['comment']}"
+    return ret
+
+
+def _not_ready(image, status, age, stale_after):
+    """Why an image neither queued nor active is left alone."""
+    if status == "saving" and not image.get("checksum"):
+        if age is None:
+            return (
+                f"it is saving and its updated_at ({image.get('updated_at')}) cannot be read: "
+                f"if no upload is under way, delete it (`glance image-delete {image['id']}`) "
+                "and run the state again"
+            )
+        return (
+            f"it is saving, last updated {age:.0f}s ago: an upload may be under way. Once "
+            f"it has not been updated for stale_after ({stale_after:g}s), a run deletes it "
+            "and creates it again"
+        )
+    if status in BUSY:
+        return "another upload is under way; run the state again once it is active"
+    return f"delete it (`glance image-delete {image['id']}`) and run the state again"
+
+
+def _existing(ret, name, image, source, checksum, wanted, auth, stale_after):
+    """The one image called ``name``: fill it, keep it, replace a dead upload, or say why not."""
     status = image.get("status")
     if status == "queued":
-        return _fill_queued(ret, name, image, source, checksum, auth)
+        return _fill_queued(ret, name, image, source, checksum, auth, stale_after)
+    stale, age = _stale(image, stale_after)
+    if stale:
+        return _replace_stale(ret, name, image, age, source, checksum, wanted, auth, stale_after)
     if status != "active":
-        if status in BUSY:
-            why = "another upload is under way; run the state again once it is active"
-        else:
-            why = f"delete it (`glance image-delete {image['id']}`) and run the state again"
+        why = _not_ready(image, status, age, stale_after)
         return _failed(ret, f"image '{name}' (id {image['id']}) is {status}: {why}")
     if image.get("checksum") != checksum:
         return _failed(ret, _conflict(name, image, source, checksum))
@@ -335,7 +458,7 @@ def _existing(ret, name, image, source, checksum, wanted, auth):
     return _converge_active(ret, name, image, wanted["visibility"], auth)
 
 
-def _decide(ret, name, found, source, checksum, problem, wanted, auth):
+def _decide(ret, name, found, source, checksum, problem, wanted, auth, stale_after):
     """Compare the images named ``name`` with the wanted one, and act."""
     if len(found) > 1:
         ids = ", ".join(sorted(i["id"] for i in found))
@@ -346,10 +469,10 @@ def _decide(ret, name, found, source, checksum, problem, wanted, auth):
         )
     # In a dry run a missing file whose md5 is the source_hash still compares.
     if problem and (not __opts__["test"] or checksum is None):
-        return _without_data(ret, name, found, source, problem, wanted, auth)
+        return _without_data(ret, name, found, source, problem, wanted, auth, stale_after)
     if not found:
-        return _create(ret, name, source, checksum, wanted, auth)
-    return _existing(ret, name, found[0], source, checksum, wanted, auth)
+        return _create(ret, name, source, checksum, wanted, auth, stale_after)
+    return _existing(ret, name, found[0], source, checksum, wanted, auth, stale_after)
 
 
 def present(
@@ -363,6 +486,7 @@ def present(
     size=None,
     timeout=10,
     deadline=300,
+    stale_after=3600,
     auth=None,
 ):
     """
@@ -388,6 +512,11 @@ def present(
         Seconds each connect and read of the download may wait (default 10).
     deadline
         Seconds the whole download may take (default 300).
+    stale_after
+        Seconds after which an image of that name that is ``saving`` without a checksum,
+        and that Glance has not updated since (its ``updated_at``), is an upload that died
+        (Glance killed while writing it): it is deleted and the image created again
+        (default 3600). A younger one fails the state: an upload may be under way.
     disk_format
         ``qcow2`` (default), ``raw``, ``vmdk``, ``vdi``, ``iso``, ``vhd``, ``ami``...
     container_format
@@ -404,6 +533,9 @@ def present(
         cache_dir = cache_dir or os.path.join(__opts__["cachedir"], "glance_images")
         cached = __salt__["download_cache.locate"](source, cache_dir)
         path, problem = cached["path"], cached["problem"] and f"image '{name}': {cached['problem']}"
+    seconds = isinstance(stale_after, (int, float)) and not isinstance(stale_after, bool)
+    if problem is None and not (seconds and stale_after >= 0):
+        problem = f"image '{name}': stale_after must be a number of seconds, not '{stale_after}'"
     if problem:
         return _failed(ret, problem)
     if __opts__["test"]:
@@ -426,7 +558,7 @@ def present(
                 f"uploaded unless Glance already has it with md5 {checksum or '(unknown)'}",
             )
             return ret
-        ret = _decide(ret, name, found, source, checksum, problem, wanted, auth)
+        ret = _decide(ret, name, found, source, checksum, problem, wanted, auth, stale_after)
         ret["comment"] += note
         return ret
     except CommandExecutionError as exc:

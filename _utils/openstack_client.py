@@ -64,7 +64,9 @@ not logged.
 """
 
 import hashlib
+import html
 import logging
+import re
 import socket
 import threading
 import time
@@ -420,12 +422,13 @@ class _Problem:
     Why an attempt got no usable answer. ``base``: the service at fault (Keystone's URL
     when its token request failed). ``resend``: whether the request may go again (not a
     write the service may have received). ``fair``: the attempt had its whole ``timeout``
-    (one cut short by the call's deadline says nothing about the service).
+    (one cut short by the call's deadline says nothing about the service). ``closed``: the
+    service closed the connection without answering (killed, restarted).
     """
 
-    def __init__(self, text, base, refused=False, resend=True, fair=True):
+    def __init__(self, text, base, refused=False, resend=True, fair=True, closed=False):
         self.text, self.base, self.refused = text, base, refused
-        self.resend, self.fair = resend, fair
+        self.resend, self.fair, self.closed = resend, fair, closed
 
     def __str__(self):
         return self.text
@@ -466,7 +469,13 @@ def _connection_problem(exc, cutoff, timeout, base):
     text = " ".join(str(c) for c in chain).lower()
     for words, what, resend in _SAYINGS:
         if any(word in text for word in words):
-            return _Problem(what, base, refused=what == "connection refused", resend=resend)
+            return _Problem(
+                what,
+                base,
+                refused=what == "connection refused",
+                resend=resend,
+                closed=what == "connection closed without an answer",
+            )
     return _Problem(f"cannot connect ({type(exc).__name__})", base)
 
 
@@ -629,7 +638,10 @@ def endpoint(context, settings, service_type, interface=None, clock=None):
 
 
 def error_message(resp):
-    """The readable part of an OpenStack error answer (Keystone, Glance and Nova shapes)."""
+    """
+    The readable part of an OpenStack error answer (Keystone, Glance and Nova shapes), in
+    one line: an HTML error page (webob's, which Glance sends) becomes its text.
+    """
     try:
         body = resp.json()
     except ValueError:
@@ -641,7 +653,12 @@ def error_message(resp):
             # Nova: {"badRequest": {"message": ..., "code": 400}}
             if isinstance(value, dict) and value.get("message"):
                 return str(value["message"])
-    return (resp.text or resp.reason or "").strip()[:200]
+    text = resp.text or resp.reason or ""
+    if "<" in text and "html" in text[:200].lower():
+        # webob's error page (Glance): its <title> and <h1> repeat the status line.
+        text = re.sub(r"(?is)<(head|h1)\b.*?</\1\s*>|<[^>]*>", " ", text)
+        text = html.unescape(text)
+    return " ".join(text.split())[:200]
 
 
 def _attempt(sess, settings, label, base, method, url, kwargs, hide, cutoff):

@@ -34,6 +34,7 @@ glance-image-{{ key }}-present:
     - disk_format: {{ image.disk_format | json }}
     - container_format: {{ image.container_format | json }}
     - visibility: {{ image.visibility | json }}
+    - stale_after: {{ hltcloud.glance.images.stale_after | json }}
     - auth: {{ glance_images.auth | json }}
     - require:
       - sls: glance.service.running
