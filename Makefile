@@ -43,7 +43,8 @@ salt3006:
 # (every state and orch step against 3006.8's functions, dry runs of the head and compute
 # highstates with Fedora 19 / CentOS 7 grains, the macros' failing paths, orch.cloud rendered
 # and run on the master, the data check); and, for real, the firewall in a netns, the mariadb
-# formula on a real MariaDB and the keystone formula on a real Keystone.
+# formula on a real MariaDB and the keystone formula on a real Keystone; the backups
+# of that MariaDB and the keystone database restored from them.
 # The Python packages the head's Salt installs (their pins, the states that install them).
 SALT3006_TESTS := tests/unit/test_grains_hltcloud.py tests/unit/test_keystone_v3.py \
 	tests/unit/test_keystone_states.py tests/unit/test_openstack_ini_document.py \
@@ -56,7 +57,8 @@ SALT3006_TESTS := tests/unit/test_grains_hltcloud.py tests/unit/test_keystone_v3
 	tests/functional/test_validation.py tests/functional/test_firewall_netns.py \
 	tests/functional/mariadb tests/functional/test_head_keystone.py \
 	tests/unit/test_hltcloud_schema.py tests/functional/test_secrets_file.py \
-	tests/unit/test_openstack_client.py tests/functional/test_openstack_client.py
+	tests/unit/test_openstack_client.py tests/functional/test_openstack_client.py \
+	tests/functional/test_backup.py
 
 # The real Glance the glance tests run on the loopback (.local/glance-venv).
 glance:

@@ -826,3 +826,17 @@ def report():
         "drained": bool(__grains__.get("hltcloud_drained")),
         "drift": last,
     }
+
+
+def backup():
+    """
+    Take a backup of the head's databases and Glance's images now (``hltcloud_backup.run``,
+    what the state ``backup`` schedules).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43.internal hltcloud.backup
+    """
+    return __salt__["hltcloud_backup.run"]()
