@@ -45,7 +45,8 @@ salt3006:
 # highstates with Fedora 19 / CentOS 7 grains, the macros' failing paths, orch.cloud rendered
 # and run on the master, the data check); and, for real, the firewall in a netns, the mariadb
 # formula on a real MariaDB and the keystone formula on a real Keystone; the bounded download
-# (download_cache, which Jinja calls on every RedHat node) against a loopback HTTP server.
+# (download_cache, which Jinja calls on every RedHat node) against a loopback HTTP server;
+# the backups of that MariaDB and the keystone database restored from them.
 # The Python packages the head's Salt installs (their pins, the states that install them).
 SALT3006_TESTS := tests/unit/test_grains_hltcloud.py tests/unit/test_keystone_v3.py \
 	tests/unit/test_keystone_states.py tests/unit/test_openstack_ini_document.py \
@@ -61,7 +62,7 @@ SALT3006_TESTS := tests/unit/test_grains_hltcloud.py tests/unit/test_keystone_v3
 	tests/unit/test_hltcloud_schema.py tests/functional/test_secrets_file.py \
 	tests/unit/test_openstack_client.py tests/functional/test_openstack_client.py \
 	tests/unit/test_download_cache.py tests/functional/test_download_cache.py \
-	tests/functional/test_highstate_record.py
+	tests/functional/test_highstate_record.py tests/functional/test_backup.py
 
 # The real Glance the glance tests run on the loopback (.local/glance-venv).
 glance:

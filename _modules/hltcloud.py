@@ -828,3 +828,17 @@ def report():
         "drift": last,
         "highstate": __utils__["highstate_record.read"](__opts__),
     }
+
+
+def backup():
+    """
+    Take a backup of the head's databases and Glance's images now (``hltcloud_backup.run``,
+    what the state ``backup`` schedules).
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43.internal hltcloud.backup
+    """
+    return __salt__["hltcloud_backup.run"]()

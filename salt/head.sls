@@ -13,5 +13,6 @@ include:
   - client             # nova/glance clients, openstack-utils, enter-openstack.sh
   - glance             # image service and the CirrOS image (after keystone)
   - nova.controller    # Nova controller: api, cert, consoleauth, scheduler, conductor, novncproxy
+  - backup             # the backup folder and the nightly hltcloud.backup (databases, images)
 # The demo network (nova.flat_network) is not here: creating it needs a nova-network,
 # which runs on the compute nodes. orch.cloud applies it after them.

@@ -68,6 +68,7 @@ def test_head_bundle_includes_the_formulas_in_the_runbooks_order(repo_root):
         "client",
         "glance",
         "nova.controller",
+        "backup",
     ]
 
 
@@ -364,6 +365,37 @@ def test_unknown_os_family_fails_one_state_per_formula(checkout):
     high = show(checkout, {"os_family": "Solaris", "ipv4": ["127.0.0.1", IP]})
     assert "os_family Solaris" in failing_comment(high, "mariadb-input-checked")
     assert "salt/parameters/osfamilymap.yaml" in failing_comment(high, "keystone-input-checked")
+
+
+@pytest.mark.parametrize(
+    ("grains", "dump"),
+    [
+        (GRAINS, "mysqldump"),
+        ({**GRAINS, "os": "CentOS", "osmajorrelease": 7}, "mysqldump"),
+        ({"os_family": "Debian", "ipv4": ["127.0.0.1", IP]}, "mariadb-dump"),
+    ],
+    ids=["fedora19", "centos7", "debian"],
+)
+def test_backups_root_folder_nightly_job_and_dump_command(checkout, grains, dump):
+    high = show(checkout, grains)
+    _, folder = args_of(high, "backup-dir-managed")
+    assert (folder["name"], folder["user"], folder["dir_mode"]) == (
+        "/var/backups/hltcloud",
+        "root",
+        "0700",
+    )
+    _, cron = args_of(high, "backup-cron-file-managed")
+    assert cron["name"] == "/etc/cron.d/hltcloud-backup"
+    assert cron["contents"].splitlines()[1:] == [
+        "30 2 * * * root /usr/bin/salt-call hltcloud.backup >> /var/log/hltcloud-backup.log 2>&1"
+    ]
+    # What hltcloud.backup reads on that node (salt://map.jinja): the dump and its data.
+    code, settings = salt_call(checkout, HEAD, "hltcloud_backup.settings", grains=grains)
+    assert code == 0, settings
+    assert settings["backup"]["dump"]["cmd"] == dump
+    assert settings["databases"] == ["keystone", "glance", "nova"]
+    assert settings["defaults_file"] == "/root/.my.cnf"
+    assert settings["images_dir"] == "/var/lib/glance/images"
 
 
 def test_missing_database_password_fails_one_state(checkout):
