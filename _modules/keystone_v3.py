@@ -16,7 +16,7 @@ Settings come from the ``keystone:auth`` block of pillar or minion config (read 
 
     keystone:
       auth:
-        auth_url: http://cn43.internal:35357/v3   # the default
+        auth_url: http://cn43.internal:35357/v3   # required (the states give the head's)
         # either the bootstrap admin token ([DEFAULT] admin_token in keystone.conf) ...
         token: <ADMIN_TOKEN>
         # ... or a user's password, scoped to a project

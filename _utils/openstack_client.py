@@ -13,7 +13,8 @@ Settings
 ``resolve(config, override)`` merges a pillar/config block (e.g. ``keystone:auth``) and an
 explicit ``auth`` dict key by key over the defaults::
 
-    auth_url: http://cn43.internal:35357/v3   # Keystone v3, where the token comes from
+    auth_url: http://cn43.internal:35357/v3   # Keystone v3, where the token comes from (required:
+                                               # the site's, from the states; no default)
     token: <ADMIN_TOKEN>                       # the bootstrap token (Keystone calls only) ...
     username: admin                            # ... or a user's password, scoped to a project
     password: <ADMIN_PASS>
@@ -90,7 +91,6 @@ log = logging.getLogger(__name__)
 
 DEFAULT_DOMAIN = "default"
 DEFAULTS = {
-    "auth_url": "http://cn43.internal:35357/v3",
     "user_domain_id": DEFAULT_DOMAIN,
     "project_domain_id": DEFAULT_DOMAIN,
     "interface": "public",
@@ -192,8 +192,9 @@ def resolve(config=None, override=None, need_credentials=True, where="keystone:a
     """
     Merge ``DEFAULTS``, the ``config`` block read from pillar/config at ``where`` and the
     explicit ``override``, key by key (a None value in ``override`` keeps the configured
-    one). Raises ``OpenStackError`` when the result is unusable: unknown keys, non-numeric
-    timeouts, or no credentials unless ``need_credentials`` is False.
+    one). Raises ``OpenStackError`` when the result is unusable: unknown keys, no
+    ``auth_url`` (no site's address is built in), non-numeric timeouts, or no credentials
+    unless ``need_credentials`` is False.
     """
     settings = dict(DEFAULTS)
     for source in (config, override):
@@ -207,7 +208,6 @@ def resolve(config=None, override=None, need_credentials=True, where="keystone:a
                 "unknown {} setting(s): {}".format(where.split(":")[0], ", ".join(sorted(unknown)))
             )
         settings.update({k: v for k, v in source.items() if v is not None})
-    settings["auth_url"] = str(settings["auth_url"]).rstrip("/")
     try:
         settings["retry_timeout"] = float(settings["retry_timeout"])
         settings["timeout"] = float(settings["timeout"])
@@ -222,6 +222,12 @@ def resolve(config=None, override=None, need_credentials=True, where="keystone:a
             f"{where}:username and {where}:password in pillar or minion config, "
             "or pass auth={...}"
         )
+    if not settings.get("auth_url"):
+        raise OpenStackError(
+            f"no Keystone URL: set {where}:auth_url in pillar or minion config "
+            "(e.g. http://<head>:35357/v3), or pass auth={'auth_url': ...}"
+        )
+    settings["auth_url"] = str(settings["auth_url"]).rstrip("/")
     return settings
 
 

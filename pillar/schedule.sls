@@ -1,7 +1,7 @@
 {#- Drift: every inventory node runs its highstate in test mode on a Salt
     schedule and keeps the summary (_modules/hltcloud.py: hltcloud.drift);
     `salt-run hlt.status` shows it. The interval is the one site fact here. -#}
-{%- set drift_interval = 3600 %}  {#- seconds: hourly #}
+{%- set drift_interval = 60 * 60 %}  {#- seconds: hourly #}
 schedule:
   hltcloud-drift:
     function: hltcloud.drift

@@ -11,9 +11,18 @@ TOKEN = "f00dfeedf00dfeedf00d"
 PASSWORD = "c0ffee00c0ffee00c0ff"
 
 
-def test_resolve_auth_defaults_to_the_head_admin_endpoint():
-    settings = resolve(None, {"token": TOKEN})
-    assert settings["auth_url"] == "http://cn43.internal:35357/v3"
+URL = "http://cn43.internal:35357/v3"
+
+
+def test_resolve_auth_has_no_site_url_built_in():
+    with pytest.raises(client.OpenStackError, match="no Keystone URL: set keystone:auth:auth_url"):
+        resolve(None, {"token": TOKEN})
+    assert "auth_url" not in client.DEFAULTS
+
+
+def test_resolve_auth_defaults():
+    settings = resolve(None, {"token": TOKEN, "auth_url": URL})
+    assert settings["auth_url"] == URL
     assert settings["retry_timeout"] == 60
     assert settings["user_domain_id"] == settings["project_domain_id"] == "default"
 
@@ -28,7 +37,9 @@ def test_resolve_auth_explicit_keys_override_config_key_by_key():
 
 
 def test_resolve_auth_accepts_a_password_instead_of_the_token():
-    settings = resolve({"username": "admin", "password": PASSWORD, "project_name": "admin"})
+    settings = resolve(
+        {"username": "admin", "password": PASSWORD, "project_name": "admin", "auth_url": URL}
+    )
     assert "token" not in settings
 
 
@@ -42,8 +53,8 @@ def test_resolve_auth_without_credentials_says_where_to_put_them(config):
 
 
 def test_resolve_auth_without_credentials_is_fine_for_a_token_check():
-    settings = resolve(None, None, need_credentials=False)
-    assert settings["auth_url"] == client.DEFAULTS["auth_url"]
+    settings = resolve(None, {"auth_url": URL}, need_credentials=False)
+    assert settings["auth_url"] == URL
 
 
 def test_resolve_auth_rejects_unknown_keys():
@@ -111,7 +122,7 @@ def test_error_message_reads_keystone_nova_and_plain_answers(answer, message):
 
 
 def test_an_endpoint_lookup_with_the_admin_token_says_password_auth_is_needed():
-    settings = resolve(None, {"token": TOKEN})
+    settings = resolve(None, {"token": TOKEN, "auth_url": URL})
     with pytest.raises(client.OpenStackError, match="needs password auth") as raised:
         client.endpoint({}, settings, "image")
     assert TOKEN not in str(raised.value)
@@ -149,7 +160,10 @@ def test_an_upload_refused_with_401_is_sent_again_whole_with_a_new_token(monkeyp
     monkeypatch.setattr(client.time, "sleep", naps.append)
     image = tmp_path / "cirros.img"
     image.write_bytes(b"QFI\xfb" + bytes(5000))
-    settings = resolve(None, {"username": "admin", "password": PASSWORD, "project_name": "admin"})
+    settings = resolve(
+        None,
+        {"username": "admin", "password": PASSWORD, "project_name": "admin", "auth_url": URL},
+    )
     with image.open("rb") as handle:
         resp = client.request(
             {}, settings, "PUT", "/v2/images/1/file", service_type="image", data=handle
@@ -167,7 +181,10 @@ def test_an_upload_retried_after_a_503_is_sent_again_from_its_start(monkeypatch,
     monkeypatch.setattr(client.time, "sleep", lambda seconds: None)
     image = tmp_path / "cirros.img"
     image.write_bytes(b"QFI\xfb" + bytes(5000))
-    settings = resolve(None, {"username": "admin", "password": PASSWORD, "project_name": "admin"})
+    settings = resolve(
+        None,
+        {"username": "admin", "password": PASSWORD, "project_name": "admin", "auth_url": URL},
+    )
     with image.open("rb") as handle:
         client.request({}, settings, "PUT", "/v2/images/1/file", service_type="image", data=handle)
     assert [body for body, _ in fake.sent] == [image.read_bytes(), image.read_bytes()]
