@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv apt keystone glance salt3006 secrets show master-finger demo test test-3006 test-fast lint bench bench-status clean
+.PHONY: help venv apt keystone glance salt3006 secrets show master-finger master-backup master-restore demo test test-3006 test-fast lint bench bench-status clean
 
 help:
 	@echo "make demo                 start a local master + 5 minions, orchestration in test mode, status, stop"
@@ -16,6 +16,9 @@ help:
 	@echo "make secrets              generate missing secrets into pillar/secrets.yaml (0600)"
 	@echo "make show NODE=<id>       print a node's compiled highstate as JSON"
 	@echo "make master-finger        print the master_finger line every minion gets before it enrols"
+	@echo "make master-backup ARCHIVE=<path>   secrets, inventory, the master's and the accepted"
+	@echo "                          minions' keys, its cache records: one 0600 tar.gz (FORCE=1 replaces)"
+	@echo "make master-restore ARCHIVE=<path>  put them back on a new checkout, the master stopped"
 	@echo "make lint                 ruff, yamllint, salt-lint"
 	@echo "make bench                the benchmarks (bench/)"
 	@echo "make bench-status         hlt.status: job-cache scan vs each node's record, a month of jobs"
@@ -75,6 +78,17 @@ secrets: venv
 # (/etc/salt/minion.d/master_finger.conf on every node, before its first start).
 master-finger: venv
 	@$(PY) -m tools.master_finger
+
+# The master's state that git does not hold, in one archive and back (tools/master_archive.py;
+# README, "Rebuilding the master"). ARCHIVE reaches the tool as one argument through the
+# environment, as NODE below; FORCE=1 replaces an existing archive, secrets file or key.
+unexport ARCHIVE
+master-backup master-restore: export HLT_ARCHIVE = $(value ARCHIVE)
+master-backup: venv
+	@$(PY) -m tools.master_archive backup --to "$$HLT_ARCHIVE" $(if $(filter 1,$(FORCE)),--force)
+
+master-restore: venv
+	@$(PY) -m tools.master_archive restore --from "$$HLT_ARCHIVE" $(if $(filter 1,$(FORCE)),--force)
 
 # NODE reaches tools.show as one argument, never as shell or make text: its raw
 # value goes through the environment (a quote, `;` or $(...) in it runs nothing).
