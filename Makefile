@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv apt keystone glance salt3006 secrets show master-finger master-backup master-restore demo test test-3006 test-fast lint bench bench-status clean
+.PHONY: help venv apt keystone glance salt3006 secrets show master-finger master-backup master-restore demo test test-3006 test-fast lint bench bench-status bench-firewall clean
 
 help:
 	@echo "make demo                 start a local master + 5 minions, orchestration in test mode, status, stop"
@@ -22,6 +22,7 @@ help:
 	@echo "make lint                 ruff, yamllint, salt-lint"
 	@echo "make bench                the benchmarks (bench/)"
 	@echo "make bench-status         hlt.status: job-cache scan vs each node's record, a month of jobs"
+	@echo "make bench-firewall       the head's rules at 5, 250, 1000 nodes: per-node rules vs one ipset"
 
 venv: $(VENV)/.installed
 
@@ -128,11 +129,18 @@ bench: apt venv
 	$(PY) bench/bench_keystone.py
 	$(PY) -m pytest bench/bench_selfheal.py -p tests.conftest -q -s --no-header -p no:warnings
 	@$(MAKE) --no-print-directory bench-status
+	@$(MAKE) --no-print-directory bench-firewall
 
 # hlt.status on a synthetic month of jobs for 40 minions (a temp master cachedir): the
 # old job-cache scan against each node's own record, timed in the same run.
 bench-status: venv
 	$(PY) bench/bench_status.py
+
+# The head's rules file for 5, 250 and 1000 nodes (a /22), compiled by salt-call: rule count
+# and iptables-restore time in a network namespace it makes and deletes (root), one rule per
+# node and port against one ipset, in the same run.
+bench-firewall: apt venv
+	$(PY) bench/bench_firewall.py
 
 clean:
 	rm -rf .local .pytest_cache .ruff_cache

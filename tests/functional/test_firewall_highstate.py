@@ -21,7 +21,7 @@ from tests.functional.test_compute_highstate import (  # noqa: F401
     checkout,
     salt_call,
 )
-from tests.support.localcluster import REPO, inventory
+from tests.support.localcluster import REPO, grown_inventory, inventory, inventory_written
 
 NODES = ["cn43.internal", "cn44.internal"]
 
@@ -94,8 +94,11 @@ def test_the_service_is_enabled_only_by_the_firewall_after_its_rules_load(lowsta
     assert [c["__id__"] for c in services] == [service_id]
     (service,) = services
     assert (service["fun"], service["enable"]) == ("running", True)
-    # Its own family's states only: a failing ip6tables-restore leaves iptables alone.
-    assert service["require"] == [{"id": file_id}, {"id": loaded_id}]
+    # Its own family's states only: a failing ip6tables-restore leaves iptables alone. On the
+    # head, whose rules match the nodes' ipset, the drop-in that restores it at boot too.
+    dropin = [{"id": "firewall-config-ipset-boot-dropin-managed"}]
+    extra = dropin if (node, family) == ("cn43.internal", "ipv4") else []
+    assert service["require"] == [{"id": file_id}, {"id": loaded_id}, *extra]
     assert "watch" not in service  # a restart would flush the rules first
     rules = low[_index(low, file_id)]
     assert (rules["state"], rules["name"]) == ("file", path)
@@ -171,12 +174,17 @@ def test_head_rules_open_the_runbook_and_salt_ports_and_restrict_mariadb_and_key
     checkout,
 ):
     context = _rules_context(checkout, "cn43.internal")
-    anyone = sorted(r["dport"] for r in context["accept"] if r["source"] is None)
+    anyone = sorted(
+        r["dport"] for r in context["accept"] if r["source"] is None and r["set"] is None
+    )
     assert anyone == sorted(["22", "8774", "8773", "8775", "6080", "5000", "9292", "4505:4506"])
+    # The inventory's nodes: one ipset, one rule per port whatever their number.
     node_ips = sorted(node["ip"] for node in inventory()["nodes"].values())
+    assert sorted(context["node_set"]["members"]) == node_ips
+    assert (context["node_set"]["name"], context["node_set"]["type"]) == ("hlt-nodes", "hash:ip")
     for port in ("3306", "35357", "5672"):
-        sources = sorted(r["source"] for r in context["accept"] if r["dport"] == port)
-        assert sources == node_ips, port
+        rules = [(r["source"], r["set"]) for r in context["accept"] if r["dport"] == port]
+        assert rules == [(None, "hlt-nodes")], port
     closed = {(row["port"], row["mark"]) for row in context["closed"]}
     assert closed == {
         ("8776", "?"),
@@ -189,14 +197,69 @@ def test_head_rules_open_the_runbook_and_salt_ports_and_restrict_mariadb_and_key
     assert context["forward_reject"] is True
 
 
+def test_the_head_loads_the_nodes_ipset_before_its_rules_and_at_boot(lowstates):
+    low = lowstates["cn43.internal"]
+    ipset_file = low[_index(low, "firewall-config-ipset-file-managed")]
+    assert ipset_file["name"] == "/etc/sysconfig/hlt-ipset"
+    assert ipset_file["context"]["members"] == sorted(
+        node["ip"] for node in inventory()["nodes"].values()
+    )
+    loaded = low[_index(low, "firewall-config-ipset-loaded")]
+    assert "ipset swap hlt-nodes-new hlt-nodes" in loaded["name"]
+    assert "/usr/sbin/ipset save hlt-nodes" in loaded["unless"]
+    # iptables-restore --test (the rules file's check) refuses a rule naming a missing set.
+    rules = low[_index(low, "firewall-config-file-managed")]
+    assert {"cmd": "firewall-config-ipset-loaded"} in rules["require"]
+    dropin = low[_index(low, "firewall-config-ipset-boot-dropin-managed")]
+    assert dropin["name"] == "/etc/systemd/system/iptables.service.d/hlt-ipset.conf"
+    assert dropin["context"]["file"] == "/etc/sysconfig/hlt-ipset"
+    order = [
+        _index(low, sid)
+        for sid in (
+            "firewall-config-ipset-file-managed",
+            "firewall-config-ipset-loaded",
+            "firewall-config-file-managed",
+            "firewall-config-rules-loaded",
+            "firewall-service-running",
+        )
+    ]
+    assert order == sorted(order)
+    # iptables (RedHat) and the ipset tools, one package state
+    assert "ipset" in low[_index(low, "firewall-packages-installed")]["pkgs"]
+
+
+def test_compute_nodes_have_no_ipset(lowstates):
+    # No rule of theirs matches the nodes: adding a node changes no compute node's firewall.
+    assert not [c for c in lowstates["cn44.internal"] if "ipset" in c["__id__"]]
+
+
+@pytest.mark.parametrize(
+    ("total", "mgmt", "ib"),
+    [(251, None, None), (1001, "10.162.128.0/22", "10.162.132.0/22")],
+    ids=["250-compute", "1000-compute-in-a-22"],
+)
+def test_the_rules_do_not_grow_with_the_inventory(checkout, total, mgmt, ib):
+    small = {node: _rules_context(checkout, node) for node in NODES}
+    grown = grown_inventory(total, mgmt, ib)
+    with inventory_written(checkout, grown):
+        large = {node: _rules_context(checkout, node) for node in NODES}
+    assert large["cn43.internal"]["errors"] == []
+    # The same rules, the same number of them; only the set's members grew.
+    assert large["cn43.internal"]["accept"] == small["cn43.internal"]["accept"]
+    members = large["cn43.internal"]["node_set"]["members"]
+    assert len(members) == total
+    assert sorted(members) == sorted(node["ip"] for node in grown["nodes"].values())
+    assert large["cn44.internal"] == small["cn44.internal"]
+
+
 def test_compute_rules_open_vnc_and_leave_forward_to_nova_network(checkout):
     high = show_firewall(checkout, "cn44.internal")
     context = args_of(high, "firewall-config-file-managed")[1]["context"]
     # VNC from the head alone (novncproxy), not from every LAN host and guest
     head_ip = inventory()["nodes"]["cn43"]["ip"]
-    assert [(r["dport"], r["source"]) for r in context["accept"]] == [
-        ("22", None),
-        ("5900:5999", head_ip),
+    assert [(r["dport"], r["source"], r["set"]) for r in context["accept"]] == [
+        ("22", None, None),
+        ("5900:5999", head_ip, None),
     ]
     assert context["forward_reject"] is False
     # After a reload the nova services that own filter chains rebuild them, where they run.

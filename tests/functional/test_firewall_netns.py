@@ -18,6 +18,7 @@ What this does not show: the RedHat iptables service and Fedora's kernel; the Re
 the order of the compiled highstates are checked in test_firewall_highstate.py.
 """
 
+import ipaddress
 import json
 import os
 
@@ -32,6 +33,7 @@ from tests.support.firewall import (
     PEER_INVENTORY,
     PEER_IP6,
 )
+from tests.support.localcluster import grown_inventory, inventory_written
 
 HEAD_OPEN = [22, 4505, 4506, 5000, 6080, 8773, 8774, 8775, 9292]
 HEAD_QUESTION = [6081, 6082, 8776, 9191, 9696]  # "?" on the head, 35357 aside
@@ -53,21 +55,26 @@ def _usable():
     pytest.skip(WHY_NOT)
 
 
-@pytest.fixture(scope="module")
-def checkout(tmp_path_factory):
+def _checkout(tmp_path_factory, name):
     """A copy of the checkout with its own secrets, driving services through init scripts."""
-    target = checkout_with_secrets(tmp_path_factory.mktemp("firewall-checkout") / "hlt-cloud")
+    target = checkout_with_secrets(tmp_path_factory.mktemp(name) / "hlt-cloud")
     with (target / "etc" / "salt" / "minion").open("a") as minion:
         minion.write("\ndisable_modules:\n  - systemd_service\n")
     return target
 
 
+@pytest.fixture(scope="module")
+def checkout(tmp_path_factory):
+    return _checkout(tmp_path_factory, "firewall-checkout")
+
+
 def _pillar(paths, service, nova=None, **firewall):
     lookup = {
         "firewall": {
-            "pkgs": ["iptables"],  # installed; iptables-persistent is not
+            "pkgs": ["iptables", "ipset"],  # installed; iptables-persistent is not
             "service": service,
             "rules_file": str(paths / "rules.v4"),
+            "ipset": {"file": str(paths / "ipsets")},
             "ipv6": {"rules_file": str(paths / "rules.v6")},
         },
         "nova": {
@@ -157,6 +164,8 @@ def test_head_first_run_writes_loads_then_enables_and_starts_iptables(head):
     code, states = head["first"]
     assert code == 0, _failed(states)
     assert _changed(states) == {
+        "firewall-config-ipset-file-managed",
+        "firewall-config-ipset-loaded",
         "firewall-config-file-managed",
         "firewall-config-rules-loaded",
         "firewall-config-ipv6-file-managed",
@@ -164,6 +173,7 @@ def test_head_first_run_writes_loads_then_enables_and_starts_iptables(head):
         "firewall-service-running",
     }, states["firewall-service-running"]
     order = {sid: state["__run_num__"] for sid, state in states.items()}
+    assert order["firewall-config-ipset-loaded"] < order["firewall-config-file-managed"]
     assert order["firewall-config-file-managed"] < order["firewall-config-rules-loaded"]
     assert order["firewall-config-rules-loaded"] < order["firewall-service-running"]
     assert head["service"].enabled()
@@ -374,3 +384,96 @@ def test_reload_gives_nova_network_its_chains_back(compute, checkout):
     assert "-A INPUT -j nova-network-INPUT" in rules
     assert "--dport 6082" in rules
     assert net.open_ports(PEER_DENIED, [6082]) == [6082]
+
+
+@pytest.fixture(scope="module")
+def head250(tmp_path_factory):
+    """
+    The head's firewall with an inventory of 250 compute nodes, in a fresh namespace; the peer
+    has a grown node's address (cn345) and a LAN address that is no node's.
+    """
+    checkout = _checkout(tmp_path_factory, "firewall-checkout-250")
+    paths = tmp_path_factory.mktemp("firewall-head-250")
+    grown = grown_inventory(251)
+    taken = {node["ip"] for node in grown["nodes"].values()}
+    mgmt = ipaddress.ip_network(grown["networks"]["mgmt"]["cidr"])
+    net = fw.NodeAndPeer("h250").setup()
+    service = fw.InitScript(f"hltfw-boot-{fw.letters()}", fw.boot_loads(paths), paths).install()
+    bindir = fw.insserv_stand_in(paths / "bin")
+    pillar = _pillar(paths, service.name)
+    try:
+        member = net.add_peer(grown["nodes"]["cn345"]["ip"])
+        outsider = net.add_peer(max(str(a) for a in mgmt.hosts() if str(a) not in taken))
+        net.listen(HEAD_NODES_ONLY)
+        with inventory_written(checkout, grown):
+            first = _apply(net, checkout, "cn43.internal", bindir, pillar)
+        yield {
+            "net": net,
+            "checkout": checkout,
+            "paths": paths,
+            "bindir": bindir,
+            "pillar": pillar,
+            "service": service,
+            "grown": grown,
+            "member": member,
+            "outsider": outsider,
+            "first": first,
+        }
+    finally:
+        net.teardown()
+        service.remove()
+
+
+def test_at_250_nodes_a_node_reaches_mariadb_keystone_admin_and_qpid_and_the_lan_does_not(
+    head250,
+):
+    code, states = head250["first"]
+    assert code == 0, _failed(states)
+    net = head250["net"]
+    assert net.open_ports(head250["member"], HEAD_NODES_ONLY) == HEAD_NODES_ONLY
+    assert net.open_ports(PEER_INVENTORY, HEAD_NODES_ONLY) == HEAD_NODES_ONLY
+    result = net.connect(head250["outsider"], HEAD_NODES_ONLY)
+    assert set(result.values()) == {"EHOSTUNREACH"}, result
+
+
+def test_at_250_nodes_the_head_has_one_rule_per_nodes_port_and_one_set(head250):
+    net = head250["net"]
+    rules = net.iptables("-S", "INPUT").splitlines()
+    for port in HEAD_NODES_ONLY:
+        (rule,) = [r for r in rules if f"--dport {port} " in r]
+        assert "-m set --match-set hlt-nodes src" in rule
+    members = [line for line in net.ipset("list", "hlt-nodes").splitlines() if line[:1].isdigit()]
+    assert sorted(members) == sorted(node["ip"] for node in head250["grown"]["nodes"].values())
+
+
+def test_a_node_left_out_of_the_inventory_is_refused_and_only_the_set_changes(head250):
+    net, checkout = head250["net"], head250["checkout"]
+    smaller = json.loads(json.dumps(head250["grown"]))
+    del smaller["nodes"]["cn345"]
+    args = (net, checkout, "cn43.internal", head250["bindir"], head250["pillar"])
+    rules_before = net.iptables("-S")
+    with inventory_written(checkout, smaller):
+        code, states = _apply(*args)
+        again = _apply(*args)
+    assert code == 0, _failed(states)
+    # Swapped in; the rules (and so the nova chains) were not reloaded.
+    swapped = {"firewall-config-ipset-file-managed", "firewall-config-ipset-loaded"}
+    assert _changed(states) == swapped
+    assert net.iptables("-S") == rules_before
+    assert net.open_ports(head250["member"], HEAD_NODES_ONLY) == []
+    assert net.open_ports(PEER_INVENTORY, HEAD_NODES_ONLY) == HEAD_NODES_ONLY
+    assert again[0] == 0 and _changed(again[1]) == set()
+    assert "hlt-nodes-new" not in net.ipset("list", "-n")
+
+
+def test_the_boot_service_loads_the_set_before_the_rules(head250):
+    # A boot, in this namespace: no rules, no set, then the boot service (the double of
+    # netfilter-persistent with ipset-persistent's plugin) from the files the states wrote.
+    net = head250["net"]
+    net.iptables("-F")
+    net.ipset("destroy", "hlt-nodes")
+    assert net.ipset("list", "-n") == ""
+    fw.run("ip", "netns", "exec", net.node, "service", head250["service"].name, "restart")
+    assert net.open_ports(PEER_INVENTORY, HEAD_NODES_ONLY) == HEAD_NODES_ONLY
+    result = net.connect(head250["outsider"], HEAD_NODES_ONLY)
+    assert set(result.values()) == {"EHOSTUNREACH"}, result

@@ -10,14 +10,13 @@ dropped by the ext_pillar; and the top stays one entry however large the invento
 refuses a key over 1024 characters: a comma-joined list of ids passed it at about 49 nodes).
 """
 
-import ipaddress
 import json
 
 import pytest
-import yaml
 
 from tests.functional.test_compute_highstate import salt_call
 from tests.support.checkout import checkout_with_secrets
+from tests.support.localcluster import grown_inventory, inventory_written
 
 pytestmark = pytest.mark.slow
 
@@ -78,21 +77,10 @@ def test_secrets_an_outsider_gets_by_a_wrong_top_are_dropped(checkout):
 
 
 def test_the_top_is_one_entry_for_an_inventory_of_250_compute_nodes(checkout):
-    conf = checkout / "etc" / "salt" / "cluster.conf"
-    original = conf.read_text()
-    data = yaml.safe_load(original)
-    inventory = data["hltcloud_inventory"]
-    mgmt = ipaddress.ip_network(inventory["networks"]["mgmt"]["cidr"])
-    taken = {node.get("ip") for node in inventory["nodes"].values()}
-    free = (str(a) for a in mgmt.hosts() if str(a) not in taken)
     small = pillar_of(checkout, "cn44.internal")
-    for number in range(100, 350 - len(inventory["nodes"]) + 1):
-        inventory["nodes"][f"cn{number}"] = {"role": "compute", "ip": next(free)}
-    assert len(inventory["nodes"]) == 251  # one head, 250 compute nodes
-    conf.write_text(yaml.safe_dump(data))
-    try:
+    grown = grown_inventory(251)
+    assert len(grown["nodes"]) == 251  # one head, 250 compute nodes
+    with inventory_written(checkout, grown):
         last = pillar_of(checkout, "cn345.internal")
         assert last["secrets"] and "selfheal" in last and "_errors" not in last, sorted(last)
         assert pillar_of(checkout, "cn44.internal")["secrets"] == small["secrets"]
-    finally:
-        conf.write_text(original)

@@ -55,7 +55,7 @@ def why_not():
     """None when namespaces and iptables work here, else the reason they do not."""
     if os.geteuid() != 0:
         return "needs root to create network namespaces"
-    for tool in ("ip", "iptables-restore", "ip6tables-restore", "update-rc.d"):
+    for tool in ("ip", "iptables-restore", "ip6tables-restore", "ipset", "update-rc.d"):
         if run("sh", "-c", f"command -v {tool}", check=False).returncode != 0:
             return f"{tool} is not installed (tools/apt-packages.txt)"
     try:
@@ -67,9 +67,10 @@ def why_not():
     if proc.returncode != 0:
         return f"`ip netns add` failed: {proc.stderr.strip()}"
     try:
-        proc = run("ip", "netns", "exec", probe, "iptables", "-S", check=False)
-        if proc.returncode != 0:
-            return f"iptables does not work inside a namespace: {proc.stderr.strip()}"
+        for cmd in (["iptables", "-S"], ["ipset", "create", "probe", "hash:ip"]):
+            proc = run("ip", "netns", "exec", probe, *cmd, check=False)
+            if proc.returncode != 0:
+                return f"{cmd[0]} does not work inside a namespace: {proc.stderr.strip()}"
     finally:
         run("ip", "netns", "del", probe, check=False)
     return None
@@ -113,12 +114,7 @@ class NodeAndPeer:
             self.peer,
         )
         run("ip", "-n", self.node, "addr", "add", f"{NODE_IP}/24", "dev", "fw0")
-        for address in (
-            f"{PEER_DENIED}/24",
-            f"{PEER_ALLOWED}/24",
-            f"{PEER_INVENTORY}/32",
-            f"{PEER_HEAD}/32",
-        ):
+        for address in (f"{PEER_DENIED}/24", f"{PEER_ALLOWED}/24"):
             run("ip", "-n", self.peer, "addr", "add", address, "dev", "fw1")
         # nodad: usable at once, without duplicate address detection's wait.
         run("ip", "-n", self.node, "addr", "add", f"{NODE_IP6}/64", "dev", "fw0", "nodad")
@@ -126,10 +122,16 @@ class NodeAndPeer:
         for ns, link in ((self.node, "fw0"), (self.peer, "fw1")):
             run("ip", "-n", ns, "link", "set", "lo", "up")
             run("ip", "-n", ns, "link", "set", link, "up")
-        # Replies to the inventory addresses go back over the veth, inside the namespaces.
+        # The inventory addresses, inside the namespaces.
         for address in (PEER_INVENTORY, PEER_HEAD):
-            run("ip", "-n", self.node, "route", "add", f"{address}/32", "dev", "fw0")
+            self.add_peer(address)
         return self
+
+    def add_peer(self, address):
+        """One more source address in the peer (a /32), the node's replies routed back to it."""
+        run("ip", "-n", self.peer, "addr", "add", f"{address}/32", "dev", "fw1")
+        run("ip", "-n", self.node, "route", "add", f"{address}/32", "dev", "fw0")
+        return address
 
     def listen(self, ports):
         """TCP echo listeners on ``ports`` inside the node."""
@@ -168,6 +170,9 @@ class NodeAndPeer:
 
     def iptables(self, *args):
         return run("ip", "netns", "exec", self.node, "iptables", *args).stdout
+
+    def ipset(self, *args):
+        return run("ip", "netns", "exec", self.node, "ipset", *args).stdout
 
     def ip6tables(self, *args):
         return run("ip", "netns", "exec", self.node, "ip6tables", *args).stdout
@@ -240,9 +245,13 @@ class InitScript:
 
 
 def boot_loads(paths):
-    """The start command of the boot service's double: both rules files, as
-    netfilter-persistent loads them."""
-    return f"iptables-restore {paths / 'rules.v4'} && ip6tables-restore {paths / 'rules.v6'}"
+    """The start command of the boot service's double: the ipset file when there is one, then
+    both rules files, as netfilter-persistent with ipset-persistent's plugin loads them."""
+    ipsets = paths / "ipsets"
+    return (
+        f"{{ [ ! -f {ipsets} ] || ipset -exist restore < {ipsets}; }} && "
+        f"iptables-restore {paths / 'rules.v4'} && ip6tables-restore {paths / 'rules.v6'}"
+    )
 
 
 def insserv_stand_in(bindir):

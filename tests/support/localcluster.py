@@ -8,6 +8,8 @@ is overridden, and said so below. Used by tests/integration and `make demo`
 (tools/demo_cluster.py).
 """
 
+import contextlib
+import ipaddress
 import logging
 import pathlib
 import shutil
@@ -63,6 +65,39 @@ def repo_config(name):
 def inventory():
     """The inventory from etc/salt/cluster.conf."""
     return yaml.safe_load((ETC / "cluster.conf").read_text())["hltcloud_inventory"]
+
+
+def grown_inventory(total, mgmt=None, ib=None, first=100):
+    """
+    The inventory with compute nodes cn<first>, cn<first+1>, ... added until it has ``total``
+    nodes, each on the next free host address of the mgmt network. ``mgmt``, ``ib``: other
+    CIDRs for those networks (a /22 for 1000 nodes; ib then elsewhere, as no fabric is both).
+    """
+    grown = inventory()
+    if mgmt:
+        grown["networks"]["mgmt"]["cidr"] = mgmt
+    if ib:
+        grown["networks"]["ib"]["cidr"] = ib
+    network = ipaddress.ip_network(grown["networks"]["mgmt"]["cidr"])
+    taken = {node["ip"] for node in grown["nodes"].values()}
+    free = (str(address) for address in network.hosts() if str(address) not in taken)
+    number = first
+    while len(grown["nodes"]) < total:
+        grown["nodes"][f"cn{number}"] = {"role": "compute", "ip": next(free)}
+        number += 1
+    return grown
+
+
+@contextlib.contextmanager
+def inventory_written(checkout, grown):
+    """``grown`` as the inventory of the checkout copy ``checkout``, the old one back after."""
+    conf = checkout / "etc" / "salt" / "cluster.conf"
+    original = conf.read_text()
+    conf.write_text(yaml.safe_dump({"hltcloud_inventory": grown}))
+    try:
+        yield grown
+    finally:
+        conf.write_text(original)
 
 
 def node_ids():

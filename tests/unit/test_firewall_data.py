@@ -48,7 +48,7 @@ def test_redhat_rules_are_etc_sysconfig_iptables_loaded_by_the_iptables_service(
     firewall = _merged("RedHat")["firewall"]
     assert firewall["rules_file"] == "/etc/sysconfig/iptables"
     assert firewall["service"] == "iptables"
-    assert firewall["pkgs"] == ["iptables-services"]
+    assert firewall["pkgs"] == ["iptables-services", "ipset"]
     assert firewall["conflicting_services"] == ["firewalld"]
     assert firewall["check_cmd"] == "iptables-restore --test"
     assert firewall["load_cmd"] == "iptables-restore"
@@ -56,10 +56,25 @@ def test_redhat_rules_are_etc_sysconfig_iptables_loaded_by_the_iptables_service(
     assert "iptables" not in _merged("RedHat")["common"]["services"]["enabled"]
 
 
+def test_redhat_restores_the_nodes_ipset_before_the_iptables_service_loads_the_rules():
+    # iptables.init restores the rules file only: a rule naming a missing set fails the load.
+    ipset = _merged("RedHat")["firewall"]["ipset"]
+    assert ipset["file"] == "/etc/sysconfig/hlt-ipset"
+    assert ipset["boot_dropin"] == "/etc/systemd/system/iptables.service.d/hlt-ipset.conf"
+    assert ipset["cmd"].startswith("/")  # systemd 204 wants an absolute ExecStartPre
+    assert (ipset["name"], ipset["type"]) == ("hlt-nodes", "hash:ip")
+
+
 def test_debian_rules_are_rules_v4_loaded_by_netfilter_persistent():
     firewall = _merged("Debian")["firewall"]
     assert firewall["rules_file"] == "/etc/iptables/rules.v4"
     assert firewall["service"] == "netfilter-persistent"
+    # ipset-persistent's plugin of netfilter-persistent restores /etc/iptables/ipsets first.
+    assert "ipset-persistent" in firewall["pkgs"]
+    assert (firewall["ipset"]["file"], firewall["ipset"]["boot_dropin"]) == (
+        "/etc/iptables/ipsets",
+        None,
+    )
     assert "netfilter-persistent" not in _merged("Debian")["common"]["services"]["enabled"]
 
 
@@ -83,6 +98,8 @@ def test_firewall_folder_has_its_install_config_service_steps_and_clean_twins():
         "service/running.sls",
         "service/clean.sls",
         "files/rules.jinja",
+        "files/ipset.jinja",
+        "files/ipset-dropin.jinja",
         "rules.jinja",
     ):
         assert (SALT / "firewall" / step).is_file(), step

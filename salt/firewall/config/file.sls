@@ -13,11 +13,17 @@
     right after it stops (it flushes every chain when it stops). With bad
     data nothing is written, firewalld keeps filtering, and the schema
     (_modules/hltcloud.py, run by the ext_pillar) has refused the run before
-    any state. -#}
+    any state.
+
+    The head's rules match the inventory's nodes by one ipset (parameters
+    firewall:ipset): its file is written and the set loaded (swapped in,
+    atomically, when its members differ from the file's) before the rules
+    file is checked, since a rule naming a missing set does not load. -#}
 {%- from "macros.jinja" import failed %}
 {%- from "map.jinja" import hltcloud with context %}
 {%- from "firewall/rules.jinja" import firewall_rules, firewall_rules6 with context %}
 {%- set fw = hltcloud.firewall %}
+{%- set nodes_set = firewall_rules.node_set %}
 include:
   - firewall.package.install
 
@@ -27,6 +33,54 @@ include:
           (fw.rules_file or "firewall rules") ~ " not written: " ~ firewall_rules.errors | join("; ")) }}
 
 {%- else %}
+{%-   if nodes_set %}
+{%-     set cmd = fw.ipset.cmd %}
+{%-     set new = nodes_set.name ~ "-new" %}
+
+firewall-config-ipset-file-managed:
+  file.managed:
+    - name: {{ fw.ipset.file | json }}
+    - source: salt://firewall/files/ipset.jinja
+    - template: jinja
+    - context: {{ nodes_set | json }}
+    - mode: {{ fw.file_mode | string | json }}
+    - makedirs: true
+    - require:
+      - sls: firewall.package.install
+
+{#- Already right when the set in the kernel has the file's members. Else the
+    file's members go into a new set that takes the old one's place in one
+    swap: the rules matching it never see a half-filled set. #}
+firewall-config-ipset-loaded:
+  cmd.run:
+    - name: >-
+        set -e;
+        {{ cmd }} list -n {{ nodes_set.name }} >/dev/null 2>&1 || {{ cmd }} create {{ nodes_set.name }} {{ nodes_set.type }} {{ nodes_set.options }};
+        {{ cmd }} destroy {{ new }} >/dev/null 2>&1 || true;
+        {{ cmd }} create {{ new }} {{ nodes_set.type }} {{ nodes_set.options }};
+        sed -n 's/^add {{ nodes_set.name }} /add {{ new }} /p' {{ fw.ipset.file }} | {{ cmd }} restore;
+        {{ cmd }} swap {{ new }} {{ nodes_set.name }};
+        {{ cmd }} destroy {{ new }}
+    - unless: >-
+        test "$({{ cmd }} save {{ nodes_set.name }} 2>/dev/null | grep '^add ' | LC_ALL=C sort)"
+        = "$(grep '^add ' {{ fw.ipset.file }} | LC_ALL=C sort)"
+    - require:
+      - file: firewall-config-ipset-file-managed
+{%-     if fw.ipset.boot_dropin %}
+
+{#- The boot service loads the set before the rules (parameters firewall:ipset). #}
+firewall-config-ipset-boot-dropin-managed:
+  file.managed:
+    - name: {{ fw.ipset.boot_dropin | json }}
+    - source: salt://firewall/files/ipset-dropin.jinja
+    - template: jinja
+    - context: {{ {"cmd": cmd, "file": fw.ipset.file, "shell": fw.ipset.shell, "service": fw.service} | json }}
+    - mode: "0644"
+    - makedirs: true
+    - require:
+      - cmd: firewall-config-ipset-loaded
+{%-     endif %}
+{%-   endif %}
 
 firewall-config-file-managed:
   file.managed:
@@ -39,6 +93,9 @@ firewall-config-file-managed:
     - check_cmd: {{ fw.check_cmd | json }}
     - require:
       - sls: firewall.package.install
+{%-   if nodes_set %}
+      - cmd: firewall-config-ipset-loaded
+{%-   endif %}
 
 {%-   if fw.ipv6.rules_file %}
 

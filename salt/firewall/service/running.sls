@@ -29,6 +29,9 @@ firewall-service-running:
       - id: firewall-config-file-managed
 {%- if not firewall_rules.errors %}
       - id: firewall-config-rules-loaded
+{%-   if firewall_rules.node_set and fw.ipset.boot_dropin %}
+      - id: firewall-config-ipset-boot-dropin-managed    # or the next boot loads no rules
+{%-   endif %}
 {%- endif %}
 {%- if fw.ipv6.service and fw.ipv6.rules_file %}
 
