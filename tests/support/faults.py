@@ -5,7 +5,7 @@ double), forwards every request to it and answers with what it answered, until t
 arms a fault. Point the client (``auth_url``, a catalog endpoint) at ``proxy.url``.
 
 Faults, each for the requests whose method is ``method`` (None: any) and whose path
-starts with ``prefix``:
+starts with ``prefix`` (or, a compiled regular expression, matches it):
 
 ``drop_answer(method, prefix, times=1, apply=True, down=0.0)``
     The first ``times`` matching requests are forwarded (with ``apply`` False: not), then
@@ -57,7 +57,10 @@ class _Fault:
     def matches(self, method, path, now):
         if self.method is not None and self.method != method:
             return False
-        if not path.startswith(self.prefix):
+        if isinstance(self.prefix, str):
+            if not path.startswith(self.prefix):
+                return False
+        elif not self.prefix.search(path):
             return False
         if self.until is not None and now >= self.until:
             return False
