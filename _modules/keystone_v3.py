@@ -202,27 +202,14 @@ def _lookup(settings, exc, what, list_path, collection, sent, match, conflict, v
     found = [
         item for item in _listed_after(exc, what, settings, list_path, collection) if match(item)
     ]
-    if not found:
-        if not unsure:
-            raise exc
-        raise CommandExecutionError(
-            f"{exc}; Keystone holds no {what} now, so it was not applied: apply again to create it"
-        )
-    ids = ", ".join(sorted(item["id"] for item in found))
-    if len(found) > 1:
-        raise CommandExecutionError(
-            f"{exc}; Keystone now holds {len(found)} objects matching {what} (ids {ids}): "
-            "delete the extra ones, then apply again"
-        )
-    differ = sorted(k for k, v in sent.items() if k != "password" and found[0].get(k) != v)
-    problem = ", ".join(differ) + " differ(s) from the request's" if differ else verify(found[0])
-    if problem:
-        raise CommandExecutionError(
-            f"{exc}; Keystone holds {what} (id {ids}), but its {problem}: not taken as the one "
-            "this call created (apply the state again to converge it)"
-        )
-    log.warning("keystone_v3: %s; found %s as id %s: taken as the one created", exc, what, ids)
-    return found[0]
+    if not found and not unsure:
+        raise exc
+
+    why = None
+    if len(found) == 1:
+        differ = sorted(k for k, v in sent.items() if k != "password" and found[0].get(k) != v)
+        why = ", ".join(differ) + " differ(s) from the request's" if differ else verify(found[0])
+    return _client("taken_after_lost")(exc, "Keystone", what, found, why)
 
 
 def _create(settings, what, kind, list_path, key, sent, match, conflict=False, verify=None):

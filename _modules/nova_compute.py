@@ -37,8 +37,21 @@ Every failure is a ``CommandExecutionError`` whose message says what failed and 
 never appear in messages, logs or return values. An expired token (HTTP 401) is renewed
 once by the client; Nova down is retried for ``retry_timeout`` seconds (in a ``test=True``
 run: tried once, as nothing would start it meanwhile).
+
+Lost answers
+------------
+A create that Nova may have applied without its answer reaching us (no answer, a cut one,
+HTTP 500/502/504: the client's ``maybe_applied``) is never sent again: the object is
+looked up, with the whole ``retry_timeout`` to wait for a Nova that is coming back. A
+network by its label and cidr, a keypair by its name (taken when its public key is the one
+sent), a server by its name in the project: Icehouse lets server names repeat, so only one
+created within the call (``created`` from when the POST left, less ``CLOCK_SLACK``
+seconds, to the lookup) and with the flavor and image sent is taken; two or more fail,
+naming them (a second VM is the costly duplicate). Found nowhere, the call fails saying
+it was not applied, so the next run creates it.
 """
 
+import datetime
 import logging
 import re
 import time
@@ -93,6 +106,9 @@ SERVER_KEYS = (
     "OS-EXT-STS:task_state",
     "OS-EXT-STS:vm_state",
 )
+# Seconds a server's ``created`` (Nova's clock, whole seconds) may lie before the moment
+# its create was sent, or after the lookup, and still count as made by that create.
+CLOCK_SLACK = 5
 
 
 def __virtual__():
@@ -164,6 +180,23 @@ def _by_name(items, name, key="name"):
     return [item for item in items if item.get(key) == name]
 
 
+def _after_lost(exc, what, listing, match, check=None, key="id"):
+    """
+    What a create that failed with ``exc`` made, looked up (``listing()``, filtered by
+    ``match``, ``check`` saying why one is not it) when Nova may have applied it; ``exc``
+    again when it cannot have been.
+    """
+    if not _client("maybe_applied")(exc):
+        raise exc
+    try:
+        items = listing()
+    except CommandExecutionError as failed:
+        raise NovaError(f"{exc}; looking for {what} failed too: {failed}") from None
+    found = [item for item in items if match(item)]
+    why = check(found[0]) if check and len(found) == 1 else None
+    return _client("taken_after_lost")(exc, "Nova", what, found, why, key=key)
+
+
 def _one(items, kind, name, key="name"):
     found = _by_name(items, name, key)
     if not found:
@@ -225,7 +258,15 @@ def network_create(label, cidr, auth=None, **kwargs):
             raise NovaError(f"os-networks create takes no '{key}'")
         if value is not None:
             body[key] = value
-    return (_call(auth, "POST", "/os-networks", {"network": body}) or {}).get("network")
+    try:
+        return (_call(auth, "POST", "/os-networks", {"network": body}) or {}).get("network")
+    except CommandExecutionError as exc:
+        return _after_lost(
+            exc,
+            f"network labelled '{label}' with cidr {cidr}",
+            lambda: network_list(auth=auth),
+            lambda net: net.get("label") == label and net.get("cidr") == cidr,
+        )
 
 
 def network_delete(network_id, auth=None):
@@ -331,7 +372,23 @@ def keypair_create(name, public_key, auth=None):
         salt cn43 nova_compute.keypair_create demo-key "ssh-rsa AAAA... demo@cn43"
     """
     body = {"keypair": {"name": name, "public_key": public_key}}
-    keypair = (_call(auth, "POST", "/os-keypairs", body) or {}).get("keypair") or {}
+    try:
+        keypair = (_call(auth, "POST", "/os-keypairs", body) or {}).get("keypair") or {}
+    except CommandExecutionError as exc:
+
+        def check(found):
+            if found.get("public_key", "").split()[:2] != public_key.split()[:2]:
+                return f"public key is another (fingerprint {found.get('fingerprint')})"
+            return None
+
+        keypair = _after_lost(
+            exc,
+            f"keypair named '{name}'",
+            lambda: keypair_list(auth=auth),
+            lambda pair: pair.get("name") == name,
+            check,
+            key="name",
+        )
     keypair.pop("private_key", None)
     return keypair
 
@@ -407,13 +464,27 @@ def server_list(name=None, auth=None):
 
         salt cn43 nova_compute.server_list name=demo-inst1
     """
+    return [_server_view(s) for s in _servers(name, auth)]
+
+
+def _servers(name, auth):
+    """The project's servers with all the details Nova gives (``name``: that name only)."""
     path = "/servers/detail"
     if name is not None:
         path += "?name=" + _quote("^" + _regex_literal(name) + "$")
     servers = (_call(auth, "GET", path) or {}).get("servers", [])
-    if name is not None:
-        servers = _by_name(servers, name)
-    return [_server_view(s) for s in servers]
+    return servers if name is None else _by_name(servers, name)
+
+
+def _created(server):
+    """A server's ``created`` as seconds since the epoch, or None: Icehouse writes it with
+    timeutils.isotime (nova/api/openstack/compute/views/servers.py:96), ``...T10:20:30Z``."""
+    text = str(server.get("created") or "").rstrip("Z").split(".")[0]
+    try:
+        moment = datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S")
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=datetime.timezone.utc).timestamp()
 
 
 def server_get(server_id, auth=None):
@@ -450,10 +521,44 @@ def server_create(
         server["security_groups"] = [{"name": group} for group in security_groups]
     if key_name:
         server["key_name"] = key_name
-    created = (_call(auth, "POST", "/servers", {"server": server}) or {}).get("server") or {}
+    sent = time.time()
+    try:
+        created = (_call(auth, "POST", "/servers", {"server": server}) or {}).get("server") or {}
+    except CommandExecutionError as exc:
+        created = _lost_server(exc, name, flavor_id, image_id, sent, auth)
     if "id" not in created:
         raise NovaError(f"POST /servers on Nova: the answer has no server id for '{name}'")
     return {"id": created["id"], "name": name, "status": created.get("status", "BUILD")}
+
+
+def _lost_server(exc, name, flavor_id, image_id, sent, auth):
+    """The server a create that failed with ``exc`` made: one named ``name`` created since
+    ``sent`` (Icehouse lets names repeat: older ones are not this call's)."""
+    window = {}
+
+    def listing():
+        servers = _servers(name, auth)
+        window["end"] = time.time() + CLOCK_SLACK
+        return servers
+
+    def made_now(found):
+        created = _created(found)
+        return created is not None and sent - CLOCK_SLACK <= created <= window["end"]
+
+    def check(found):
+        for key, wanted in (("flavor", flavor_id), ("image", image_id)):
+            have = (found.get(key) or {}).get("id")
+            if str(have) != str(wanted):
+                return f"{key} is {have}, not {wanted}"
+        return None
+
+    return _after_lost(
+        exc,
+        f"server named '{name}' created since the call began",
+        listing,
+        made_now,
+        check,
+    )
 
 
 def server_delete(server_id, auth=None):

@@ -175,6 +175,34 @@ def maybe_applied(exc):
     return any(cls.__name__ == OpenStackUnsure.__name__ for cls in type(exc).__mro__)
 
 
+def taken_after_lost(exc, service, what, found, why=None, key="id"):
+    """
+    The one object of ``found`` (listed afresh after a create that failed with ``exc``)
+    that the create made, as a caller of ``maybe_applied`` takes it; a ``OpenStackError``
+    when there is none (it was not applied), more than one, or ``why`` (the caller's
+    reason, for a single one found) says it is not the one sent. ``service`` names the
+    service, ``what`` the object, in messages. (The caller works ``why`` out: a callback
+    would run in this loader's context, without the module's dunders.)
+    """
+    if not found:
+        raise OpenStackError(
+            f"{exc}; {service} holds no {what} now, so it was not applied: apply again to create it"
+        )
+    ids = ", ".join(sorted(str(item.get(key)) for item in found))
+    if len(found) > 1:
+        raise OpenStackError(
+            f"{exc}; {service} now holds {len(found)} objects matching {what} (ids {ids}): "
+            "delete the extra ones, then apply again"
+        )
+    if why:
+        raise OpenStackError(
+            f"{exc}; {service} holds {what} (id {ids}), but its {why}: not taken as the one "
+            "this call created (apply the state again to converge it)"
+        )
+    log.warning("%s; found %s as id %s: taken as the one created", exc, what, ids)
+    return found[0]
+
+
 def status_of(exc):
     """The HTTP status of the answer ``exc`` reports a refusal of (409 ...), or None."""
     return getattr(exc, "status", None)

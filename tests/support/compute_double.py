@@ -197,11 +197,12 @@ class ComputeDouble:
         self.before_next = []  # callables, each run once before the next request is handled
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
         self.thread = None
 
     @property
     def url(self):
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
+        return f"http://127.0.0.1:{self.port}"
 
     @property
     def endpoint(self):
@@ -209,13 +210,22 @@ class ComputeDouble:
         return self.url + "/v2/%(tenant_id)s"
 
     def start(self):
+        """Serve; after ``stop``, again on the same port (nova-api restarted: its state, the
+        database's, is kept)."""
+        if self.server is None:
+            self.server = http.server.ThreadingHTTPServer(("127.0.0.1", self.port), self._handler())
+            self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
         return self
 
     def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        """Stop serving: connections to its port are refused until ``start``."""
+        server, self.server = self.server, None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+            self.thread.join()
 
     def inject(self, method, pattern, status, message=None):
         """Fail the next ``method`` request whose path (after /v2/<tenant>) matches."""

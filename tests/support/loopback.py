@@ -3,8 +3,6 @@
 import contextlib
 import http.server
 import threading
-import urllib.error
-import urllib.request
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -26,23 +24,6 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         if payload:
             self.wfile.write(payload)
-
-    def forward(self, upstream, headers=("Content-Type", "X-Auth-Token", "Accept")):
-        """
-        Send the request (its body read here) on to ``upstream`` + its path, with
-        ``headers``; return the answer's ``(status, payload, content type)``.
-        """
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else None
-        request = urllib.request.Request(upstream + self.path, data=body, method=self.command)
-        for key in headers:
-            if self.headers.get(key):
-                request.add_header(key, self.headers[key])
-        try:
-            with urllib.request.urlopen(request) as resp:
-                return resp.status, resp.read(), resp.headers["Content-Type"]
-        except urllib.error.HTTPError as exc:
-            return exc.code, exc.read(), exc.headers["Content-Type"]
 
     def log_message(self, format, *args):
         pass

@@ -6,7 +6,7 @@ import pytest
 from salt.exceptions import CommandExecutionError
 
 from tests.functional.keystone.conftest import auth_for
-from tests.support import loopback
+from tests.support.faults import FaultProxy
 from tools import keystone_server
 
 pytestmark = pytest.mark.slow
@@ -102,41 +102,27 @@ def test_one_run_waits_for_a_down_keystone_once_not_per_state(loaders, keystone,
     assert elapsed < 8  # one 1.5 s wait, then one attempt per state
 
 
-class _WarmingUpProxy(loopback.Handler):
-    """Answers 503 to the first ``unready`` requests, then forwards to Keystone."""
-
-    upstream = None
-    unready = 0
-    seen = 0
-
-    def _handle(self):
-        cls = type(self)
-        cls.seen += 1
-        if cls.seen <= cls.unready:
-            self.reply(503, content_type=None)
-            return
-        status, payload, ctype = self.forward(cls.upstream)
-        self.reply(status, payload, ctype or "application/json")
-
-
 @pytest.fixture
 def warming_up(keystone):
-    handler = type("Proxy", (_WarmingUpProxy,), {"upstream": keystone.base_url, "unready": 2})
-    with loopback.serve(handler) as port:
-        yield handler, f"http://127.0.0.1:{port}/v3"
+    """A Keystone that answers 503 to its first two requests (it is still starting)."""
+    with FaultProxy(keystone.base_url) as proxy:
+        proxy.fail(times=2, status=503)
+        yield proxy, f"{proxy.url}/v3"
 
 
 def test_503_while_keystone_warms_up_is_retried(loaders, keystone, warming_up):
-    handler, url = warming_up
+    proxy, url = warming_up
     auth = {"auth_url": url, "token": keystone.admin_token, "retry_timeout": 5}
     ret = loaders.states.keystone_role.present(name="admin", auth=auth)
     assert ret.result is True and ret.changes == {}
-    assert handler.seen == 3  # two 503s, then the list that answered
+    # two 503s, then the list that answered
+    assert [what for _, _, what in proxy.seen] == ["failed 503", "failed 503", "forwarded"]
 
 
 def test_503_beyond_the_budget_fails_saying_so(loaders, keystone, warming_up):
-    handler, url = warming_up
-    handler.unready = 1000
+    proxy, url = warming_up
+    proxy.clear()
+    proxy.fail(status=503)  # for ever
     auth = {"auth_url": url, "token": keystone.admin_token, "retry_timeout": 1}
     ret = loaders.states.keystone_role.present(name="admin", auth=auth)
     assert ret.result is False

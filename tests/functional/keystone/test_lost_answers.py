@@ -6,68 +6,37 @@ sent again: the object is looked up, so a run ends with one of each, and a secon
 changes nothing.
 """
 
-import time
+import contextlib
 
 import pytest
 
 from tests.functional.keystone.conftest import auth_for, writes
 from tests.functional.keystone.test_catalog import _apply, _pillar
-from tests.support import loopback
+from tests.support.faults import FaultProxy
 
 pytestmark = pytest.mark.slow
 
 
-class _LosingProxy(loopback.Handler):
-    """
-    Forwards to Keystone, but the first write of each (method, path prefix) in ``lose``
-    has its answer lost: forwarded (or, with ``apply`` False, not), then the connection is
-    closed unanswered, as is every request of the ``down`` seconds after.
-    """
-
-    upstream = None
-    lose = frozenset()
-    apply = True
-    down = 1.0
-    lost = None  # the (method, path) whose answer was lost
-    down_until = 0.0
-
-    def _handle(self):
-        cls = type(self)
-        if time.monotonic() < cls.down_until:
-            self.close_connection = True  # nothing answers while Keystone restarts
-            return
-        key = next(
-            (k for k in cls.lose if k[0] == self.command and self.path.startswith(k[1])), None
-        )
-        if key is not None and key not in cls.lost:
-            cls.lost.append(key)
-            if cls.apply:
-                self.forward(cls.upstream)
-            cls.down_until = time.monotonic() + cls.down
-            self.close_connection = True
-            return
-        status, payload, ctype = self.forward(cls.upstream)
-        self.reply(status, payload, ctype or "application/json")
-
-
 @pytest.fixture
 def losing_proxy():
-    """Start a proxy in front of ``server`` losing the answers of ``lose``; yields its URL."""
-    stack = []
+    """
+    make(server, lose, apply=True): a fault proxy in front of ``server`` that loses the
+    answer of the first write of each (method, path prefix) in ``lose`` (forwarded or, with
+    ``apply`` False, not), and answers nothing for a second after; yields (faults, URL).
+    """
+    with contextlib.ExitStack() as stack:
 
-    def make(server, lose, apply=True):
-        attrs = {"upstream": server.base_url, "lose": frozenset(lose), "apply": apply, "lost": []}
-        handler = type("Proxy", (_LosingProxy,), attrs)
-        serving = loopback.serve(handler)
-        port = serving.__enter__()
-        stack.append(serving)
-        return handler, f"http://127.0.0.1:{port}/v3"
+        def make(server, lose, apply=True):
+            proxy = stack.enter_context(FaultProxy(server.base_url))
+            faults = [proxy.drop_answer(m, p, apply=apply, down=1.0) for m, p in sorted(lose)]
+            return faults, f"{proxy.url}/v3"
 
-    try:
         yield make
-    finally:
-        for serving in stack:
-            serving.__exit__(None, None, None)
+
+
+def lost(faults):
+    """The (method, path prefix) of the faults that lost an answer."""
+    return sorted((f.method, f.prefix) for f in faults if f.hits)
 
 
 CREATES = {
@@ -85,12 +54,12 @@ def test_catalog_with_lost_create_answers_ends_with_one_of_each(
 ):
     server = fresh_keystone()
     pillar = _pillar(example_pillar, server)
-    handler, url = losing_proxy(server, CREATES)
+    faults, url = losing_proxy(server, CREATES)
     pillar["keystone"]["auth"]["auth_url"] = url
 
     results = _apply(loaders, pillar)
     assert [(r.id, r.comment) for r in results if r.result is not True] == []
-    assert sorted(handler.lost) == sorted(CREATES)  # each kind lost one answer
+    assert lost(faults) == sorted(CREATES)  # each kind lost one answer
 
     ks = loaders.modules.keystone_v3
     auth = auth_for(server)
@@ -115,7 +84,7 @@ def test_a_lost_create_that_was_not_applied_fails_and_the_next_run_creates(
     loaders, fresh_keystone, losing_proxy
 ):
     server = fresh_keystone()
-    handler, url = losing_proxy(server, {("POST", "/v3/services")}, apply=False)
+    faults, url = losing_proxy(server, {("POST", "/v3/services")}, apply=False)
     auth = dict(auth_for(server), auth_url=url)
 
     def present():
@@ -129,7 +98,7 @@ def test_a_lost_create_that_was_not_applied_fails_and_the_next_run_creates(
     assert "Keystone holds no service 'glance' of type 'image' now, so it was not applied" in (
         ret.comment
     )
-    assert handler.lost == [("POST", "/v3/services")]
+    assert lost(faults) == [("POST", "/v3/services")]
     loaders.reset_state()  # the next run
     assert present().changes["new"]["type"] == "image"
     assert [s["type"] for s in loaders.modules.keystone_v3.service_list(auth=auth)].count(

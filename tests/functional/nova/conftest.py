@@ -30,7 +30,14 @@ def example_catalog():
 
 
 @pytest.fixture(scope="module")
-def catalog(loaders, nova_keystone, double, example_catalog):
+def compute_endpoint(double):
+    """The nova endpoints' URL in the catalog: the double's (a test module may put a
+    proxy in front of it)."""
+    return double.endpoint
+
+
+@pytest.fixture(scope="module")
+def catalog(loaders, nova_keystone, compute_endpoint, example_catalog):
     """Converge the runbook's catalog, with nova's endpoints on the double."""
     keystone = copy.deepcopy(example_catalog)
     keystone["auth"] = auth_for(nova_keystone)
@@ -38,7 +45,7 @@ def catalog(loaders, nova_keystone, double, example_catalog):
         interface: nova_keystone.url for interface in ("public", "internal", "admin")
     }
     keystone["services"]["nova"]["endpoints"] = {
-        interface: double.endpoint for interface in ("public", "internal", "admin")
+        interface: compute_endpoint for interface in ("public", "internal", "admin")
     }
     keystone["services"].pop("glance", None)
     pillar = {"keystone": keystone, "cluster": {"head_fqdn": "cn43.internal"}}
