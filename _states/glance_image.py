@@ -45,6 +45,7 @@ import functools
 import logging
 import os
 import re
+import time
 import urllib.parse
 
 from salt.exceptions import CommandExecutionError
@@ -211,17 +212,39 @@ def _conflict(name, image, source, checksum):
     )
 
 
-def _age(image):
-    """Seconds since Glance last updated ``image`` (its ``updated_at``, UTC), or None."""
-    # Icehouse writes it as timeutils.isotime(), %Y-%m-%dT%H:%M:%SZ
+def _age(image, field="updated_at"):
+    """Seconds since Glance's ``field`` time of ``image`` (``updated_at``, UTC), or None."""
+    # Icehouse writes created_at and updated_at as timeutils.isotime(), %Y-%m-%dT%H:%M:%SZ
     # (glance/api/v2/images.py:576 at 2014.1.5); today's Glance the same.
     try:
-        updated = datetime.datetime.fromisoformat(str(image["updated_at"]).replace("Z", "+00:00"))
+        when = datetime.datetime.fromisoformat(str(image[field]).replace("Z", "+00:00"))
     except (KeyError, ValueError):
         return None
-    if updated.tzinfo is None:
-        updated = updated.replace(tzinfo=datetime.timezone.utc)
-    return (datetime.datetime.now(datetime.timezone.utc) - updated).total_seconds()
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=datetime.timezone.utc)
+    return (datetime.datetime.now(datetime.timezone.utc) - when).total_seconds()
+
+
+# Seconds Glance's clock and this node's may differ by (NTP keeps them closer).
+CLOCK_SLACK = 5
+
+
+def _made_after_lost(name, wanted, exc, started, auth):
+    """
+    The image a create whose answer was lost (``exc``: it may have been applied) made:
+    looked up among the images of ``name`` Glance made since the call started (its
+    ``created_at``), never created a second time; none, several or other formats fail.
+    """
+    found = __salt__["glance_image.image_list"](name=name, auth=auth)
+    window = time.monotonic() - started + CLOCK_SLACK
+    fresh = [i for i in found if (_age(i, "created_at") or float("inf")) <= window]
+    why = None
+    formats = ("disk_format", "container_format")
+    if len(fresh) == 1 and any(fresh[0].get(k) != wanted[k] for k in formats):
+        why = "formats differ from the ones sent"
+    return __utils__["openstack_client.taken_after_lost"](
+        exc, "Glance", f"an image named '{name}' made by this call", fresh, why
+    )
 
 
 def _stale(image, stale_after):
@@ -293,7 +316,16 @@ def _upload_and_check(ret, name, image, source, checksum, auth, old, stale_after
     try:
         __salt__["glance_image.image_upload"](image["id"], source, auth=auth)
     except CommandExecutionError as exc:
-        return _after_failure(ret, name, image, exc, created, auth, stale_after)
+        landed = None
+        if __utils__["openstack_client.maybe_applied"](exc):
+            # The answer was lost: the data may be stored. Look before anything else.
+            try:
+                landed = __salt__["glance_image.image_get"](image["id"], auth=auth)
+            except CommandExecutionError:
+                landed = None
+        if not landed or (landed.get("status"), landed.get("checksum")) != ("active", checksum):
+            return _after_failure(ret, name, image, exc, created, auth, stale_after)
+        log.warning("image '%s': %s; Glance holds the data: taken as uploaded", name, exc)
     after = __salt__["glance_image.image_get"](image["id"], auth=auth)
     ret["changes"] = {"old": old, "new": shown(after)}
     if after.get("status") != "active" or after.get("checksum") != checksum:
@@ -317,13 +349,19 @@ def _create(ret, name, source, checksum, wanted, auth, stale_after):
             comment=f"Image '{name}' would be created and {source} uploaded into it",
         )
         return ret
-    created = __salt__["glance_image.image_create"](
-        name,
-        wanted["disk_format"],
-        wanted["container_format"],
-        visibility=wanted["visibility"],
-        auth=auth,
-    )
+    started = time.monotonic()
+    try:
+        created = __salt__["glance_image.image_create"](
+            name,
+            wanted["disk_format"],
+            wanted["container_format"],
+            visibility=wanted["visibility"],
+            auth=auth,
+        )
+    except CommandExecutionError as exc:
+        if not __utils__["openstack_client.maybe_applied"](exc):
+            raise
+        created = _made_after_lost(name, wanted, exc, started, auth)
     ret = _upload_and_check(
         ret, name, created, source, checksum, auth, None, stale_after, created=True
     )

@@ -84,11 +84,6 @@ def test_after_a_fault_the_next_run_converges_and_the_one_after_changes_nothing(
     assert (found["status"], found["checksum"]) == ("active", image[1])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="glance_image does not look a create or upload up after a lost answer "
-    "(maybe_applied), as keystone_v3 and nova_compute do: the run fails, the next converges",
-)
 @pytest.mark.parametrize("lost", ["lost create", "lost upload"])
 def test_a_lost_answer_does_not_fail_the_run(loaders, glance, proxy, auth, qcow2, unique, lost):
     image = qcow2("16M")
