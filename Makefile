@@ -14,6 +14,7 @@ help:
 	@echo "make test                 run the whole test suite (tests/unit, functional, integration)"
 	@echo "                          and the Salt 3006.8 leg (make test-3006)"
 	@echo "make secrets              generate missing secrets into pillar/secrets.yaml (0600)"
+	@echo "make secrets ROTATE=<name> a new value for one secret; then orch.rotate (README)"
 	@echo "make show NODE=<id>       print a node's compiled highstate as JSON"
 	@echo "make master-finger        print the master_finger line every minion gets before it enrols"
 	@echo "make master-backup ARCHIVE=<path>   secrets, inventory, the master's and the accepted"
@@ -50,7 +51,8 @@ salt3006:
 # and run on the master, the data check); and, for real, the firewall in a netns, the mariadb
 # formula on a real MariaDB and the keystone formula on a real Keystone; the bounded download
 # (download_cache, which Jinja calls on every RedHat node) against a loopback HTTP server;
-# the backups of that MariaDB and the keystone database restored from them.
+# the backups of that MariaDB and the keystone database restored from them; orch.rotate
+# compiled and run on the master, its steps rotating a database and a Keystone password there.
 # The Python packages the head's Salt installs (their pins, the states that install them).
 SALT3006_TESTS := tests/unit/test_grains_hltcloud.py tests/unit/test_keystone_v3.py \
 	tests/unit/test_keystone_states.py tests/unit/test_openstack_ini_document.py \
@@ -66,14 +68,21 @@ SALT3006_TESTS := tests/unit/test_grains_hltcloud.py tests/unit/test_keystone_v3
 	tests/unit/test_hltcloud_schema.py tests/functional/test_secrets_file.py \
 	tests/unit/test_openstack_client.py tests/functional/test_openstack_client.py \
 	tests/unit/test_download_cache.py tests/functional/test_download_cache.py \
-	tests/functional/test_highstate_record.py tests/functional/test_backup.py
+	tests/functional/test_highstate_record.py tests/functional/test_backup.py \
+	tests/functional/test_orch_rotate_render.py tests/functional/test_orch_rotate_stopped.py \
+	tests/functional/test_rotate.py
 
 # The real Glance the glance tests run on the loopback (.local/glance-venv).
 glance:
 	@tools/install-glance.sh
 
+# ROTATE=<name>: a new value for that secret (the old file kept as pillar/secrets.yaml.previous);
+# then `salt-run state.orchestrate orch.rotate` puts it in place (README, "Rotating a secret").
+# Its raw value goes through the environment, one argument, as NODE's does.
+unexport ROTATE
+secrets: export HLT_ROTATE = $(value ROTATE)
 secrets: venv
-	@$(PY) -m tools.make_secrets
+	@$(PY) -m tools.make_secrets $${HLT_ROTATE:+--rotate "$$HLT_ROTATE"}
 
 # On cn43, once the master has started: the line that pins its key on the minions
 # (/etc/salt/minion.d/master_finger.conf on every node, before its first start).

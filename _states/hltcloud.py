@@ -122,3 +122,51 @@ def rollout(name, targets, batch=2, in_flight=1, stop_after=None, pillar=None):
         ret["changes"] = {}
     ret["comment"] = f"{name}: {plan['comment']}. {run['comment']}"
     return ret
+
+
+def stopped(name, steps, done, finish, rollback):
+    """
+    The last state of an orchestration whose steps run one after the other (each requires the
+    one before), run with ``onfail`` on all of them: fail with one comment that names the first
+    step that failed, what the steps before it did (``done``, one line per step, in order) and
+    what is not done, and how to ``finish`` or ``rollback``. Reads the steps' results from the
+    running orchestration (``__running__``).
+
+    .. code-block:: yaml
+
+        rotate-nova_pass-stopped:
+          hltcloud.stopped:
+            - name: the rotation of nova_pass
+            - steps: [rotate-nova_pass-account-changed, rotate-nova_pass-verified]
+            - done: [the Keystone user nova on cn43.internal, the check of the new value]
+            - finish: run `salt-run state.orchestrate orch.rotate ...` again
+            - rollback: put the old value back and run the same command
+            - onfail:
+              - salt: rotate-nova_pass-account-changed
+              - salt: rotate-nova_pass-verified
+    """
+    results = {}
+    for tag, result in (globals().get("__running__") or {}).items():
+        parts = tag.split("_|-")
+        results[result.get("__id__") or (parts[1] if len(parts) > 1 else tag)] = result
+    failed_at = None
+    for index, step in enumerate(steps):
+        if (results.get(step) or {}).get("result") is False:
+            failed_at = index
+            break
+    if failed_at is None:
+        failed_at = next((i for i, step in enumerate(steps) if step not in results), len(steps))
+    if failed_at >= len(steps):
+        return {"name": name, "changes": {}, "result": True, "comment": f"{name}: every step ran"}
+    why = str((results.get(steps[failed_at]) or {}).get("comment") or "it did not run").strip()
+    if "Traceback (most recent call last)" in why:  # an exception in the step: its last line
+        why = why.splitlines()[-1]
+    why = " ".join(why.split())[:500]
+    lines = [
+        f"{name} stopped at step {failed_at + 1} of {len(steps)}, {done[failed_at]}: {why}.",
+        "Done: " + ("; ".join(done[:failed_at]) if failed_at else "nothing") + ".",
+        "Not done: " + "; ".join(done[failed_at:]) + ".",
+        f"To finish: {finish}.",
+        f"To roll back: {rollback}.",
+    ]
+    return {"name": name, "changes": {}, "result": False, "comment": " ".join(lines)}

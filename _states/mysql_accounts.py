@@ -18,6 +18,9 @@ one the node had when the server was installed).
         - hosts: [localhost, 127.0.0.1, "::1"]
         - connection_default_file: /root/.my.cnf
 
+And ``login``: a user's password opens a session (orch.rotate's check of a new database
+password), read-only, through ``mysql_login.check``.
+
 Reads the accounts with saltext-mysql's ``mysql.user_list`` and drops each one outside
 ``hosts`` with ``mysql.user_remove`` (``DROP USER``, which takes its privileges too), then reads
 them again. Already right: result True, no changes, under test=True too; a dry run names the
@@ -138,4 +141,36 @@ def confined(name, hosts=(), **kwargs):
         return ret
     ret["result"] = True
     ret["comment"] = f"dropped {dropped}{kept}"
+    return ret
+
+
+def login(name, password, unix_socket=None, host=None, port=3306):
+    """
+    Check that user ``name`` logs in with ``password`` over ``unix_socket`` (or TCP to
+    ``host``:``port``); change nothing. Under ``test=True`` a refused login is result None (the
+    steps before it may not have run yet). orch.rotate's last step for a database password.
+
+    .. code-block:: yaml
+
+        rotate-keystone-database-login-checked:
+          mysql_accounts.login:
+            - name: keystone
+            - password: <secrets:keystone_dbpass>
+            - unix_socket: /var/lib/mysql/mysql.sock
+    """
+    ret = {"name": name, "changes": {}, "result": True, "comment": ""}
+    if "mysql_login.check" not in __salt__:
+        ret.update(result=False, comment="mysql_login: PyMySQL is not installed")
+        return ret
+    answer = __salt__["mysql_login.check"](
+        name, password, unix_socket=unix_socket, host=host, port=port
+    )
+    where = unix_socket or f"{host}:{port}"
+    if answer["ok"]:
+        ret["comment"] = (
+            f"user '{name}' logs in with its password over {where} as {answer['account']}"
+        )
+        return ret
+    ret["result"] = None if __opts__["test"] else False
+    ret["comment"] = f"user '{name}' cannot log in with its password: {answer['error']}"
     return ret

@@ -4,7 +4,9 @@ Generate the cluster's secrets into pillar/secrets.yaml (``make secrets``).
 Every secret named in pillar/secrets/catalog.yaml gets 10 random bytes as hex,
 like the runbook's ``openssl rand -hex 10``. The file is written with mode 0600
 and is git-ignored. Existing secrets are kept: only missing ones are added,
-unless ``--rotate NAME`` (or ``--rotate-all``) asks for new values. Values are
+unless ``--rotate NAME`` (or ``--rotate-all``) asks for new values. A rotation
+first copies the file as it was to ``<file>.previous`` (mode 0600): the old
+values, to roll a rotation back (README, "Rotating a secret"). Values are
 never printed. An existing file is tightened to 0600; a symlink is followed
 (the link's target is rewritten, the link kept).
 
@@ -123,19 +125,36 @@ def plan(catalog, existing, rotate=()):
     return values, added, rotated
 
 
-def write(path, values):
-    """Write ``values`` to ``path`` (a symlink's target) atomically with mode 0600."""
+def _replace(path, fill):
+    """Write ``path`` (a symlink's target) atomically with mode 0600: ``fill(handle)``."""
     path = pathlib.Path(os.path.realpath(path))  # a symlink: write its target, keep the link
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".secrets.")
     try:
         os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(HEADER)
-            yaml.safe_dump(values, handle, default_flow_style=False, sort_keys=True)
+        with os.fdopen(fd, "wb") as handle:
+            fill(handle)
         os.rename(tmp, path)
     except BaseException:
         os.unlink(tmp)
         raise
+
+
+def write(path, values):
+    """Write ``values`` to ``path`` (a symlink's target) atomically with mode 0600."""
+
+    def fill(handle):
+        handle.write(HEADER.encode())
+        handle.write(yaml.safe_dump(values, default_flow_style=False, sort_keys=True).encode())
+
+    _replace(path, fill)
+
+
+def keep_previous(path):
+    """Copy ``path`` as it is to ``<path>.previous`` (mode 0600); return that path."""
+    previous = pathlib.Path(f"{path}.previous")
+    data = pathlib.Path(path).read_bytes()
+    _replace(previous, lambda handle: handle.write(data))
+    return previous
 
 
 def main(argv=None):
@@ -159,6 +178,9 @@ def main(argv=None):
             os.chmod(args.file, 0o600)
             print(f"{args.file}: mode tightened to 0600")
         return 0
+    if rotated and existing:
+        previous = keep_previous(args.file)
+        print(f"{args.file}: the values before this rotation are in {previous} (0600)")
     write(args.file, values)
     if added:
         print(f"{args.file}: generated {len(added)} secret(s): {', '.join(added)}")

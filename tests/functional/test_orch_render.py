@@ -33,8 +33,10 @@ def config_dir(tmp_path_factory):
     return root / "conf", config
 
 
-def show_sls(config_dir, pillar=None, nodes=None, fun="state.orchestrate_show_sls", *extra):
-    """Run ``salt-run state.orchestrate_show_sls orch.cloud`` (or ``fun``); return its stdout."""
+def show_sls(
+    config_dir, pillar=None, nodes=None, fun="state.orchestrate_show_sls", *extra, sls="orch.cloud"
+):
+    """Run ``salt-run state.orchestrate_show_sls orch.cloud`` (or ``fun``, ``sls``): stdout."""
     conf, config = config_dir
     config = json.loads(json.dumps(config))
     if nodes is not None:
@@ -47,7 +49,7 @@ def show_sls(config_dir, pillar=None, nodes=None, fun="state.orchestrate_show_sl
         "-c",
         str(conf),
         fun,
-        "orch.cloud",
+        sls,
         *extra,
         "--out=json",
         "--log-level=quiet",
@@ -58,9 +60,9 @@ def show_sls(config_dir, pillar=None, nodes=None, fun="state.orchestrate_show_sl
     return out.stdout
 
 
-def compiled(config_dir, pillar=None, nodes=None):
+def compiled(config_dir, pillar=None, nodes=None, sls="orch.cloud"):
     """``{state id: its salt.state arguments as one dict}`` of the compiled orchestration."""
-    stdout = show_sls(config_dir, pillar, nodes)
+    stdout = show_sls(config_dir, pillar, nodes, sls=sls)
     assert stdout.strip().startswith("{"), stdout
     data = json.loads(stdout[: stdout.rindex("}") + 1])
     (states,) = data.values()

@@ -71,6 +71,26 @@ def test_rotate_replaces_only_the_named_secret(tmp_path):
     }
 
 
+def test_rotate_keeps_the_file_as_it_was_in_previous_0600(tmp_path, capsys):
+    path = tmp_path / "secrets.yaml"
+    _run(path)
+    before = path.read_bytes()
+    _run(path, "--rotate", "glance_pass")
+    previous = tmp_path / "secrets.yaml.previous"
+    assert previous.read_bytes() == before
+    assert stat.S_IMODE(previous.stat().st_mode) == 0o600
+    assert f"are in {previous} (0600)" in capsys.readouterr().out
+    # what a roll-back puts back: the file the pillar read before the rotation
+    assert secrets.load(previous) != secrets.load(path)
+
+
+def test_adding_missing_secrets_keeps_no_previous_file(tmp_path):
+    path = tmp_path / "secrets.yaml"
+    _run(path)
+    _run(path)
+    assert not (tmp_path / "secrets.yaml.previous").exists()
+
+
 def test_rotate_unknown_name_is_refused(tmp_path):
     with pytest.raises(SystemExit, match="unknown secret"):
         _run(tmp_path / "secrets.yaml", "--rotate", "nope")
