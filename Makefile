@@ -69,6 +69,7 @@ SALT3006_TESTS := tests/unit/test_grains_hltcloud.py tests/unit/test_keystone_v3
 	tests/unit/test_openstack_client.py tests/functional/test_openstack_client.py \
 	tests/unit/test_download_cache.py tests/functional/test_download_cache.py \
 	tests/functional/test_highstate_record.py tests/functional/test_backup.py \
+	tests/unit/test_rollout_runner.py \
 	tests/functional/test_orch_rotate_render.py tests/functional/test_orch_rotate_stopped.py \
 	tests/functional/test_rotate.py
 

@@ -256,13 +256,31 @@ def _copy_images(source, target, mode):
     for entry in sorted(os.scandir(source), key=lambda e: e.name):
         if not entry.is_file(follow_symlinks=False):
             continue
-        digest = hashlib.md5()
-        fd = _create(os.path.join(target, entry.name), mode)
-        with open(entry.path, "rb") as src, os.fdopen(fd, "wb") as dst:
-            for block in iter(lambda: src.read(CHUNK), b""):
-                digest.update(block)
-                dst.write(block)
-                total += len(block)
+        # The store is the glance user's: a file swapped for a link (to /etc/shadow) or a
+        # fifo or device since the scan is not followed, and a file that grows is copied
+        # as far as it was long when opened (the free-space check counted that much).
+        try:
+            src_fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        except OSError as exc:
+            log.warning("hltcloud_backup: %s skipped: %s", entry.path, exc.strerror)
+            continue
+        with os.fdopen(src_fd, "rb") as src:
+            st = os.fstat(src.fileno())
+            if not stat.S_ISREG(st.st_mode):
+                log.warning("hltcloud_backup: %s skipped: not a regular file", entry.path)
+                continue
+            digest = hashlib.md5()
+            left = st.st_size
+            fd = _create(os.path.join(target, entry.name), mode)
+            with os.fdopen(fd, "wb") as dst:
+                while left > 0:
+                    block = src.read(min(CHUNK, left))
+                    if not block:
+                        break
+                    digest.update(block)
+                    dst.write(block)
+                    left -= len(block)
+                    total += len(block)
         sums[entry.name] = digest.hexdigest()
     fd = _create(os.path.join(target, MANIFEST), mode)
     with os.fdopen(fd, "w", encoding="utf-8") as manifest:
@@ -343,6 +361,10 @@ def _take(data, folder, dir_mode, file_mode, needed):
                 log.warning("hltcloud_backup: no image store at %s", data["images_dir"])
         final = os.path.join(folder, name)
         os.rename(partial, final)
+    except OSError as exc:  # a full disk, a store that went away: one line, nothing kept
+        shutil.rmtree(partial, ignore_errors=True)
+        where = f" ({exc.filename})" if exc.filename else ""
+        raise CommandExecutionError(f"backup failed: {exc.strerror}{where}") from None
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
         raise

@@ -192,8 +192,9 @@ def _outcome(answer, test):
         if not changed:
             return "in sync", ""
         return ("would change" if test else "changed"), f"{changed} state(s)"
-    if ret is None or (isinstance(ret, str) and ret.startswith("Minion did not return")):
-        detail = "did not answer"  # absent, or what LocalClient.cmd fills in for a silent node
+    silent = ret is None or ret is False  # absent, or False: LocalClient.cmd on 3006.8
+    if silent or (isinstance(ret, str) and ret.startswith("Minion did not return")):
+        detail = "did not answer"  # (3008 fills in this text for a silent node)
     elif isinstance(ret, list):
         detail = "refused: " + " ".join(map(str, ret))[:300]
     else:
@@ -208,19 +209,27 @@ def _run_batch(members, pillar, test, timeout):
         kwarg["pillar"] = pillar
     if test:
         kwarg["test"] = True
-    client = salt.client.get_local_client(__opts__["conf_file"])
     start = time.monotonic()
     try:
-        answers = client.cmd(
-            members,
-            "state.highstate",
-            tgt_type="list",
-            kwarg=kwarg,
-            timeout=timeout,
-            full_return=True,
-        )
-    finally:
-        client.destroy()
+        client = salt.client.get_local_client(__opts__["conf_file"])
+        try:
+            answers = client.cmd(
+                members,
+                "state.highstate",
+                tgt_type="list",
+                kwarg=kwarg,
+                timeout=timeout,
+                full_return=True,
+                expect_minions=True,  # a silent node is in the answer (3008's default)
+            )
+        finally:
+            client.destroy()
+    except Exception as exc:  # pylint: disable=broad-except
+        # The master did not take the job (SaltClientError, a full queue...): this batch's
+        # nodes fail, named with the reason, and the other batches go on.
+        reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+        log.error("rollout: the batch %s could not run: %s", members, reason)
+        return {m: ("failed", f"not run: {reason}") for m in members}, time.monotonic() - start
     seconds = time.monotonic() - start
     return {m: _outcome((answers or {}).get(m), test) for m in members}, seconds
 

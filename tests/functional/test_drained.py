@@ -107,3 +107,25 @@ def test_every_reader_gives_a_mark_set_since_the_grains_loaded_the_same_meaning(
     finally:
         grains_file.unlink()
     assert found == dict.fromkeys(found, drained)
+
+
+@pytest.mark.parametrize(("value", "drained"), VALUES, ids=IDS)
+def test_the_states_read_the_mark_by_the_same_rule_without_the_custom_modules(
+    tmp_path, value, drained
+):
+    # The kill switch must render on a node whose sync failed: compute/drained.jinja then
+    # reads the loaded grain itself, with the same name and rule.
+    from _utils import drained as rule  # pylint: disable=import-outside-toplevel
+
+    (tmp_path / "minion").write_text(yaml.safe_dump({"grains": {GRAIN: value}}), encoding="utf-8")
+    loaders = Loaders(repo_minion_opts(tmp_path, disable_modules=["selfheal"]))
+    try:
+        assert "selfheal.drain_mark" not in loaders.modules
+        rendered = loaders.modules.slsutil.renderer(
+            string='{%- from "compute/drained.jinja" import drained with context %}'
+            "{{ drained.active }} {{ drained.grain }}",
+            default_renderer="jinja",
+        ).split()
+    finally:
+        loaders.reload_all()
+    assert rendered == [str(drained), rule.GRAIN]

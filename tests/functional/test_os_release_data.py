@@ -252,3 +252,34 @@ def test_an_rpm_url_without_a_plain_file_name_is_refused(checkout):
             f"parameter openstack:repo:release_rpm: source '{url}' has a query string: "
             "point it at the file itself"
         )
+
+
+@pytest.fixture(scope="module")
+def built_node(tmp_path_factory):
+    """
+    An unpinned checkout on a node built before the pins: rdo-release is installed. This
+    host has no rpm database, so a stand-in pkg.version (a module of the copy's _modules,
+    which Salt loads over its own pkg) answers for it; python-oslo-config is not installed.
+    """
+    target = checkout_with_secrets(tmp_path_factory.mktemp("built") / "hlt-cloud", pins=False)
+    (target / "_modules" / "rpmdb_standin.py").write_text(
+        '__virtualname__ = "pkg"\n\n\n'
+        "def __virtual__():\n    return __virtualname__\n\n\n"
+        "def version(*names, **kwargs):\n"
+        '    return "icehouse-4" if names == ("rdo-release",) else ""\n'
+    )
+    return target
+
+
+def test_an_installed_rpm_is_not_downloaded_again_nor_needs_its_pin(built_node):
+    code, high = salt_call(built_node, "cn44.internal", "state.show_highstate", grains=FEDORA_19)
+    assert code == 0, high
+    fun, fetched = args_of(high, "openstack-repo-release-rpm-downloaded")
+    assert fun == "hltcloud.ready"
+    assert fetched["comment"] == "rdo-release icehouse-4 is installed: not downloaded again"
+    fun, install = args_of(high, "openstack-repo-release-package-installed")
+    assert (fun, install["name"]) == ("pkg.installed", "rdo-release")
+    assert "sources" not in install
+    # The one not installed still needs its pin, and says so.
+    fun, oslo = args_of(high, "openstack-repo-rpm-python-oslo-config-downloaded")
+    assert fun == "hltcloud.failed" and oslo["comment"].startswith(f"parameter {OSLO_PIN} is not")

@@ -139,6 +139,7 @@ def test_a_real_run_keeps_each_batchs_time_for_the_next_dry_run(rollout, monkeyp
     ("answer", "test", "outcome"),
     [
         (None, False, ("failed", "did not answer")),
+        (False, False, ("failed", "did not answer")),  # LocalClient.cmd on 3006.8
         (
             {
                 "ret": ["Pillar failed to render with the following messages:", "x: bad"],
@@ -169,7 +170,42 @@ def test_a_real_run_keeps_each_batchs_time_for_the_next_dry_run(rollout, monkeyp
             ("failed", "did not answer"),
         ),
     ],
-    ids=["silent", "refused", "failed-state", "would-change", "changed", "in-sync", "no-response"],
+    ids=[
+        "silent",
+        "silent-3006",
+        "refused",
+        "failed-state",
+        "would-change",
+        "changed",
+        "in-sync",
+        "no-response",
+    ],
 )
 def test_each_nodes_answer_is_one_outcome(rollout, answer, test, outcome):
     assert rollout._outcome(answer, test) == outcome  # pylint: disable=protected-access
+
+
+def test_a_batch_the_master_cannot_take_fails_its_nodes_and_the_others_go_on(rollout, monkeypatch):
+    class Client:
+        def __init__(self, members_failing):
+            self.failing = members_failing
+
+        def cmd(self, members, *args, **kwargs):
+            if members == self.failing:
+                raise rollout.salt.client.SaltClientError("Salt request timed out.\nThe master")
+            return {
+                m: {"ret": {"a": {"__id__": "a", "result": True, "changes": {}}}} for m in members
+            }
+
+        def destroy(self):
+            pass
+
+    client = Client(IDS[2:4])
+    monkeypatch.setattr(rollout.salt.client, "get_local_client", lambda conf: client)
+    answer = rollout.highstate(IDS, batch=2)
+    assert answer["nodes"][IDS[2]] == {
+        "state": "failed",
+        "detail": "not run: Salt request timed out. The master",
+    }
+    assert answer["nodes"][IDS[4]]["state"] == "in sync"
+    assert answer["result"] is False and answer["not_started"] == []

@@ -9,7 +9,9 @@
     (file.managed source_hash) and installed from that checked file. A sha256
     has no default: without it (or with a source that has no plain file name)
     the download state fails with one line naming the key, and the install
-    state after it does too. -#}
+    state after it does too. A package already installed is neither downloaded
+    nor checked again (a node built before the pins, or whose upstream URL is
+    gone, keeps working). -#}
 {%- from "macros.jinja" import failed %}
 {%- from "map.jinja" import hltcloud with context %}
 {%- set repo = hltcloud.openstack.repo %}
@@ -46,12 +48,23 @@
 {%-   else %}
 {%-     set problem = none %}
 {%-   endif %}
-{%-   do rpm.update({"path": cache.path, "sha256": sha256, "problem": problem}) %}
+{%-   set installed = salt["pkg.version"](rpm.pkg) if "pkg.version" in salt else "" %}
+{%-   if installed %}
+{%-     set problem = none %}
+{%-   endif %}
+{%-   do rpm.update({"path": cache.path, "sha256": sha256, "problem": problem,
+                     "installed": installed}) %}
 {%- endfor %}
 {%- endif %}
 
 {%- macro downloaded(rpm) %}
-{%-   if rpm.problem %}
+{%-   if rpm.installed %}
+
+{{ rpm.id }}:
+  hltcloud.ready:
+    - name: {{ rpm.source | json }}
+    - comment: {{ (rpm.pkg ~ " " ~ rpm.installed ~ " is installed: not downloaded again") | json }}
+{%-   elif rpm.problem %}
 {{ failed(rpm.id, rpm.source, rpm.problem) }}
 {%-   else %}
 
@@ -81,12 +94,16 @@ openstack-repo-priorities-plugin-installed:
 
 {%-   set release, extra = downloads[0], downloads[1:] %}
 {{- downloaded(release) }}
-{%-   if release.path %}
+{%-   if release.installed or release.path %}
 
 openstack-repo-release-package-installed:
   pkg.installed:
+{%-     if release.installed %}
+    - name: {{ release.pkg | json }}
+{%-     else %}
     - sources:
       - {{ release.pkg }}: {{ release.path | json }}
+{%-     endif %}
     - require:
       - pkg: openstack-repo-priorities-plugin-installed
       - id: {{ release.id }}
@@ -116,15 +133,24 @@ openstack-repo-selinux-policy-installed:
 {%-     for rpm in extra %}
 {{- downloaded(rpm) }}
 {%-     endfor %}
-{%-     set unplaced = extra | selectattr("path", "none") | map(attribute="problem") | list %}
+{%-     set missing = extra | rejectattr("installed") | list %}
+{%-     set unplaced = missing | selectattr("path", "none") | map(attribute="problem") | list %}
 {%-     if unplaced %}
 {{ failed("openstack-repo-extra-rpms-installed", "extra RPMs", unplaced | join("; ")) }}
+{%-     elif not missing %}
+
+openstack-repo-extra-rpms-installed:
+  hltcloud.ready:
+    - name: extra RPMs
+    - comment: {{ ("installed: " ~ extra | map(attribute="pkg") | join(", ")) | json }}
+    - require:
+      - openstack_ini: openstack-repo-file-configured
 {%-     else %}
 
 openstack-repo-extra-rpms-installed:
   pkg.installed:
     - sources:
-{%-       for rpm in extra %}
+{%-       for rpm in missing %}
       - {{ rpm.pkg }}: {{ rpm.path | json }}
 {%-       endfor %}
     - require:
