@@ -218,7 +218,16 @@ def backup(target, checkout=REPO, config=None, force=False):
                 raise ArchiveError(
                     f"{target} exists: not overwritten (FORCE=1 / --force replaces it)"
                 ) from None
-            os.unlink(tmp)
+            except OSError:
+                # No hard links there (a FAT/exFAT stick, some CIFS shares): the target was
+                # checked above, a rename takes its place.
+                if os.path.lexists(target):
+                    raise ArchiveError(
+                        f"{target} exists: not overwritten (FORCE=1 / --force replaces it)"
+                    ) from None
+                os.rename(tmp, target)
+            else:
+                os.unlink(tmp)
     except BaseException:
         if os.path.lexists(tmp):
             os.unlink(tmp)
@@ -272,7 +281,12 @@ def check(tar, places):
             planned.append((member, place, rel))
     if manifest is None or not manifest.isfile():
         raise ArchiveError(f"no {TOP}/{MANIFEST}: not an archive of `make master-backup`")
-    data = json.loads(tar.extractfile(manifest).read() or b"{}")
+    try:
+        data = json.loads(tar.extractfile(manifest).read() or b"{}")
+    except ValueError:
+        data = None
+    if not isinstance(data, dict):
+        raise ArchiveError(f"{TOP}/{MANIFEST} is not a manifest of `make master-backup`")
     if data.get("format") != FORMAT:
         raise ArchiveError(f"format {data.get('format')!r}, this tool reads {FORMAT}")
     names = {f"{place}/{rel}" for member, place, rel in planned if member.isfile()}

