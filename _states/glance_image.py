@@ -254,6 +254,8 @@ def _stale(image, stale_after):
     before it writes the data (glance/api/v2/image_data.py:66-69 at 2014.1.5); a Glance
     killed while writing leaves it so, with a partial file, and refuses a new upload (HTTP
     409, saving to saving); deleting it is allowed (glance/domain/__init__.py:101).
+    Glance does not touch ``updated_at`` while it writes, so an upload still under way
+    after ``stale_after`` seconds looks the same: set it above the longest upload's time.
     """
     if image.get("status") != "saving" or image.get("checksum"):
         return False, None
