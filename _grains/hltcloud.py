@@ -6,7 +6,7 @@ configuration, see ``etc/salt/cluster.conf``); nothing about the cluster is
 written in this file.
 
 - ``role``: ``head`` or ``compute`` for a node listed in the inventory, matched
-  by minion id (``cn44`` or ``cn44.internal``). An unknown host gets no role,
+  by minion id (``cn44.internal``, the one id form of a node). An unknown host gets no role,
   never a guessed one. A static grain ``role`` (minion config ``grains:`` or
   ``/etc/salt/grains``) overrides this one, as Salt ranks static grains above
   custom grain modules.
@@ -46,7 +46,7 @@ def _node_name(minion_id, inventory):
     name, _, suffix = (minion_id if isinstance(minion_id, str) else "").partition(".")
     if not name or not isinstance(nodes.get(name), dict):
         return None
-    if suffix and suffix != domain:
+    if not suffix or suffix != domain:
         return None
     return name
 

@@ -273,9 +273,10 @@ def validate_inventory(inventory):
 
 def node_name(inventory, minion_id):
     """
-    The inventory node whose minion ``minion_id`` is: ``cnXX`` for the id ``cnXX.<domain>``
-    or ``cnXX``, exactly (``cnXX.``, another domain, another case: None). The rule
-    pillar/top.sls follows to give a minion its pillar.
+    The inventory node whose minion ``minion_id`` is: ``cnXX`` for the id ``cnXX.<domain>``,
+    exactly, the one id form of a node (``cnXX``, ``cnXX.``, another domain, another case:
+    None): one accepted key per node gets its secrets. The rule pillar/top.sls follows to
+    give a minion its pillar.
 
     CLI Example:
 
@@ -288,8 +289,8 @@ def node_name(inventory, minion_id):
         return None
     if not isinstance(minion_id, str):
         return None
-    name, dot, suffix = minion_id.partition(".")
-    if dot and suffix != inventory.get("domain"):
+    name, _, suffix = minion_id.partition(".")
+    if not suffix or suffix != inventory.get("domain"):
         return None
     return name if isinstance(inventory["nodes"].get(name), dict) else None
 

@@ -3,7 +3,8 @@
     at a time, and opts.id is the id the master authenticated (its accepted
     key), not anything the minion says: it gets an entry only when that id is
     an inventory node's (hltcloud_inventory, etc/salt/cluster.conf in the
-    master's config), `cnXX` or `cnXX.<domain>`, and the entry is that one id
+    master's config), `cnXX.<domain>` (the one id form of a node: one accepted
+    key per node gets its secrets), and the entry is that one id
     alone, matched exactly (a list of one; an id with a comma, or one that
     only looks like a node's, matches nothing). It gets the cluster data and
     only its own role's secrets; an id outside the inventory gets no pillar at
@@ -17,7 +18,7 @@
 {%- set node = none %}
 {%- if minion_id is string and nodes is mapping %}
 {%-   set name, dot, suffix = minion_id.partition(".") %}
-{%-   if not dot or (domain and suffix == domain) %}
+{%-   if dot and domain and suffix == domain %}
 {%-     set node = nodes.get(name) %}
 {%-   endif %}
 {%- endif %}

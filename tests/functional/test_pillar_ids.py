@@ -34,7 +34,7 @@ def pillar_of(checkout, minion_id, *args):
 
 @pytest.mark.parametrize(
     ("minion_id", "role_key"),
-    [("cn43.internal", "keystone"), ("cn43", "keystone"), ("cn44.internal", "selfheal")],
+    [("cn43.internal", "keystone"), ("cn44.internal", "selfheal")],
 )
 def test_an_inventory_nodes_id_gets_its_roles_pillar(checkout, minion_id, role_key):
     pillar = pillar_of(checkout, minion_id)
@@ -45,6 +45,7 @@ def test_an_inventory_nodes_id_gets_its_roles_pillar(checkout, minion_id, role_k
     "minion_id",
     [
         "cn43,cn43.internal",  # Salt's list matcher splits a comma-joined key
+        "cn43",  # a node has one id, cnXX.<domain>: a second key would get its secrets too
         "cn43.",
         "cn43.internal.evil",
         "cn43.other",

@@ -48,6 +48,7 @@ def test_the_node_in_the_tag_is_healed_as_a_list_of_one(loaders, minion_opts):
         "cn43.internal",  # the head: not a compute node
         "rogue.internal",  # not in the inventory
         "cn45.",
+        "cn45",  # the short name: not a node's id
         "cn45.internal/x",
     ],
 )

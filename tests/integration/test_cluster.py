@@ -1,9 +1,12 @@
 """The foundation on a real master and five real minions: targeting, roles, pillar, highstate."""
 
 import json
+import pathlib
+import shutil
 import time
 
 import pytest
+import salt.config
 import yaml
 
 from tests.support.localcluster import inventory, node_ids, retire_minion, start_minion, sync
@@ -128,7 +131,8 @@ def test_unknown_minion_gets_no_role_and_an_empty_highstate(salt_cli, stranger):
 def spoofers(cluster_master, salt_cli, cluster_minions):
     """
     Two minions that claim `role: head` through a static grain: rogue.example.org,
-    outside the inventory, and cn44, the short form of an inventory compute node's id.
+    outside the inventory, and cn44, an inventory compute node's short name (not its id:
+    a node has one id, cn44.internal, so one accepted key gets its secrets).
     """
     factories = {}
     try:
@@ -157,16 +161,33 @@ def test_a_spoofed_role_grain_shows_but_brings_no_head_secret(
     assert "keystone" not in pillar
 
 
-def test_a_minion_outside_the_inventory_gets_no_pillar_whatever_its_grains(salt_cli, spoofers):
-    assert _pillar(salt_cli, "rogue.example.org") == {}
+@pytest.mark.parametrize("minion_id", ["rogue.example.org", "cn44"])
+def test_a_minion_outside_the_inventory_gets_no_pillar_whatever_its_grains(
+    salt_cli, spoofers, minion_id
+):
+    assert _pillar(salt_cli, minion_id) == {}
 
 
 def test_an_inventory_node_claiming_head_gets_its_own_compute_share(
-    salt_cli, spoofers, secret_values
+    salt_cli, cluster_minions, secret_values
 ):
-    pillar = _pillar(salt_cli, "cn44")
-    assert pillar["secrets"] == {k: secret_values[k] for k in COMPUTE_SECRETS}
-    assert pillar["cluster"]["head_fqdn"] == "cn43.internal"
+    # cn44.internal itself sets `role: head` as a static grain (its grains file).
+    node = "cn44.internal"
+    ret = salt_cli.run("grains.setval", "role", "head", minion_tgt=node)
+    assert ret.returncode == 0, ret
+    try:
+        assert salt_cli.run("grains.item", "role", minion_tgt=node).data == {"role": "head"}
+        ret = salt_cli.run("saltutil.refresh_pillar", "wait=True", minion_tgt=node)
+        assert ret.returncode == 0, ret
+        pillar = _pillar(salt_cli, node)
+        assert pillar["secrets"] == {k: secret_values[k] for k in COMPUTE_SECRETS}
+        assert "keystone" not in pillar
+        assert pillar["cluster"]["head_fqdn"] == "cn43.internal"
+    finally:
+        salt_cli.run("grains.delkey", "role", "force=True", minion_tgt=node)
+        salt_cli.run("saltutil.refresh_grains", minion_tgt=node)
+        salt_cli.run("saltutil.refresh_pillar", "wait=True", minion_tgt=node)
+    assert salt_cli.run("grains.item", "role", minion_tgt=node).data == {"role": "compute"}
 
 
 def test_static_role_grain_gives_states_but_no_pillar_outside_the_inventory(
@@ -191,22 +212,35 @@ def test_highstate_runs_when_a_minion_starts_with_its_custom_modules(
     startup_states: highstate (etc/salt/minion) on a minion that was never
     synced: the highstate syncs the custom modules itself before its states run
     (salt#40220), so nova.conf's openstack_ini state works on the first boot.
-    The id is cn47, the short form of the inventory's cn47.internal (that one is
-    taken by the cluster's minion): its pillar and secrets are cn47's. Role and
-    address come as static grains, as the hltcloud grains are not synced yet when
-    a first boot's highstate picks its states. `test: True` keeps this host unchanged.
+    The cluster's cn47.internal (a node has one id) is stopped, its synced modules
+    removed and its config given startup_states, then started: its key stays the
+    accepted one, its pillar and secrets are cn47's. Role and address come as static
+    grains, as the hltcloud grains are not synced yet when a first boot's highstate
+    picks its states. `test: True` keeps this host unchanged. Afterwards the minion
+    gets its own config back.
     """
-    start = time.time()
-    factory = start_minion(
-        cluster_master,
-        "cn47",
-        {
-            "startup_states": "highstate",
-            "test": True,
-            "grains": {"role": "compute", "mgmt_ipv4": inventory()["nodes"]["cn47"]["ip"]},
+    factory = cluster_minions["cn47.internal"]
+    config_file = pathlib.Path(factory.config_file)
+    original = config_file.read_text()
+    config = yaml.safe_load(original)
+    first_boot = {
+        **config,
+        "startup_states": "highstate",
+        "test": True,
+        "grains": {
+            **(config.get("grains") or {}),
+            "role": "compute",
+            "mgmt_ipv4": inventory()["nodes"]["cn47"]["ip"],
         },
-    )
+    }
+    factory.terminate()
     try:
+        extmods = pathlib.Path(salt.config.minion_config(str(config_file))["extension_modules"])
+        assert extmods.is_dir(), extmods  # synced before: now it never was
+        shutil.rmtree(extmods)
+        config_file.write_text(yaml.safe_dump(first_boot))
+        start = time.time()
+        factory.start(start_timeout=120)
         tag = f"salt/job/*/ret/{factory.id}"
         deadline = time.time() + 180
         returns = []
@@ -226,4 +260,7 @@ def test_highstate_runs_when_a_minion_starts_with_its_custom_modules(
         failed = {sid: s["comment"] for sid, s in states.items() if s["result"] is False}
         assert not failed, failed
     finally:
-        retire_minion(cluster_master, factory)
+        factory.terminate()
+        config_file.write_text(original)
+        factory.start(start_timeout=120)
+        sync(salt_cli, factory.id)
