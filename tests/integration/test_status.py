@@ -187,15 +187,17 @@ def test_a_forged_return_event_is_not_taken_for_another_node(status_cluster, eve
         ret = running.result(timeout=120)
     assert ret.returncode == 0, ret
     # The forged answer reached the master's bus while the call waited for cn46 ...
-    heard = event_listener.get_events([(master.id, tag)], after_time=start)
-    assert [event.data["return"] for event in heard] == [forged]
+    heard = event_listener.wait_for_events([(master.id, tag)], after_time=start, timeout=30)
+    assert [event.data["return"] for event in heard.matches] == [forged]
     # ... and hlt.status neither shows it nor keeps it.
     nodes = ret.data["nodes"] if isinstance(ret.data, dict) else json.loads(ret.stdout)["nodes"]
     assert nodes[victim]["state"] == "down"
     assert (nodes[victim]["applied"], nodes[victim]["drift"]) == (None, None)
     assert nodes["cn45.internal"]["answers"] is True
-    with open(os.path.join(master.config["cachedir"], "hltcloud", "status.json")) as stream:
-        assert json.load(stream).get(victim) is None
+    memo = os.path.join(master.config["cachedir"], "hltcloud", "status.json")
+    if os.path.exists(memo):  # written once some node reported a highstate
+        with open(memo, encoding="utf-8") as stream:
+            assert json.load(stream).get(victim) is None
 
 
 def test_status_takes_each_nodes_own_record_not_the_job_cache(status_cluster):
