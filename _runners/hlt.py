@@ -17,14 +17,22 @@ would change, each with a one-line reason. ``--out=json`` gives the same data.
 The last highstate is the node's own record (``_utils/highstate_record.py``, kept by the
 ``hltcloud_highstate`` returner after each of its highstates), which ``hltcloud.report``
 hands over with the drift and the drain mark: one call to every node, O(1) on each, and no
-scan of the master's job cache. The master keeps what each node last reported
-(``<cachedir>/hltcloud/status.json``, written only from a node's own answer, under that
-node's id): a node that is down shows ``down`` with the last highstate it reported.
-``salt-run hlt.last_highstates`` still reads the master's job cache (O(jobs)).
+scan of the master's job cache. An answer is taken from the master's job cache entry of that
+call (one jid, read once), not from its return event: any accepted minion can fire an event
+``salt/job/<jid>/ret/<other id>`` naming another node in its data, while the job cache holds
+the returns the master took in ``_return``, under the id it checked the sender against (see
+:func:`_answers` for when that check holds). A node whose event answer has no cache entry is
+``down``. The master keeps what each node last reported (``<cachedir>/hltcloud/status.json``,
+from those cache entries only): a node that is down shows ``down`` with the last highstate
+it reported. ``salt-run hlt.last_highstates`` reads every job of the cache (O(jobs)).
 """
 
 import logging
 import os
+import time
+
+import salt.minion
+import salt.utils.jid
 
 import salt.client
 
@@ -34,6 +42,9 @@ __virtualname__ = "hlt"
 
 STATUS_MEMO = ("hltcloud", "status.json")
 UNCONFIGURED = {"state": "unconfigured", "failed": [], "applied": None}
+# The master fires a return's event before it writes the return to the job cache
+# (salt.utils.job.store_job): how long to wait for the entries of the answers heard.
+CACHE_WAIT = 2.0
 
 
 def __virtual__():
@@ -77,6 +88,46 @@ def _last_highstates(ids):
     return found
 
 
+def _cached_returns(jid, heard, wait=CACHE_WAIT):
+    """
+    ``{minion_id: return}`` of job ``jid`` in the master's job cache (``master_job_cache``'s
+    ``get_jid``; never ``ext_job_cache``, which minions write themselves), read until every
+    id of ``heard`` is there or ``wait`` seconds passed.
+    """
+    if not __opts__.get("job_cache", True) or __opts__.get("ext_job_cache"):
+        log.warning("hlt.status: the master keeps no job cache: every node shows as down")
+        return {}
+    mminion = salt.minion.MasterMinion(__opts__, states=False, rend=False, matcher=False)
+    get_jid = mminion.returners[f"{__opts__['master_job_cache']}.get_jid"]
+    deadline = time.monotonic() + wait
+    while True:
+        cached = get_jid(jid) or {}
+        if set(heard) <= set(cached) or time.monotonic() >= deadline:
+            break
+        time.sleep(0.1)
+    return {mid: entry["return"] for mid, entry in cached.items() if "return" in entry}
+
+
+def _answers(ids, timeout):
+    """
+    Each node's ``hltcloud.report`` answer, under an id the master vouches for:
+    ``{minion_id: report}`` from the job cache entries of the call, for the ids of ``ids``.
+
+    The call's return events (what ``LocalClient.cmd`` gathers) only tell when to stop
+    waiting: their data's ``id`` is whatever the sender wrote. The job cache holds what
+    the master's ``_return`` stored under the load's ``id``: checked against the sender's
+    key by a Salt 3008 master on a per-minion session (request version 3, its minions); a
+    Salt 3006.8 master checks it only with ``require_minion_sign_messages`` and
+    ``drop_messages_signature_fail`` set (minions with ``minion_sign_messages``).
+    """
+    client = salt.client.get_local_client(__opts__["conf_file"])
+    jid = salt.utils.jid.gen_jid(__opts__)
+    heard = client.cmd(ids, "hltcloud.report", tgt_type="list", timeout=timeout, jid=jid) or {}
+    heard = [mid for mid, ret in heard.items() if ret is not False]
+    cached = _cached_returns(jid, heard)
+    return {mid: cached[mid] for mid in ids if mid in cached}
+
+
 def _drift_text(drift):
     if not drift:
         return "unknown (no drift check yet)"
@@ -118,8 +169,7 @@ def status(timeout=10):
     """
     ids = _node_ids()
     inventory = __opts__.get("hltcloud_inventory") or {}
-    client = salt.client.get_local_client(__opts__["conf_file"])
-    live = client.cmd(ids, "hltcloud.report", tgt_type="list", timeout=int(timeout)) or {}
+    live = _answers(ids, int(timeout))
     memo = os.path.join(__opts__["cachedir"], *STATUS_MEMO)
     last = __utils__["highstate_record.remember"](memo, ids, live)
     rows = []

@@ -12,8 +12,10 @@ One meaning of "a highstate" and of its outcome, shared by the writer and the re
 The ``hltcloud_highstate`` returner (``_returners/``, the minion's ``return`` in
 etc/salt/minion) calls :func:`record` after every job of the node, from the node's own job
 return; ``hltcloud.report`` reads it back with :func:`read`. So the record is what the node
-says about itself, read in O(1), and no node can write another's. The status runner keeps
-what each node last reported on the master (:func:`remember`), for the nodes that are down.
+says about itself, read in O(1), and no node can write another's file. The status runner keeps
+what each node last reported on the master (:func:`remember`), for the nodes that are down,
+taking each answer from the master's job cache (``hlt._answers``: where the master holds it
+under the id it checked the sender against), never from a return event's data.
 ``salt-run hlt.last_highstates`` reads the same meaning out of the master's job cache
 (O(jobs)).
 Reached as ``__utils__["highstate_record.<function>"]`` (a returner, which has no
@@ -132,9 +134,9 @@ def read(opts):
 def remember(memo, ids, reports):
     """
     The master's memo (file ``memo``) of the last highstate each node of ``ids`` reported,
-    updated with ``reports`` (``hltcloud.report`` answers, each under the id that answered
-    it: no node's answer is taken for another) and written back when it changed. Returns
-    ``{minion_id: record or None}``.
+    updated with ``reports`` (``{minion_id: hltcloud.report answer}``; the caller vouches
+    for the ids: the status runner passes only the master's job cache entries of its call)
+    and written back when it changed. Returns ``{minion_id: record or None}``.
     """
     kept = _load(memo)
     kept = kept if isinstance(kept, dict) else {}

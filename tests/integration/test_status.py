@@ -6,6 +6,7 @@ packages, RedHat units), so "configured" is reached with the stand-in; the statu
 the job cache, the drift schedule and the kill-switch grain are the real ones.
 """
 
+import concurrent.futures
 import datetime
 import json
 import os
@@ -145,6 +146,58 @@ def test_a_failed_highstate_is_failed(status_cluster):
     node = _status(master)["cn45.internal"]
     assert node["state"] == "failed"
     assert node["failed_states"] == ["probe-issue-managed"]
+
+
+def _report_jid(event_listener, master, since):
+    """The jid of the ``hltcloud.report`` call published after ``since``, once it is out."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for event in event_listener.get_events([(master.id, "salt/job/*/new")], after_time=since):
+            if event.data.get("fun") == "hltcloud.report":
+                return event.data["jid"]
+        time.sleep(0.1)
+    raise AssertionError("hlt.status published no hltcloud.report call")
+
+
+def test_a_forged_return_event_is_not_taken_for_another_node(status_cluster, event_listener):
+    master, _cli, minions, _files = status_cluster
+    # cn46 is down (its key accepted: the call waits for it); cn45, an accepted minion, is
+    # compromised and answers for cn46 with a return event of its own making.
+    victim = "cn46.internal"
+    minions[victim].terminate()
+    rogue = minions["cn45.internal"]
+    forged = {
+        "highstate": {"state": "configured", "failed": [], "applied": "2026, Jan 01 00:00:00.0"},
+        "drift": {"in_sync": True},
+        "drained": False,
+    }
+    start = time.time()
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        running = pool.submit(
+            master.salt_run_cli(timeout=120).run, "hlt.status", "timeout=30", "--out=json"
+        )
+        jid = _report_jid(event_listener, master, start)
+        tag = f"salt/job/{jid}/ret/{victim}"
+        data = {"id": victim, "jid": jid, "fun": "hltcloud.report", "return": forged}
+        preload = {"events": [{"tag": tag, "data": {**data, "retcode": 0, "success": True}}]}
+        sent = rogue.salt_call_cli(timeout=60).run(
+            "event.fire_master", "{}", "hltcloud/forged", f"preload={json.dumps(preload)}"
+        )
+        assert sent.returncode == 0, sent
+        ret = running.result(timeout=120)
+    assert ret.returncode == 0, ret
+    # The forged answer reached the master's bus while the call waited for cn46 ...
+    heard = event_listener.wait_for_events([(master.id, tag)], after_time=start, timeout=30)
+    assert [event.data["return"] for event in heard.matches] == [forged]
+    # ... and hlt.status neither shows it nor keeps it.
+    nodes = ret.data["nodes"] if isinstance(ret.data, dict) else json.loads(ret.stdout)["nodes"]
+    assert nodes[victim]["state"] == "down"
+    assert (nodes[victim]["applied"], nodes[victim]["drift"]) == (None, None)
+    assert nodes["cn45.internal"]["answers"] is True
+    memo = os.path.join(master.config["cachedir"], "hltcloud", "status.json")
+    if os.path.exists(memo):  # written once some node reported a highstate
+        with open(memo, encoding="utf-8") as stream:
+            assert json.load(stream).get(victim) is None
 
 
 def test_status_takes_each_nodes_own_record_not_the_job_cache(status_cluster):
