@@ -2,15 +2,14 @@
 
 import contextlib
 import hashlib
-import http.server
 import shutil
 import subprocess
 import sys
-import threading
 
 import salt.config
 import yaml
 
+from tests.support import loopback
 from tests.support.localcluster import REPO
 
 NOT_COPIED = (".git", ".venv", ".local", "secrets.yaml", "__pycache__", ".pytest_cache")
@@ -67,28 +66,16 @@ def rpms_on_the_loopback():
     """An HTTP server on 127.0.0.1 serving :data:`RPM_FILES`; yields its base URL."""
     files = dict(RPM_FILES.values())
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):
-            data = files.get(self.path.lstrip("/"))
+    class Handler(loopback.Handler):
+        def _handle(self):
+            data = files.get(self.path.lstrip("/")) if self.command == "GET" else None
             if data is None:
                 self.send_error(404)
                 return
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self.reply(200, data, content_type=None)
 
-        def log_message(self, format, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with loopback.serve(Handler) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 def checkout_with_secrets(target, pins=True):
