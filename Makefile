@@ -14,7 +14,7 @@ help:
 	@echo "make test                 run the whole test suite (tests/unit, functional, integration)"
 	@echo "                          and the Salt 3006.8 leg (make test-3006)"
 	@echo "make secrets              generate missing secrets into pillar/secrets.yaml (0600)"
-	@echo "make secrets ROTATE=<name> a new value for one secret; then orch.rotate (README)"
+	@echo "make secrets ROTATE=<name> a new value for one secret; then orch.rotate (docs/operations.md)"
 	@echo "make show NODE=<id>       print a node's compiled highstate as JSON"
 	@echo "make master-finger        print the master_finger line every minion gets before it enrols"
 	@echo "make master-backup ARCHIVE=<path>   secrets, inventory, the master's and the accepted"
@@ -78,7 +78,7 @@ glance:
 	@tools/install-glance.sh
 
 # ROTATE=<name>: a new value for that secret (the old file kept as pillar/secrets.yaml.previous);
-# then `salt-run state.orchestrate orch.rotate` puts it in place (README, "Rotating a secret").
+# then `salt-run state.orchestrate orch.rotate` puts it in place (docs/operations.md, "Rotating a secret").
 # Its raw value goes through the environment, one argument, as NODE's does.
 unexport ROTATE
 secrets: export HLT_ROTATE = $(value ROTATE)
@@ -91,7 +91,7 @@ master-finger: venv
 	@$(PY) -m tools.master_finger
 
 # The master's state that git does not hold, in one archive and back (tools/master_archive.py;
-# README, "Rebuilding the master"). ARCHIVE reaches the tool as one argument through the
+# docs/operations.md, "Rebuilding the master"). ARCHIVE reaches the tool as one argument through the
 # environment, as NODE below; FORCE=1 replaces an existing archive, secrets file or key.
 unexport ARCHIVE
 master-backup master-restore: export HLT_ARCHIVE = $(value ARCHIVE)

@@ -5,7 +5,7 @@ mariadb and keystone formulas applied, Keystone served from the formula's keysto
 the catalog converged), the glance and nova databases beside keystone's.
 
 A run is taken with ``hltcloud.backup``; then the keystone database is dropped and restored
-with the README's own command, and Keystone, started again, serves the same catalog and
+with docs/operations.md's own command, and Keystone, started again, serves the same catalog and
 the same tokens: the catalog states apply with zero changes, a token issued before the
 backup still validates, a new one carries the same catalog. Also: the folder and file
 modes, the cron line, keep-N pruning, and the free-space refusal that writes nothing.

@@ -36,10 +36,11 @@ def use_pillar(loaders, pillar):
 
 
 def readme_command(prefix):
-    """The README's backup section's line that starts with ``prefix`` (the documented command)."""
-    text = (REPO / "README.md").read_text()
+    """The backup section's line of docs/operations.md that starts with ``prefix`` (the documented
+    command)."""
+    text = (REPO / "docs" / "operations.md").read_text()
     section = text.split("## Backups", 1)[1].split("\n## ", 1)[0]
     lines = [line.split("  #", 1)[0].strip() for line in section.splitlines()]
     found = [line for line in lines if line.startswith(prefix)]
-    assert len(found) == 1, f"README's backup section has no single '{prefix}' line"
+    assert len(found) == 1, f"docs/operations.md's backup section has no single '{prefix}' line"
     return found[0]

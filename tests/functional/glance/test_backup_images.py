@@ -3,7 +3,7 @@ Glance's image files in the backup (_modules/hltcloud_backup.py) against a real 
 behind a real Keystone (this folder's conftest): images uploaded through the Image API, a
 run copies the files of Glance's filesystem store with their md5, the copies match the
 checksums Glance recorded (``GET /v2/images``), a file taken from the store is missed by
-the check, and put back with the README's ``install`` line it passes again.
+the check, and put back with docs/operations.md's ``install`` line it passes again.
 
 The check logs in as the image states do (salt/glance/images.jinja: the admin user on
 ``cluster:head_fqdn``), here the loopback Keystone's admin.
