@@ -42,7 +42,7 @@
 {%-   elif not rpm.sha256 %}
 {%-     set problem = "parameter " ~ rpm.key ~ " is not set: the sha256 of " ~ rpm.source
           ~ " has no default; set hltcloud:lookup:" ~ rpm.key ~ " to that of a copy you checked"
-          ~ " (README, Pinned downloads)" %}
+          ~ " (docs/deploy.md, Pinned downloads)" %}
 {%-   elif not sha256 | regex_match("^([0-9a-f]{64})$") %}
 {%-     set problem = "parameter " ~ rpm.key ~ " is not a sha256 (64 hex digits)" %}
 {%-   else %}
