@@ -110,7 +110,7 @@ show: venv
 	@$(PY) -m tools.show "$$HLT_SHOW_NODE"
 
 demo: apt venv
-	$(PY) -m pytest tools/demo_cluster.py -p tests.conftest -q -s --no-header -p no:warnings
+	$(PY) -m pytest tests/support/demo_cluster.py -q -s --no-header -p no:warnings
 
 # HLT_REQUIRE_SERVICES=1: a real-service test that cannot run fails instead of
 # skipping (tests/conftest.py, require_service).

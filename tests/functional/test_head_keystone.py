@@ -8,8 +8,9 @@ all of it changes nothing.
 
 Only the RDO package and the ``openstack-keystone`` unit are replaced: Keystone comes from the
 test venv (``.local/keystone-venv``, tools/install-keystone.sh; ``keystone:pkgs: []``,
-``keystone:manage`` its keystone-manage) and is served by the test (tools/keystone_server.py;
-``keystone:service: null``), as root (``keystone:user``/``group``, the package's account), with
+``keystone:manage`` its keystone-manage) and is served by the test
+(tests/support/keystone_server.py; ``keystone:service: null``), as root
+(``keystone:user``/``group``, the package's account), with
 the Keystone 30 settings Icehouse did not need (fernet keys, log file) added through
 ``keystone:conf:settings``; before serving, the test makes Keystone 30's keys and runs its
 ``bootstrap`` for the default domain (which Icehouse's db_sync made). MariaDB is
@@ -29,8 +30,8 @@ import yaml
 from tests.conftest import REPO
 from tests.functional.mariadb.conftest import lookup as mariadb_lookup
 from tests.functional.mariadb.conftest import new_secrets, start_stock_server, static_grains
+from tests.support import keystone_server, service_process
 from tests.support.checkout import repo_minion_opts
-from tools import keystone_server, service_process
 
 pytestmark = pytest.mark.slow
 

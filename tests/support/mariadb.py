@@ -25,7 +25,7 @@ import tempfile
 
 import pytest
 
-from tools import service_process
+from tests.support import service_process
 
 SERVER_BINARIES = ("mariadbd", "mysqld")
 INSTALL_DB = ("mariadb-install-db", "mysql_install_db")

@@ -8,7 +8,7 @@ The same file is the server program: ``<keystone-venv>/bin/python -I keystone_se
 --config-dir DIR --port PORT --access-log FILE`` serves
 ``keystone.server.wsgi.initialize_public_application()`` with :mod:`wsgiref` and writes one
 ``METHOD PATH STATUS`` line per request to the access log, which is how callers count the
-requests a run made. ``python -m tools.keystone_server run DIR`` sets one up in DIR and
+requests a run made. ``python -m tests.support.keystone_server run DIR`` sets one up in DIR and
 serves it until interrupted.
 
 Layout of a server's directory::
@@ -39,11 +39,11 @@ import urllib.error
 import urllib.request
 
 try:
-    from tools import service_process
+    from tests.support import service_process
 except ImportError:  # the server program (`python -I <this file> serve`) runs without it
     service_process = None
 
-REPO = pathlib.Path(__file__).resolve().parent.parent
+REPO = pathlib.Path(__file__).resolve().parents[2]
 KEYSTONE_VENV = REPO / ".local" / "keystone-venv"
 INSTALL_SCRIPT = REPO / "tools" / "install-keystone.sh"
 
@@ -351,7 +351,7 @@ def main(argv=None) -> int:
     run = sub.add_parser(
         "run",
         help="set up and serve a Keystone in DIR until interrupted "
-        "(from the repository: python -m tools.keystone_server run DIR)",
+        "(from the repository: python -m tests.support.keystone_server run DIR)",
     )
     run.add_argument("directory")
     run.add_argument("--port", type=int)
@@ -360,7 +360,9 @@ def main(argv=None) -> int:
         _serve(args.config_dir, args.host, args.port, args.access_log)
         return 0
     if service_process is None:
-        parser.error("run it from the repository as: python -m tools.keystone_server run DIR")
+        parser.error(
+            "run it from the repository as: python -m tests.support.keystone_server run DIR"
+        )
     with KeystoneServer(args.directory, port=args.port) as ks:
         print(f"Keystone on {ks.url} (pid {ks.process.pid}); config in {ks.conf_file}")
         with contextlib.suppress(KeyboardInterrupt):

@@ -1,6 +1,6 @@
 """Start, wait for and stop the throw-away servers of the tests and benches.
 
-Keystone (tools/keystone_server.py), Glance (tools/glance_server.py) and MariaDB
+Keystone (tests/support/keystone_server.py), Glance (tests/support/glance_server.py) and MariaDB
 (tests/support/mariadb.py) run as child processes of the project's Python, each in a
 session of its own, and are stopped by their PID. Standard library only: the two tools
 import this from the project's Python; their server programs, which run in the Keystone

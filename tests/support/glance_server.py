@@ -41,11 +41,11 @@ import urllib.request
 from typing import Self
 
 try:
-    from tools import service_process
+    from tests.support import service_process
 except ImportError:  # the server program (`python -I <this file> serve`) runs without it
     service_process = None
 
-REPO = pathlib.Path(__file__).resolve().parent.parent
+REPO = pathlib.Path(__file__).resolve().parents[2]
 GLANCE_VENV = REPO / ".local" / "glance-venv"
 INSTALL_SCRIPT = REPO / "tools" / "install-glance.sh"
 
