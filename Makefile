@@ -66,6 +66,7 @@ SALT3006_TESTS := tests/unit/test_grains_hltcloud.py tests/unit/test_keystone_v3
 	tests/functional/test_validation.py tests/functional/test_firewall_netns.py \
 	tests/functional/mariadb tests/functional/test_head_keystone.py \
 	tests/unit/test_hltcloud_schema.py tests/functional/test_secrets_file.py \
+	tests/unit/test_layers.py \
 	tests/unit/test_openstack_client.py tests/functional/test_openstack_client.py \
 	tests/unit/test_download_cache.py tests/functional/test_download_cache.py \
 	tests/functional/test_highstate_record.py tests/functional/test_backup.py \
@@ -110,7 +111,7 @@ show: venv
 	@$(PY) -m tools.show "$$HLT_SHOW_NODE"
 
 demo: apt venv
-	$(PY) -m pytest tools/demo_cluster.py -p tests.conftest -q -s --no-header -p no:warnings
+	$(PY) -m pytest tests/support/demo_cluster.py -q -s --no-header -p no:warnings
 
 # HLT_REQUIRE_SERVICES=1: a real-service test that cannot run fails instead of
 # skipping (tests/conftest.py, require_service).

@@ -37,9 +37,9 @@ import jinja2
 REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tests.functional.test_compute_highstate import REDHAT, args_of, salt_call  # noqa: E402
 from tests.support.checkout import checkout_with_secrets  # noqa: E402
 from tests.support.localcluster import grown_inventory, inventory_written  # noqa: E402
+from tests.support.masterless import REDHAT, args_of, salt_call  # noqa: E402
 
 SIZES = [
     ("5", dict(total=5)),

@@ -1,6 +1,6 @@
 """Benchmark: the runbook's identity catalog, declaratively (Salt) versus one CLI per object.
 
-Three Keystones fresh from ``keystone-manage bootstrap`` (tools/keystone_server.py), each
+Three Keystones fresh from ``keystone-manage bootstrap`` (tests/support/keystone_server.py), each
 on the loopback:
 
 * ``salt-call``: ``salt-call --local state.sls keystone.catalog`` (pillar: the runbook
@@ -42,7 +42,7 @@ import yaml
 REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from tools import keystone_server  # noqa: E402
+from tests.support import keystone_server  # noqa: E402
 
 OSC_VENV = REPO / ".local" / "openstackclient-venv"
 EXAMPLE = REPO / "pillar" / "keystone.example.yaml"

@@ -26,13 +26,13 @@ from tests.functional.test_head_keystone import (  # noqa: F401 (fixtures)
     apply,
     head_run,
     keystone_dir,
-    mariadb_server,
     minion_opts,
     pillar,
     served,
     states_root,
 )
 from tests.support.backup import backup_lookup, readme_command, use_pillar
+from tests.support.mariadb import mariadb_server  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,6 @@ import json
 import pathlib
 import shutil
 import subprocess
-import sys
 
 import pytest
 import yaml
@@ -21,20 +20,17 @@ import yaml
 from tests.support import runbook
 from tests.support.checkout import PINS, checkout_with_secrets
 from tests.support.localcluster import inventory
+from tests.support.masterless import (
+    MACS,
+    REDHAT,
+    SALT_CALL,
+    args_of,
+    node_grains,
+    salt_call,
+)
 
-PY = sys.executable
-SALT_CALL = str(pathlib.Path(PY).parent / "salt-call")
 HEAD = "cn43.internal"
 COMPUTE = ["cn44.internal", "cn45.internal", "cn46.internal", "cn47.internal"]
-# cn44's is the runbook's (HWADDR=00:30:48:C9:A2:4A); the others are made up.
-MACS = {
-    "cn44.internal": "00:30:48:c9:a2:4a",
-    "cn45.internal": "52:54:00:00:00:45",
-    "cn46.internal": "52:54:00:00:00:46",
-    "cn47.internal": "52:54:00:00:00:47",
-}
-# The runbook's platform. tests/functional/test_os_release_data.py compiles CentOS 7 too.
-REDHAT = {"os_family": "RedHat", "os": "Fedora", "osmajorrelease": 19}
 OSLO_CONFIG_FC20 = "python-oslo-config-1.2.0-0.5.a3.fc20.noarch.rpm"
 
 
@@ -49,47 +45,10 @@ def secrets(checkout):
     return yaml.safe_load((checkout / "pillar" / "secrets.yaml").read_text())
 
 
-def salt_call(checkout, node, *args, grains=None):
-    """Run salt-call masterless as ``node`` with ``grains`` as static grains; return its JSON."""
-    grains_file = checkout / "etc" / "salt" / "grains"
-    if grains:
-        grains_file.write_text(yaml.safe_dump(grains))
-    else:
-        grains_file.unlink(missing_ok=True)
-    try:
-        proc = subprocess.run(
-            [SALT_CALL, "--id", node, "--out=json", "--log-level=quiet", *args],
-            cwd=checkout,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    finally:
-        grains_file.unlink(missing_ok=True)
-    assert proc.stdout, proc.stderr
-    return proc.returncode, json.loads(proc.stdout)["local"]
-
-
 def show(checkout, node, grains=None, *args):
     code, high = salt_call(checkout, node, "state.show_sls", "compute", *args, grains=grains)
     assert code == 0 and isinstance(high, dict), high
     return high
-
-
-def args_of(high, state_id):
-    """The arguments of one state in a compiled highstate: (function, {arg: value})."""
-    body = high[state_id]
-    module = next(key for key in body if not key.startswith("__"))
-    fun = next(item for item in body[module] if isinstance(item, str))
-    args = {}
-    for item in body[module]:
-        if isinstance(item, dict):
-            args.update(item)
-    return f"{module}.{fun}", args
-
-
-def node_grains(node):
-    return {**REDHAT, "hwaddr_interfaces": {"lo": "00:00:00:00:00:00", "em1": MACS[node]}}
 
 
 def node_ip(node):

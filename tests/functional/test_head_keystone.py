@@ -8,8 +8,9 @@ all of it changes nothing.
 
 Only the RDO package and the ``openstack-keystone`` unit are replaced: Keystone comes from the
 test venv (``.local/keystone-venv``, tools/install-keystone.sh; ``keystone:pkgs: []``,
-``keystone:manage`` its keystone-manage) and is served by the test (tools/keystone_server.py;
-``keystone:service: null``), as root (``keystone:user``/``group``, the package's account), with
+``keystone:manage`` its keystone-manage) and is served by the test
+(tests/support/keystone_server.py; ``keystone:service: null``), as root
+(``keystone:user``/``group``, the package's account), with
 the Keystone 30 settings Icehouse did not need (fernet keys, log file) added through
 ``keystone:conf:settings``; before serving, the test makes Keystone 30's keys and runs its
 ``bootstrap`` for the default domain (which Icehouse's db_sync made). MariaDB is
@@ -27,10 +28,10 @@ import pytest
 import yaml
 
 from tests.conftest import REPO
-from tests.functional.mariadb.conftest import lookup as mariadb_lookup
-from tests.functional.mariadb.conftest import new_secrets, start_stock_server, static_grains
-from tests.support.checkout import repo_minion_opts
-from tools import keystone_server, service_process
+from tests.support import keystone_server, service_process
+from tests.support.checkout import head_minion_opts, sls_root
+from tests.support.mariadb import lookup as mariadb_lookup
+from tests.support.mariadb import mariadb_server, new_secrets  # noqa: F401  (a fixture)
 
 pytestmark = pytest.mark.slow
 
@@ -49,30 +50,15 @@ include:
 
 @pytest.fixture(scope="module")
 def states_root(tmp_path_factory):
-    root = tmp_path_factory.mktemp("head-states")
-    (root / "hltcloud_test").mkdir()
-    (root / "hltcloud_test" / "keystone_head.sls").write_text(HEAD_SLS)
-    (root / "hltcloud_test" / "keystone_all.sls").write_text(CATALOG_SLS)
-    return root
+    return sls_root(
+        tmp_path_factory.mktemp("head-states"),
+        {"keystone_head": HEAD_SLS, "keystone_all": CATALOG_SLS},
+    )
 
 
 @pytest.fixture(scope="module")
 def minion_opts(tmp_path_factory, states_root):
-    root = tmp_path_factory.mktemp("head-minion")
-    opts = repo_minion_opts(root)
-    opts["file_roots"] = {"base": [*opts["file_roots"]["base"], str(states_root)]}
-    # The bind-address: this host's loopback stands for cn43's mgmt address.
-    opts["conf_file"] = static_grains(root, {"mgmt_ipv4": "127.0.0.1"})
-    return opts
-
-
-@pytest.fixture(scope="module")
-def mariadb_server():
-    server = start_stock_server()
-    try:
-        yield server
-    finally:
-        server.cleanup()
+    return head_minion_opts(tmp_path_factory.mktemp("head-minion"), states_root)
 
 
 @pytest.fixture(scope="module")

@@ -21,30 +21,25 @@ import secrets
 
 import pytest
 
-from tests.functional.mariadb.conftest import static_grains
 from tests.functional.test_head_keystone import (  # noqa: F401 (fixtures)
     apply,
     head_run,
     keystone_dir,
-    mariadb_server,
     pillar,
     served,
     states_root,
 )
 from tests.functional.test_orch_render import compiled, config_dir  # noqa: F401 (fixture)
-from tests.support.checkout import repo_minion_opts
+from tests.support.checkout import head_minion_opts
+from tests.support.mariadb import mariadb_server  # noqa: F401 (fixture)
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def minion_opts(tmp_path_factory, states_root):
-    root = tmp_path_factory.mktemp("rotate-minion")
-    opts = repo_minion_opts(root)
-    opts["file_roots"] = {"base": [*opts["file_roots"]["base"], str(states_root)]}
-    # the head: loopback stands for cn43's mgmt address; its role picks what restarts
-    opts["conf_file"] = static_grains(root, {"mgmt_ipv4": "127.0.0.1", "role": "head"})
-    return opts
+    # the head: its role picks what restarts
+    return head_minion_opts(tmp_path_factory.mktemp("rotate-minion"), states_root, role="head")
 
 
 @pytest.fixture(scope="module")

@@ -131,3 +131,33 @@ def repo_minion_opts(root, minion_id="functional.internal", **extra):
     )
     opts.update(extra)
     return opts
+
+
+def static_grains(root, grains):
+    """A minion config file with static ``grains`` (Salt's loader reads them from there)."""
+    conf = root / "minion-grains.conf"
+    conf.write_text(yaml.safe_dump({"grains": grains}))
+    return str(conf)
+
+
+def sls_root(root, sls_files):
+    """
+    A file root of a test's own under ``root``: ``{name: text}`` written as
+    ``hltcloud_test/<name>.sls`` (applied as ``hltcloud_test.<name>``). Returns ``root``.
+    """
+    (root / "hltcloud_test").mkdir(parents=True, exist_ok=True)
+    for name, text in sls_files.items():
+        (root / "hltcloud_test" / f"{name}.sls").write_text(text)
+    return root
+
+
+def head_minion_opts(root, states_root, **grains):
+    """
+    :func:`repo_minion_opts` for the head on this host: the checkout's states plus the test's
+    own (``states_root``, :func:`sls_root`), and static grains where this host's loopback
+    stands for cn43's mgmt address (the services' bind-address), plus ``grains``.
+    """
+    opts = repo_minion_opts(root)
+    opts["file_roots"] = {"base": [*opts["file_roots"]["base"], str(states_root)]}
+    opts["conf_file"] = static_grains(root, {"mgmt_ipv4": "127.0.0.1", **grains})
+    return opts

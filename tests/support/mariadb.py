@@ -19,13 +19,14 @@ import importlib.util
 import os
 import pathlib
 import pwd
+import secrets
 import shutil
 import subprocess
 import tempfile
 
 import pytest
 
-from tools import service_process
+from tests.support import service_process
 
 SERVER_BINARIES = ("mariadbd", "mysqld")
 INSTALL_DB = ("mariadb-install-db", "mysql_install_db")
@@ -219,3 +220,55 @@ def _sql(function, *args, **kwargs):
         if type(exc).__module__.startswith("pymysql") and exc.args:
             raise SQLError(exc.args[0], str(exc.args[-1])) from exc
         raise
+
+
+# -- the head's MariaDB in the functional tests ---------------------------------------------------
+
+#: The databases the keystone, glance and nova formulas make with service_database.
+SERVICE_DATABASES = ("keystone", "glance", "nova")
+
+
+def new_secrets():
+    """Fresh values of MariaDB's root password and the three service databases' passwords."""
+    names = ["mysql_root_password", *(f"{db}_dbpass" for db in SERVICE_DATABASES)]
+    return {name: secrets.token_hex(10) for name in names}
+
+
+def lookup(server, files):
+    """
+    pillar hltcloud:lookup that points the mariadb formula at ``server``: the formula's package
+    and service states are switched off by data (``pkgs: []``, ``service: null``), because the
+    test starts the server itself, and every path (drop-in, root's credentials file, socket) is
+    under the test's directories (``files``).
+    """
+    return {
+        "mariadb": {
+            "pkgs": [],
+            "service": None,
+            "socket": server.socket,
+            "conf": {"path": str(files / "openstack.cnf")},
+            "root": {"defaults_file": str(files / "root.my.cnf")},
+        }
+    }
+
+
+def start_stock_server():
+    """A started server in the stock state, or a skip (with the reason)."""
+    require_server()
+    server = MariaDBServer()
+    try:
+        server.install().start()
+    except Exception:
+        server.cleanup()
+        raise
+    return server
+
+
+@pytest.fixture(scope="module")
+def mariadb_server():
+    """A stock MariaDB for the test module (:func:`start_stock_server`), removed at its end."""
+    server = start_stock_server()
+    try:
+        yield server
+    finally:
+        server.cleanup()

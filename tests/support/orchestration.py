@@ -1,6 +1,6 @@
 """
 Run ``salt-run state.orchestrate orch.cloud`` on a local cluster's master and read its steps.
-Used by tests/integration/test_orchestrate.py and `make demo` (tools/demo_cluster.py).
+Used by tests/integration/test_orchestrate.py and `make demo` (tests/support/demo_cluster.py).
 """
 
 import json

@@ -1,10 +1,10 @@
-"""tools/service_process.py: the failure paths the real servers seldom take."""
+"""tests/support/service_process.py: the failure paths the real servers seldom take."""
 
 import sys
 
 import pytest
 
-from tools import service_process
+from tests.support import service_process
 
 
 class Failed(RuntimeError):

@@ -2,7 +2,7 @@
 
 Per test module: a Keystone copied from the keystone tests' template, the glance user and
 the image service with its endpoints made by our own keystone.catalog states
-(service_identity), then Glance 33 from .local/glance-venv (tools/glance_server.py): sqlite,
+(service_identity), then Glance 33 from .local/glance-venv (tests/support/glance_server.py): sqlite,
 file store, ``[paste_deploy] flavor = keystone``, every token checked by that Keystone.
 The image files are qcow2 files made by ``qemu-img create``.
 """
@@ -15,7 +15,7 @@ import pytest
 
 from tests.conftest import require_service
 from tests.functional.keystone.conftest import auth_for, keystone_template  # noqa: F401
-from tools import glance_server, service_process
+from tests.support import glance_server, service_process
 
 GLANCE_PASS = "glance-test-password-0123"
 

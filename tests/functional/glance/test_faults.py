@@ -14,7 +14,7 @@ import pytest
 from tests.functional.glance.conftest import catalog_pillar
 from tests.functional.glance.test_glance_image import images_named, present, unique  # noqa: F401
 from tests.support.faults import FaultProxy
-from tools.glance_server import writes
+from tests.support.glance_server import writes
 
 pytestmark = pytest.mark.slow
 

@@ -12,8 +12,8 @@ import uuid
 import pytest
 import requests.adapters
 
-from tools import keystone_server
-from tools.glance_server import writes
+from tests.support import keystone_server
+from tests.support.glance_server import writes
 
 pytestmark = pytest.mark.slow
 

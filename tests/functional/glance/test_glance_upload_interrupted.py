@@ -21,7 +21,7 @@ import uuid
 import pytest
 from salt.exceptions import CommandExecutionError
 
-from tools.glance_server import writes
+from tests.support.glance_server import writes
 
 pytestmark = pytest.mark.slow
 

@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from tests.conftest import REPO, require_service
-from tools import keystone_server
+from tests.support import keystone_server
 
 
 @pytest.fixture(scope="session")

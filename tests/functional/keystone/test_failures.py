@@ -6,8 +6,8 @@ import pytest
 from salt.exceptions import CommandExecutionError
 
 from tests.functional.keystone.conftest import auth_for
+from tests.support import keystone_server
 from tests.support.faults import FaultProxy
-from tools import keystone_server
 
 pytestmark = pytest.mark.slow
 

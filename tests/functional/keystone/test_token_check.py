@@ -2,7 +2,7 @@
 
 import pytest
 
-from tools import keystone_server
+from tests.support import keystone_server
 
 pytestmark = pytest.mark.slow
 

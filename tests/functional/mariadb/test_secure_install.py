@@ -9,24 +9,15 @@ import stat
 
 import pytest
 
-from tests.functional.mariadb.conftest import (
+from tests.support.mariadb import (  # noqa: F401  (the server fixture)
     SERVICE_DATABASES,
+    SQLError,
     lookup,
+    mariadb_server,
     new_secrets,
-    start_stock_server,
 )
-from tests.support.mariadb import SQLError
 
 pytestmark = pytest.mark.slow
-
-
-@pytest.fixture(scope="module")
-def server():
-    server = start_stock_server()
-    try:
-        yield server
-    finally:
-        server.cleanup()
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +26,8 @@ def files(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def pillar(server, files):
-    return {"secrets": new_secrets(), "hltcloud": {"lookup": lookup(server, files)}}
+def pillar(mariadb_server, files):
+    return {"secrets": new_secrets(), "hltcloud": {"lookup": lookup(mariadb_server, files)}}
 
 
 def apply(loaders, pillar, sls="hltcloud_test.databases", test=False):
@@ -56,21 +47,21 @@ STRAY_ACCOUNTS = (("root", "cn43-install.example"), ("", "cn43-install.example")
 LOCAL_ROOT_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 
-def _accounts(server, **login):
-    return set(server.query("SELECT User, Host FROM mysql.user", **login))
+def _accounts(mariadb_server, **login):
+    return set(mariadb_server.query("SELECT User, Host FROM mysql.user", **login))
 
 
 @pytest.fixture(scope="module")
-def stock_accounts(server):
+def stock_accounts(mariadb_server):
     for user, host in (*STRAY_ACCOUNTS, ("", "localhost")):
-        server.query("CREATE USER IF NOT EXISTS %s@%s", (user, host))
-    return _accounts(server)
+        mariadb_server.query("CREATE USER IF NOT EXISTS %s@%s", (user, host))
+    return _accounts(mariadb_server)
 
 
 @pytest.fixture(scope="module")
-def dry_run_of_the_stock_server(loaders, pillar, server, stock_accounts):
+def dry_run_of_the_stock_server(loaders, pillar, mariadb_server, stock_accounts):
     """The dry run before the first run, and the accounts right after it."""
-    return apply(loaders, pillar, test=True), _accounts(server)
+    return apply(loaders, pillar, test=True), _accounts(mariadb_server)
 
 
 @pytest.fixture(scope="module")
@@ -78,25 +69,25 @@ def first_run(loaders, pillar, dry_run_of_the_stock_server):
     return apply(loaders, pillar)
 
 
-def _root(server, pillar):
+def _root(mariadb_server, pillar):
     return {"user": "root", "password": pillar["secrets"]["mysql_root_password"]}
 
 
-def test_first_run_secures_the_server_and_makes_the_databases(first_run, server, pillar):
+def test_first_run_secures_the_server_and_makes_the_databases(first_run, mariadb_server, pillar):
     assert [(r.id, r.comment) for r in first_run if r.result is not True] == []
-    root = _root(server, pillar)
-    rows = server.query("SELECT User, Host FROM mysql.user WHERE User = ''", **root)
+    root = _root(mariadb_server, pillar)
+    rows = mariadb_server.query("SELECT User, Host FROM mysql.user WHERE User = ''", **root)
     assert rows == [], "anonymous accounts left"
-    rows = server.query("SELECT Host FROM mysql.user WHERE User = 'root'", **root)
+    rows = mariadb_server.query("SELECT Host FROM mysql.user WHERE User = 'root'", **root)
     assert {host for (host,) in rows} == LOCAL_ROOT_HOSTS, "root at other hosts than local ones"
-    databases = {row[0] for row in server.query("SHOW DATABASES", **root)}
+    databases = {row[0] for row in mariadb_server.query("SHOW DATABASES", **root)}
     assert "test" not in databases
     assert set(SERVICE_DATABASES) <= databases
-    grants = server.query(
+    grants = mariadb_server.query(
         "SELECT Db, User FROM mysql.db WHERE Db = 'test' OR Db = 'test\\\\_%%'", **root
     )
     assert grants == []
-    users = set(server.query("SELECT User, Host FROM mysql.user", **root))
+    users = set(mariadb_server.query("SELECT User, Host FROM mysql.user", **root))
     for name in SERVICE_DATABASES:
         assert {(name, "localhost"), (name, "%")} <= users
 
@@ -122,8 +113,8 @@ def test_dry_run_of_the_stock_server_names_the_accounts_it_would_drop(
         assert by_id[f"mariadb-root-at-{host}-password-set"].result is None
 
 
-def test_every_remote_root_and_anonymous_account_is_dropped(first_run, server, pillar):
-    accounts = _accounts(server, **_root(server, pillar))
+def test_every_remote_root_and_anonymous_account_is_dropped(first_run, mariadb_server, pillar):
+    accounts = _accounts(mariadb_server, **_root(mariadb_server, pillar))
     assert {a for a in accounts if a[0] in ("", "root")} == {
         ("root", host) for host in LOCAL_ROOT_HOSTS
     }
@@ -132,24 +123,26 @@ def test_every_remote_root_and_anonymous_account_is_dropped(first_run, server, p
     assert password not in str([(r.changes, r.comment) for r in first_run])
 
 
-def test_root_has_its_password_at_every_local_host(first_run, server, pillar):
+def test_root_has_its_password_at_every_local_host(first_run, mariadb_server, pillar):
     password = pillar["secrets"]["mysql_root_password"]
-    rows = server.query(
+    rows = mariadb_server.query(
         "SELECT Host FROM mysql.user WHERE User = 'root' AND authentication_string = PASSWORD(%s)",
         (password,),
-        **_root(server, pillar),
+        **_root(mariadb_server, pillar),
     )
     assert {host for (host,) in rows} == LOCAL_ROOT_HOSTS
 
 
-def test_root_needs_its_password_now(first_run, server, pillar):
+def test_root_needs_its_password_now(first_run, mariadb_server, pillar):
     with pytest.raises(SQLError) as denied:
-        server.query("SELECT 1", user="root")
+        mariadb_server.query("SELECT 1", user="root")
     assert denied.value.code == 1045
-    assert server.query("SELECT CURRENT_USER()", **_root(server, pillar)) == [("root@localhost",)]
+    assert mariadb_server.query("SELECT CURRENT_USER()", **_root(mariadb_server, pillar)) == [
+        ("root@localhost",)
+    ]
 
 
-def test_root_credentials_file_is_root_only_and_works(first_run, server, pillar, files):
+def test_root_credentials_file_is_root_only_and_works(first_run, mariadb_server, pillar, files):
     path = files / "root.my.cnf"
     info = path.stat()
     assert stat.S_IMODE(info.st_mode) == 0o600
@@ -167,18 +160,20 @@ def test_root_credentials_file_is_root_only_and_works(first_run, server, pillar,
 
 @pytest.mark.parametrize("name", SERVICE_DATABASES)
 def test_service_user_logs_in_over_tcp_with_its_pillar_password_only(
-    first_run, server, pillar, name
+    first_run, mariadb_server, pillar, name
 ):
     password = pillar["secrets"][f"{name}_dbpass"]
-    rows = server.query("SHOW GRANTS", user=name, password=password, database=name, tcp=True)
+    rows = mariadb_server.query(
+        "SHOW GRANTS", user=name, password=password, database=name, tcp=True
+    )
     assert any(f"ON `{name}`.*" in row[0] and "ALL PRIVILEGES" in row[0] for row in rows), rows
     with pytest.raises(SQLError) as denied:
-        server.query("SELECT 1", user=name, password="wrong-" + password, tcp=True)
+        mariadb_server.query("SELECT 1", user=name, password="wrong-" + password, tcp=True)
     assert denied.value.code == 1045
     # its own database only
     with pytest.raises(SQLError):
         other = next(db for db in SERVICE_DATABASES if db != name)
-        server.query("SELECT 1", user=name, password=password, database=other, tcp=True)
+        mariadb_server.query("SELECT 1", user=name, password=password, database=other, tcp=True)
 
 
 def test_drop_in_holds_the_runbooks_settings(first_run, files):
@@ -223,23 +218,28 @@ def test_dry_run_before_the_server_answers_reports_one_state_per_group(
 
 
 def test_missing_database_password_fails_one_state_and_creates_nothing(
-    first_run, loaders, pillar, server
+    first_run, loaders, pillar, mariadb_server
 ):
     broken = {**pillar, "secrets": {**pillar["secrets"], "nova_dbpass": ""}}
-    server.query("DROP DATABASE nova", **_root(server, pillar))
+    mariadb_server.query("DROP DATABASE nova", **_root(mariadb_server, pillar))
     try:
         results = apply(loaders, broken)
         failed = [r for r in results if r.result is False]
         assert [r.id for r in failed] == ["mariadb-database-nova-present"]
         assert "pillar secrets:nova_dbpass is missing" in failed[0].comment
         assert [r.id for r in results if r.changes] == []
-        databases = {row[0] for row in server.query("SHOW DATABASES", **_root(server, pillar))}
+        databases = {
+            row[0]
+            for row in mariadb_server.query("SHOW DATABASES", **_root(mariadb_server, pillar))
+        }
         assert "nova" not in databases
     finally:
         apply(loaders, pillar)
 
 
-def test_changed_password_in_pillar_is_applied_on_the_next_run(first_run, loaders, pillar, server):
+def test_changed_password_in_pillar_is_applied_on_the_next_run(
+    first_run, loaders, pillar, mariadb_server
+):
     old = pillar["secrets"]["glance_dbpass"]
     changed = {**pillar, "secrets": {**pillar["secrets"], "glance_dbpass": "n3w" + old[3:]}}
     results = apply(loaders, changed)
@@ -250,9 +250,9 @@ def test_changed_password_in_pillar_is_applied_on_the_next_run(first_run, loader
     ]
     assert "n3w" not in str([r.changes for r in results])
     new = changed["secrets"]["glance_dbpass"]
-    assert server.query("SELECT 1", user="glance", password=new, tcp=True) == [(1,)]
+    assert mariadb_server.query("SELECT 1", user="glance", password=new, tcp=True) == [(1,)]
     with pytest.raises(SQLError):
-        server.query("SELECT 1", user="glance", password=old, tcp=True)
+        mariadb_server.query("SELECT 1", user="glance", password=old, tcp=True)
     pillar["secrets"]["glance_dbpass"] = new
 
 
@@ -269,9 +269,9 @@ def test_accounts_state_fails_in_one_line_when_the_server_cannot_be_read(loaders
     assert "\n" not in ret.comment
 
 
-def test_accounts_state_refuses_hosts_that_are_not_a_list(loaders, server):
+def test_accounts_state_refuses_hosts_that_are_not_a_list(loaders, mariadb_server):
     ret = loaders.states.mysql_accounts.confined(
-        name="root", hosts="localhost", connection_unix_socket=server.socket
+        name="root", hosts="localhost", connection_unix_socket=mariadb_server.socket
     )
     assert ret.result is False
     assert ret.comment == "hosts of root must be a list of host names, not 'localhost'"

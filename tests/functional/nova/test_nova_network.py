@@ -11,8 +11,8 @@ import pytest
 
 from tests.functional.keystone.conftest import auth_for
 from tests.functional.nova.conftest import apply
+from tests.support import keystone_server
 from tests.support.nova import DEMO_NET
-from tools import keystone_server
 
 pytestmark = pytest.mark.slow
 

@@ -1,8 +1,8 @@
 """Start, wait for and stop the throw-away servers of the tests and benches.
 
-Keystone (tools/keystone_server.py), Glance (tools/glance_server.py) and MariaDB
+Keystone (tests/support/keystone_server.py), Glance (tests/support/glance_server.py) and MariaDB
 (tests/support/mariadb.py) run as child processes of the project's Python, each in a
-session of its own, and are stopped by their PID. Standard library only: the two tools
+session of its own, and are stopped by their PID. Standard library only: the two servers
 import this from the project's Python; their server programs, which run in the Keystone
 and Glance venvs, do not need it.
 """
@@ -145,3 +145,73 @@ def logged_requests(access_log: pathlib.Path, since: int = 0) -> list[tuple[str,
 def log_length(access_log: pathlib.Path) -> int:
     """The number of lines in an access log."""
     return len(access_log.read_text().splitlines())
+
+
+def venv_python(venv: pathlib.Path) -> pathlib.Path:
+    return venv / "bin" / "python"
+
+
+def installed(venv: pathlib.Path, command: str) -> bool:
+    """Whether ``venv`` holds its Python and ``command`` (its install script ran)."""
+    return (venv / "bin" / command).exists() and venv_python(venv).exists()
+
+
+class ProgramServer:
+    """
+    What the tools' servers (Keystone, Glance) share: a directory, an address, the venv whose
+    Python runs the server program, the process and its access log. A subclass sets
+    ``program`` (its module's ``__file__``: the same file is the server program), ``error``
+    and ``name``, and defines ``url`` and ``answers()``.
+    """
+
+    program: str
+    error: type[Exception] = RuntimeError
+    name = "server"
+
+    def __init__(self, directory, host: str, port: int | None, venv, start_timeout: float):
+        self.directory = pathlib.Path(directory).resolve()
+        self.host = host
+        self.port = port or free_port(host)
+        self.venv = pathlib.Path(venv)
+        self.start_timeout = start_timeout
+        self.process: subprocess.Popen | None = None
+        self.startup_seconds: float | None = None
+
+    @property
+    def url(self) -> str:
+        raise NotImplementedError
+
+    def answers(self) -> bool:
+        raise NotImplementedError
+
+    @property
+    def access_log(self) -> pathlib.Path:
+        return self.directory / "access.log"
+
+    def start(self):
+        """Start serving and wait until :meth:`answers` says so."""
+        if self.process is not None:
+            return self
+        started = time.monotonic()
+        self.process = start_program(
+            self, venv_python(self.venv), self.program, self.error, f"{self.name} on {self.url}"
+        )
+        self.startup_seconds = time.monotonic() - started
+        return self
+
+    def stop(self) -> None:
+        """Stop the server by its PID: SIGTERM, then SIGKILL after 10 s."""
+        proc, self.process = self.process, None
+        stop(proc)
+
+    def output(self) -> str:
+        path = self.directory / "server.out"
+        return path.read_text(errors="replace") if path.exists() else ""
+
+    def requests(self, since: int = 0) -> list[tuple[str, str, int]]:
+        """``(method, path, status)`` of every request served, from line ``since`` on."""
+        return logged_requests(self.access_log, since)
+
+    def mark(self) -> int:
+        """The access log's current length: pass it to :meth:`requests` as ``since``."""
+        return log_length(self.access_log)

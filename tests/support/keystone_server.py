@@ -8,7 +8,7 @@ The same file is the server program: ``<keystone-venv>/bin/python -I keystone_se
 --config-dir DIR --port PORT --access-log FILE`` serves
 ``keystone.server.wsgi.initialize_public_application()`` with :mod:`wsgiref` and writes one
 ``METHOD PATH STATUS`` line per request to the access log, which is how callers count the
-requests a run made. ``python -m tools.keystone_server run DIR`` sets one up in DIR and
+requests a run made. ``python -m tests.support.keystone_server run DIR`` sets one up in DIR and
 serves it until interrupted.
 
 Layout of a server's directory::
@@ -39,11 +39,13 @@ import urllib.error
 import urllib.request
 
 try:
-    from tools import service_process
-except ImportError:  # the server program (`python -I <this file> serve`) runs without it
+    from tests.support import service_process
+    from tests.support.service_process import ProgramServer
+except ImportError:  # the server program (`python -I <this file> serve`) runs without them
     service_process = None
+    ProgramServer = object
 
-REPO = pathlib.Path(__file__).resolve().parent.parent
+REPO = pathlib.Path(__file__).resolve().parents[2]
 KEYSTONE_VENV = REPO / ".local" / "keystone-venv"
 INSTALL_SCRIPT = REPO / "tools" / "install-keystone.sh"
 
@@ -82,13 +84,9 @@ class KeystoneError(RuntimeError):
     """Setting up, starting or stopping the test Keystone failed."""
 
 
-def venv_python(venv: pathlib.Path = KEYSTONE_VENV) -> pathlib.Path:
-    return venv / "bin" / "python"
-
-
 def available(venv: pathlib.Path = KEYSTONE_VENV) -> bool:
     """Whether ``venv`` holds an installed Keystone (``tools/install-keystone.sh`` ran)."""
-    return (venv / "bin" / "keystone-manage").exists() and venv_python(venv).exists()
+    return service_process.installed(venv, "keystone-manage")
 
 
 def closed_port(host: str = "127.0.0.1") -> int:
@@ -96,7 +94,7 @@ def closed_port(host: str = "127.0.0.1") -> int:
     return service_process.free_port(host)
 
 
-class KeystoneServer:
+class KeystoneServer(ProgramServer):
     """One Keystone: its directory, its database and its server process.
 
     Usage::
@@ -106,6 +104,10 @@ class KeystoneServer:
             ks.admin_token    # the [DEFAULT] admin_token
             ks.admin_password # the bootstrap admin's password
     """
+
+    program = __file__
+    error = KeystoneError
+    name = "Keystone"
 
     def __init__(
         self,
@@ -121,15 +123,10 @@ class KeystoneServer:
         venv: pathlib.Path = KEYSTONE_VENV,
         start_timeout: float = 120.0,
     ):
-        self.directory = pathlib.Path(directory).resolve()
+        super().__init__(directory, host, port, venv, start_timeout)
         self.admin_token = admin_token or secrets.token_hex(10)
         self.admin_password = admin_password or secrets.token_hex(10)
-        self.host = host
-        self.port = port or service_process.free_port(host)
         self.region = region
-        self.venv = pathlib.Path(venv)
-        self.start_timeout = start_timeout
-        self.process: subprocess.Popen | None = None
 
     # -- addresses ------------------------------------------------------------------------------
 
@@ -145,10 +142,6 @@ class KeystoneServer:
     @property
     def conf_file(self) -> pathlib.Path:
         return self.directory / "keystone.conf"
-
-    @property
-    def access_log(self) -> pathlib.Path:
-        return self.directory / "access.log"
 
     # -- set-up ---------------------------------------------------------------------------------
 
@@ -240,15 +233,6 @@ class KeystoneServer:
 
     # -- process --------------------------------------------------------------------------------
 
-    def start(self) -> KeystoneServer:
-        """Start serving and wait until ``GET /v3`` answers."""
-        if self.process is not None:
-            return self
-        self.process = service_process.start_program(
-            self, venv_python(self.venv), __file__, KeystoneError, f"Keystone on {self.url}"
-        )
-        return self
-
     def answers(self) -> bool:
         try:
             with urllib.request.urlopen(self.url, timeout=2) as resp:
@@ -256,31 +240,12 @@ class KeystoneServer:
         except (urllib.error.URLError, OSError):
             return False
 
-    def stop(self) -> None:
-        """Stop the server by its PID: SIGTERM, then SIGKILL after 10 s."""
-        proc, self.process = self.process, None
-        service_process.stop(proc)
-
-    def output(self) -> str:
-        path = self.directory / "server.out"
-        return path.read_text(errors="replace") if path.exists() else ""
-
     def __enter__(self) -> KeystoneServer:
         self.setup()
         return self.start()
 
     def __exit__(self, *exc) -> None:
         self.stop()
-
-    # -- request accounting ---------------------------------------------------------------------
-
-    def requests(self, since: int = 0) -> list[tuple[str, str, int]]:
-        """``(method, path, status)`` of every request served, from line ``since`` on."""
-        return service_process.logged_requests(self.access_log, since)
-
-    def mark(self) -> int:
-        """The access log's current length: pass it to :meth:`requests` as ``since``."""
-        return service_process.log_length(self.access_log)
 
 
 def writes(requests: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
@@ -351,7 +316,7 @@ def main(argv=None) -> int:
     run = sub.add_parser(
         "run",
         help="set up and serve a Keystone in DIR until interrupted "
-        "(from the repository: python -m tools.keystone_server run DIR)",
+        "(from the repository: python -m tests.support.keystone_server run DIR)",
     )
     run.add_argument("directory")
     run.add_argument("--port", type=int)
@@ -360,7 +325,9 @@ def main(argv=None) -> int:
         _serve(args.config_dir, args.host, args.port, args.access_log)
         return 0
     if service_process is None:
-        parser.error("run it from the repository as: python -m tools.keystone_server run DIR")
+        parser.error(
+            "run it from the repository as: python -m tests.support.keystone_server run DIR"
+        )
     with KeystoneServer(args.directory, port=args.port) as ks:
         print(f"Keystone on {ks.url} (pid {ks.process.pid}); config in {ks.conf_file}")
         with contextlib.suppress(KeyboardInterrupt):

@@ -35,17 +35,18 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from typing import Self
 
 try:
-    from tools import service_process
-except ImportError:  # the server program (`python -I <this file> serve`) runs without it
+    from tests.support import service_process
+    from tests.support.service_process import ProgramServer
+except ImportError:  # the server program (`python -I <this file> serve`) runs without them
     service_process = None
+    ProgramServer = object
 
-REPO = pathlib.Path(__file__).resolve().parent.parent
+REPO = pathlib.Path(__file__).resolve().parents[2]
 GLANCE_VENV = REPO / ".local" / "glance-venv"
 INSTALL_SCRIPT = REPO / "tools" / "install-glance.sh"
 
@@ -92,16 +93,12 @@ class GlanceError(RuntimeError):
     """Setting up, starting or stopping the test Glance failed."""
 
 
-def venv_python(venv: pathlib.Path = GLANCE_VENV) -> pathlib.Path:
-    return venv / "bin" / "python"
-
-
 def available(venv: pathlib.Path = GLANCE_VENV) -> bool:
     """Whether ``venv`` holds an installed Glance (``tools/install-glance.sh`` ran)."""
-    return (venv / "bin" / "glance-manage").exists() and venv_python(venv).exists()
+    return service_process.installed(venv, "glance-manage")
 
 
-class GlanceServer:
+class GlanceServer(ProgramServer):
     """One Glance API: its directory, its sqlite database, its file store and its process.
 
     Usage::
@@ -111,6 +108,10 @@ class GlanceServer:
         server.url        # http://127.0.0.1:PORT (the image endpoint for the catalog)
         server.stop()
     """
+
+    program = __file__
+    error = GlanceError
+    name = "Glance"
 
     def __init__(
         self,
@@ -125,17 +126,11 @@ class GlanceServer:
         venv: pathlib.Path = GLANCE_VENV,
         start_timeout: float = 120.0,
     ):
-        self.directory = pathlib.Path(directory).resolve()
+        super().__init__(directory, host, port, venv, start_timeout)
         self.keystone_url = keystone_url
         self.password = password
         self.username = username
         self.project = project
-        self.host = host
-        self.port = port or service_process.free_port(host)
-        self.venv = pathlib.Path(venv)
-        self.start_timeout = start_timeout
-        self.process: subprocess.Popen | None = None
-        self.startup_seconds: float | None = None
 
     @property
     def url(self) -> str:
@@ -144,10 +139,6 @@ class GlanceServer:
     @property
     def conf_file(self) -> pathlib.Path:
         return self.directory / "glance-api.conf"
-
-    @property
-    def access_log(self) -> pathlib.Path:
-        return self.directory / "access.log"
 
     @property
     def images_dir(self) -> pathlib.Path:
@@ -192,17 +183,6 @@ class GlanceServer:
             )
         return self
 
-    def start(self) -> Self:
-        """Start serving and wait until ``GET /versions`` answers."""
-        if self.process is not None:
-            return self
-        started = time.monotonic()
-        self.process = service_process.start_program(
-            self, venv_python(self.venv), __file__, GlanceError, f"Glance on {self.url}"
-        )
-        self.startup_seconds = time.monotonic() - started
-        return self
-
     def answers(self) -> bool:
         try:
             with urllib.request.urlopen(self.url + "/versions", timeout=2) as resp:
@@ -212,27 +192,10 @@ class GlanceServer:
         except (urllib.error.URLError, OSError):
             return False
 
-    def stop(self) -> None:
-        """Stop the server by its PID: SIGTERM, then SIGKILL after 10 s."""
-        proc, self.process = self.process, None
-        service_process.stop(proc)
-
-    def output(self) -> str:
-        path = self.directory / "server.out"
-        return path.read_text(errors="replace") if path.exists() else ""
-
     def log(self) -> str:
         """Glance's own log (glance-api.log), for checking that no secret reached it."""
         path = self.directory / "glance-api.log"
         return path.read_text(errors="replace") if path.exists() else ""
-
-    def requests(self, since: int = 0) -> list[tuple[str, str, int]]:
-        """``(method, path, status)`` of every request served, from line ``since`` on."""
-        return service_process.logged_requests(self.access_log, since)
-
-    def mark(self) -> int:
-        """The access log's current length: pass it to :meth:`requests` as ``since``."""
-        return service_process.log_length(self.access_log)
 
 
 def writes(requests: list[tuple[str, str, int]]) -> list[tuple[str, str, int]]:
