@@ -139,6 +139,43 @@ def test_head_has_the_nova_database_and_both_grants(head_high, secrets):
     assert users == {"localhost": secrets["nova_dbpass"], "%": secrets["nova_dbpass"]}
 
 
+@pytest.mark.parametrize("node", [HEAD, COMPUTE[0]])
+def test_a_lookup_override_of_the_nova_database_moves_nova_conf_and_the_grants_together(
+    checkout, secrets, node
+):
+    # parameters nova:db is the one place of the database's user and name: nova.conf's
+    # [database] connection (every role) and the head's database, users and grants follow
+    # an override together (they were a literal "nova" in database.sls, which kept the
+    # grants on user nova while nova.conf logged in as the override).
+    override = {"hltcloud": {"lookup": {"nova": {"db": {"user": "nova_ops", "name": "nova_db"}}}}}
+    grains = REDHAT if node == HEAD else node_grains(node)
+    code, high = salt_call(
+        checkout, node, "state.show_highstate", f"pillar={json.dumps(override)}", grains=grains
+    )
+    assert code == 0 and isinstance(high, dict), high
+    _, conf = args_of(high, "nova-config-file-managed")
+    host = "localhost" if node == HEAD else HEAD
+    assert conf["sections"]["database"]["connection"] == (
+        f"mysql://nova_ops:{secrets['nova_dbpass']}@{host}/nova_db"
+    )
+    states = [
+        args_of(high, sid)
+        for sid in high
+        if not sid.startswith("__") and high[sid]["__sls__"] == "nova.controller.db.database"
+    ]
+    if node != HEAD:
+        assert states == []
+        return
+    databases = [a["name"] for fun, a in states if fun == "mysql_database.present"]
+    users = sorted((a["name"], a["host"]) for fun, a in states if fun == "mysql_user.present")
+    grants = sorted(
+        (a["user"], a["host"], a["database"]) for fun, a in states if fun == "mysql_grants.present"
+    )
+    assert databases == ["nova_db"]
+    assert users == [("nova_ops", "%"), ("nova_ops", "localhost")]
+    assert grants == [("nova_ops", "%", "nova_db.*"), ("nova_ops", "localhost", "nova_db.*")]
+
+
 def test_db_sync_runs_as_nova_only_on_change_after_config_and_database(head_high):
     fun, args = args_of(head_high, "nova-controller-db-synced")
     assert fun == "cmd.run"

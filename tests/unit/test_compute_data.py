@@ -243,7 +243,7 @@ def test_pillar_example_documents_the_new_keys():
     example = yaml.safe_load((REPO / "pillar.example").read_text())
     lookup = example["hltcloud"]["lookup"]
     assert lookup["nova"]["compute"]["settings"]["libvirt"]["virt_type"] == "qemu"
-    assert lookup["nova"]["identity"]["admin_port"] == 35357
+    assert lookup["openstack"]["apis"]["identity"]["admin_port"] == 35357
     assert lookup["nova"]["novncproxy"]["port"] == 6080
     assert lookup["nova"]["network"]["service"] == "openstack-nova-network"
     assert lookup["network"]["bridge"]["restart"]["delay"] == 60

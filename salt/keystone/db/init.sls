@@ -20,7 +20,7 @@ mariadb-database-{{ keystone.db.name }}-present:
     - require:
       - id: keystone-input-checked
 {%- else %}
-{{ service_database(keystone.db.name, "keystone_dbpass") }}
+{{ service_database(keystone.db.name, "keystone_dbpass", keystone.db.user) }}
 {%- endif %}
 
 keystone-db-synced:

@@ -47,12 +47,8 @@ def backup_pillar(loaders, keystone, glance, tmp_path):
         "hltcloud": {
             "lookup": {
                 "backup": backup_lookup(tmp_path, databases=[]),
-                "glance": {
-                    "images": {
-                        "dir": str(glance.images_dir),
-                        "auth": {"protocol": "http", "port": keystone.port, "path": "/v3"},
-                    }
-                },
+                "glance": {"images": {"dir": str(glance.images_dir)}},
+                "openstack": {"apis": {"identity": {"admin_port": keystone.port}}},
             }
         },
     }

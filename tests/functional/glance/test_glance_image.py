@@ -412,12 +412,9 @@ def clean_pillar(keystone, url, md5, size, cache, name):
         },
         "hltcloud": {
             "lookup": {
-                "glance": {
-                    "images": {
-                        "cache_dir": str(cache),
-                        "auth": {"protocol": "http", "port": keystone.port, "path": "/v3"},
-                    }
-                }
+                "glance": {"images": {"cache_dir": str(cache)}},
+                # the image states' auth_url: parameters openstack, the identity admin port
+                "openstack": {"apis": {"identity": {"admin_port": keystone.port}}},
             }
         },
     }
