@@ -1,6 +1,7 @@
 {#- orch.rotate, step 1 on the head: the account that checks the secret gets its
     new value from pillar (salt/rotate/plan.yaml, `account`):
-      database   mysql_user.present of that MariaDB user at every host of
+      database   mysql_user.present of that service's MariaDB user (parameters
+                 <service>:db:user, as nova.conf and the grant) at every host of
                  parameters mariadb:service_databases:hosts (the formula's own
                  state, mariadb/macros.jinja database_user), as root;
       identity   the Keystone user (keystone/macros.jinja identity_user, or
@@ -20,15 +21,20 @@
 include:
   - mariadb.secure
 {%- elif account.get("database") %}
+{%-   from "map.jinja" import hltcloud with context %}
 {%-   from "mariadb/macros.jinja" import mariadb, database_user with context %}
 {%-   set password = salt["pillar.get"]("secrets:" ~ rotation.secret) %}
-{%-   if not password %}
+{%-   set user = ((hltcloud.get(account.database) or {}).get("db") or {}).get("user") %}
+{%-   if not user %}
 
-{{ failed("rotate-account-changed", account.database, "Nothing changed: " ~ missing_secret("secrets:" ~ rotation.secret, node)) }}
+{{ failed("rotate-account-changed", account.database, "Nothing changed: parameters " ~ account.database ~ ":db:user is not set") }}
+{%-   elif not password %}
+
+{{ failed("rotate-account-changed", user, "Nothing changed: " ~ missing_secret("secrets:" ~ rotation.secret, node)) }}
 {%-   else %}
 {%-     for host in mariadb.service_databases.hosts %}
 
-{{ database_user(account.database, host, password) }}
+{{ database_user(user, host, password) }}
 {%-     endfor %}
 {%-   endif %}
 {%- elif account.get("identity") %}

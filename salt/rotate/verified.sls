@@ -1,6 +1,7 @@
 {#- orch.rotate, last step on the head: the new value works (salt/rotate/plan.yaml,
     `verify`), or the rotation does not report success:
-      database   the user logs in with pillar secrets:<secret> over MariaDB's
+      database   the service's MariaDB user (parameters <service>:db:user) logs
+                 in with pillar secrets:<secret> over MariaDB's
                  socket (parameters mariadb:socket), and, but root, over TCP at
                  the head's grain mgmt_ipv4 and parameters mariadb:port, the
                  way the compute nodes connect (mysql_accounts.login);
@@ -20,7 +21,9 @@
 {%-   if verify.get("database") %}
 {%-     from "mariadb/macros.jinja" import mariadb with context %}
 {%-     set root = verify.database == "root" %}
-{%-     set user = mariadb.root.user if root else verify.database %}
+{%-     from "map.jinja" import hltcloud with context %}
+{%-     set service_db = (hltcloud.get(verify.database) or {}).get("db") or {} %}
+{%-     set user = mariadb.root.user if root else service_db.get("user") %}
 {%-     set password = salt["pillar.get"]("secrets:" ~ rotation.secret) %}
 {%-     if not password %}
 

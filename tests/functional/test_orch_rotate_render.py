@@ -214,3 +214,29 @@ def test_steps_of_an_unknown_secret_on_a_node_fail_and_change_nothing(checkout):
             a["comment"] for a in body["hltcloud"] if isinstance(a, dict) and "comment" in a
         ]
         assert 'pillar rotate:secret is "nova_passwd", not one of admin_pass,' in comment
+
+
+def test_a_nova_database_user_override_moves_the_rotation_account_and_its_check(checkout):
+    # parameters nova:db:user is the database user nova.conf and the grant use; the
+    # rotation's account and login check follow it (plan.yaml names the service, not
+    # the user: before, an override left orch.rotate setting the password of user nova).
+    lookup = {"hltcloud": {"lookup": {"nova": {"db": {"user": "nova_ops"}}}}}
+    for sls, fun in (("rotate.account", "mysql_user"), ("rotate.verified", "mysql_accounts")):
+        pillar = json.dumps({"rotate": {"secret": "nova_dbpass"}, **lookup})
+        code, high = salt_call(
+            checkout,
+            "cn43.internal",
+            "state.show_sls",
+            sls,
+            f"pillar={pillar}",
+            grains={**REDHAT, "role": "head"},
+        )
+        assert code == 0 and isinstance(high, dict), high
+        names = {
+            a["name"]
+            for body in high.values()
+            if fun in body
+            for a in body[fun]
+            if isinstance(a, dict) and "name" in a
+        }
+        assert names == {"nova_ops"}, (sls, high)
