@@ -5,7 +5,8 @@ starts. Replaces the runbook's dhclient exit hook (it blocked the boot).
 
 The ``bridge_gateway`` beacon watches the address; the master's reactor
 (reactor/bridge_gateway.sls) calls :func:`heal` on the node that lost it.
-Settings come from the pillar/config key ``selfheal`` (pillar/selfheal.sls)::
+Settings come from the pillar/config key ``selfheal`` (pillar/selfheal.sls; the defaults
+and their checks: ``SELFHEAL_DEFAULTS`` in ``_utils/hltcloud_schema.py``)::
 
     selfheal:
       bridge: br100
@@ -46,7 +47,6 @@ from salt.exceptions import CommandExecutionError, SaltException, SaltInvocation
 log = logging.getLogger(__name__)
 
 __virtualname__ = "selfheal"
-DEFAULTS = {"cooldown": 30, "timeout": 10, "backoff_max": 600, "giveup_after": 5}
 INSTANCE_PREFIXES = ("tap", "vnet")
 GIVEUP_TAG = "hltcloud/selfheal/giveup"
 # How long the beacon's last word that the address is wanted (:func:`want`) counts.
@@ -262,8 +262,13 @@ def nova_network_process(name="nova-network", proc="/proc"):
     return f"{pid}:{start}"
 
 
+def _defaults():
+    """The settings' defaults: SELFHEAL_DEFAULTS of the schema, which checks them by type."""
+    return __utils__["hltcloud_schema.selfheal_defaults"]()
+
+
 def _settings(**overrides):
-    conf = dict(DEFAULTS)
+    conf = _defaults()
     conf.update(__salt__["config.get"]("selfheal", {}) or {})
     conf.update({k: v for k, v in overrides.items() if v is not None})
     missing = [k for k in ("bridge", "network") if not conf.get(k)]
@@ -408,7 +413,7 @@ def settle(bridge=None):
     state = _read_state(bridge)
     if not state.get("failures") and not state.get("gave_up"):
         return False
-    settled = {"failures": 0, "wait": float(conf.get("cooldown", DEFAULTS["cooldown"]))}
+    settled = {"failures": 0, "wait": float(conf.get("cooldown", _defaults()["cooldown"]))}
     if "last" in state:
         settled["last"] = state["last"]
     _write_state(bridge, settled)
@@ -637,7 +642,7 @@ def _restart(conf, address, service):
         comment = f"restarting {service} failed"
     else:
         comment = f"restarted {service} but {address} is not back on {bridge} after " + (
-            f"{conf['timeout']}s"
+            f"{float(conf['timeout']):g}s"
         )
     if failures >= int(conf["giveup_after"]):
         comment += f" (failed restarts in a row: {failures})"
