@@ -1,4 +1,4 @@
-"""The one schema of the inventory and the pillar (_utils/hltcloud_schema.py): one line per problem."""
+"""The one schema of the inventory and the pillar (_utils/hltcloud_schema.py): a line a problem."""
 
 import copy
 
