@@ -72,7 +72,7 @@ SALT3006_TESTS := tests/unit/test_grains_hltcloud.py tests/unit/test_keystone_v3
 	tests/functional/test_highstate_record.py tests/functional/test_backup.py \
 	tests/unit/test_rollout_runner.py \
 	tests/functional/test_orch_rotate_render.py tests/functional/test_orch_rotate_stopped.py \
-	tests/functional/test_rotate.py
+	tests/functional/test_rotate.py tests/functional/test_minion_ids.py
 
 # The real Glance the glance tests run on the loopback (.local/glance-venv).
 glance:

@@ -6,10 +6,10 @@ configuration, see ``etc/salt/cluster.conf``); nothing about the cluster is
 written in this file.
 
 - ``role``: ``head`` or ``compute`` for a node listed in the inventory, matched
-  by minion id (``cn44.internal``, the one id form of a node). An unknown host gets no role,
-  never a guessed one. A static grain ``role`` (minion config ``grains:`` or
-  ``/etc/salt/grains``) overrides this one, as Salt ranks static grains above
-  custom grain modules.
+  by minion id (``cn44.internal``, the one id form of a node: ``_utils/hltcloud_ids.py``).
+  An unknown host gets no role, never a guessed one. A static grain ``role`` (minion
+  config ``grains:`` or ``/etc/salt/grains``) overrides this one, as Salt ranks static
+  grains above custom grain modules.
 - ``hlt_node``: the node's short name in the inventory.
 - ``mgmt_ipv4``: the node's address in the management network, taken from the
   bridge, then the physical interface, then any interface; when none carries
@@ -37,18 +37,6 @@ def _inventory():
 
 def _mapping(value):
     return value if isinstance(value, dict) else {}
-
-
-def _node_name(minion_id, inventory):
-    """Return the inventory name of ``minion_id`` or None when it is not listed."""
-    nodes = _mapping(inventory.get("nodes"))
-    domain = inventory.get("domain")
-    name, _, suffix = (minion_id if isinstance(minion_id, str) else "").partition(".")
-    if not name or not isinstance(nodes.get(name), dict):
-        return None
-    if not suffix or suffix != domain:
-        return None
-    return name
 
 
 def _addresses(interfaces, order):
@@ -92,7 +80,7 @@ def hltcloud():
     if not inventory:
         log.debug("hltcloud grains: no hltcloud_inventory in the configuration")
         return {}
-    node = _node_name(__opts__.get("id"), inventory)
+    node = __utils__["hltcloud_ids.node_name"](inventory, __opts__.get("id"))
     grains = {}
     if node:
         grains["hlt_node"] = node

@@ -5,24 +5,17 @@ starts. Replaces the runbook's dhclient exit hook (it blocked the boot).
 
 The ``bridge_gateway`` beacon watches the address; the master's reactor
 (reactor/bridge_gateway.sls) calls :func:`heal` on the node that lost it.
-Settings come from the pillar/config key ``selfheal`` (pillar/selfheal.sls)::
-
-    selfheal:
-      bridge: br100
-      network: 203.0.113.24/29     # the flat network; the gateway is its first host
-      cooldown: 30                 # seconds between two restarts
-      timeout: 10                  # seconds to wait for the address after a restart
-      backoff_max: 600             # after failed restarts the wait doubles, up to this
-      giveup_after: 5              # failed restarts in a row, then one giveup event
+Settings come from the pillar/config key ``selfheal``: ``bridge``, ``network`` (the flat
+network; the gateway is its first host), ``cooldown``, ``timeout``, ``backoff_max`` and
+``giveup_after``, each explained in pillar/selfheal.sls; their defaults and checks are
+``SELFHEAL_DEFAULTS`` in ``_utils/hltcloud_schema.py``.
 
 The service restarted is the one the states run: ``nova.network.service`` of
 the formula's map (salt://map.jinja, rendered with this node's grains and
 pillar ``hltcloud:lookup``); there is no second copy of the name.
 
-Addresses are read with ``ip -o -4 addr show dev <bridge>`` (iproute 3.x and
-4.x have no ``-j``). Instances on the node are seen as their tap/vnet devices
-(on the bridge, or detached from it by a network restart) and, where
-``virsh`` exists, as libvirt's running domains.
+What the node shows (the bridge's addresses, the guests' tap/vnet devices and
+libvirt domains, the nova-network process) is read by ``_utils/selfheal_node.py``.
 
 CLI Example:
 
@@ -32,13 +25,7 @@ CLI Example:
     salt cn44.internal selfheal.heal
 """
 
-import fcntl
-import ipaddress
-import json
 import logging
-import os
-import shutil
-import subprocess
 import time
 
 from salt.exceptions import CommandExecutionError, SaltException, SaltInvocationError
@@ -46,28 +33,27 @@ from salt.exceptions import CommandExecutionError, SaltException, SaltInvocation
 log = logging.getLogger(__name__)
 
 __virtualname__ = "selfheal"
-DEFAULTS = {"cooldown": 30, "timeout": 10, "backoff_max": 600, "giveup_after": 5}
-INSTANCE_PREFIXES = ("tap", "vnet")
 GIVEUP_TAG = "hltcloud/selfheal/giveup"
 # How long the beacon's last word that the address is wanted (:func:`want`) counts.
 WANTED_FOR = 120
 SERVICE_TEMPLATE = (
     '{%- from "map.jinja" import hltcloud with context %}{{ hltcloud.nova.network.service }}'
 )
-SYSFS_NET = "/sys/class/net"
-PATH = "/usr/sbin:/sbin:/usr/bin:/bin"
 
 
 def __virtual__():
-    if shutil.which("ip") or shutil.which("ip", path=PATH):
+    if __utils__["selfheal_node.ip_command"]():
         return __virtualname__
     return (False, "selfheal needs iproute2's ip command")
 
 
+def _node(name):
+    return __utils__[f"selfheal_node.{name}"]
+
+
 def gateway(network):
     """
-    Return the gateway address of ``network`` as ``address/prefix``: its first host, where
-    nova-network puts it on the bridge.
+    Return the gateway of ``network`` (``address/prefix``): its first host, on the bridge.
 
     CLI Example:
 
@@ -75,21 +61,11 @@ def gateway(network):
 
         salt-call selfheal.gateway 203.0.113.24/29
     """
-    try:
-        net = ipaddress.IPv4Network(str(network), strict=True)
-    except ValueError as exc:
-        raise SaltInvocationError(f"network {network!r} is not an IPv4 network: {exc}") from None
-    if net.prefixlen > 30:
-        raise SaltInvocationError(f"network {network} is too small for a gateway and guests")
-    return f"{net.network_address + 1}/{net.prefixlen}"
+    return _node("gateway")(network)
 
 
 def parse_addresses(text):
-    """
-    Return the IPv4 addresses (``address/prefix``) in the output of ``ip -o -4 addr show``,
-    as every iproute prints it (3.9 to 6.x): one line per address, ``inet`` followed by
-    the local address, a ``peer`` address carrying the prefix on point-to-point links;
-    ``brd``, ``scope``, flags, labels and the ``\\ valid_lft`` tail are ignored.
+    """Return the IPv4 addresses (``address/prefix``) in the output of ``ip -o -4 addr show``.
 
     CLI Example:
 
@@ -97,33 +73,12 @@ def parse_addresses(text):
 
         salt-call selfheal.parse_addresses "5: br100    inet 10.0.0.1/24 scope global br100"
     """
-    found = []
-    for line in str(text).splitlines():
-        words = line.split()
-        if "inet" not in words:
-            continue
-        at = words.index("inet")
-        if at + 1 >= len(words):
-            continue
-        local = words[at + 1]
-        if "/" not in local:
-            prefix = "32"
-            after = words[at + 2 : at + 4]
-            if len(after) == 2 and after[0] == "peer" and "/" in after[1]:
-                prefix = after[1].split("/", 1)[1]
-            local = f"{local}/{prefix}"
-        try:
-            iface = ipaddress.IPv4Interface(local)
-        except ValueError:
-            continue
-        found.append(f"{iface.ip}/{iface.network.prefixlen}")
-    return found
+    return _node("parse_addresses")(text)
 
 
 def addresses(bridge):
     """
-    Return the IPv4 addresses (``address/prefix``) on ``bridge``, or None when it does not
-    exist. One ``ip -o -4 addr show dev`` call: no socket or thread outlives it.
+    Return the IPv4 addresses (``address/prefix``) on ``bridge``; None: no such bridge.
 
     CLI Example:
 
@@ -131,29 +86,12 @@ def addresses(bridge):
 
         salt-call selfheal.addresses br100
     """
-    command = shutil.which("ip") or shutil.which("ip", path=PATH) or "ip"
-    try:
-        proc = subprocess.run(
-            [command, "-o", "-4", "addr", "show", "dev", str(bridge)],
-            capture_output=True,
-            text=True,
-            timeout=5,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        raise CommandExecutionError(f"cannot list the addresses of {bridge}: {exc}") from None
-    if proc.returncode != 0:
-        if "does not exist" in proc.stderr or "Cannot find device" in proc.stderr:
-            return None
-        raise CommandExecutionError(f"ip addr show dev {bridge}: {proc.stderr.strip()}")
-    return parse_addresses(proc.stdout)
+    return _node("addresses")(bridge)
 
 
-def instances(bridge, prefixes=INSTANCE_PREFIXES, sysfs=SYSFS_NET):
+def instances(bridge):
     """
-    Return the instance devices (tap/vnet) of this node: ``enslaved`` to ``bridge``, and
-    ``detached`` (no bridge at all: a network restart that re-creates the bridge leaves the
-    running guests' taps outside it). Read from sysfs, no command run.
+    Return this node's tap/vnet devices: ``enslaved`` to ``bridge``, ``detached`` (no bridge).
 
     CLI Example:
 
@@ -161,28 +99,11 @@ def instances(bridge, prefixes=INSTANCE_PREFIXES, sysfs=SYSFS_NET):
 
         salt-call selfheal.instances br100
     """
-    prefixes = tuple(prefixes)
-    brif = os.path.join(sysfs, str(bridge), "brif")
-    try:
-        enslaved = sorted(n for n in os.listdir(brif) if n.startswith(prefixes))
-    except OSError:
-        enslaved = []
-    try:
-        names = os.listdir(sysfs)
-    except OSError:
-        names = []
-    detached = sorted(
-        n
-        for n in names
-        if n.startswith(prefixes) and not os.path.lexists(os.path.join(sysfs, n, "master"))
-    )
-    return {"enslaved": enslaved, "detached": detached}
+    return _node("instances")(bridge)
 
 
 def domains():
-    """
-    Return the names of libvirt's running domains, or None when ``virsh`` is not installed
-    or libvirt does not answer.
+    """Return the names of libvirt's running domains, or None without ``virsh`` or libvirt.
 
     CLI Example:
 
@@ -190,30 +111,13 @@ def domains():
 
         salt-call selfheal.domains
     """
-    virsh = shutil.which("virsh") or shutil.which("virsh", path=PATH)
-    if not virsh:
-        return None
-    try:
-        proc = subprocess.run(
-            [virsh, "-c", "qemu:///system", "list", "--name"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    if proc.returncode != 0:
-        return None
-    return sorted(line.strip() for line in proc.stdout.splitlines() if line.strip())
+    return _node("domains")()
 
 
 def fingerprint(bridge, with_domains=True):
     """
-    Return what tells that guests run here, as a sorted list: the instance devices
-    (:func:`instances`) or, when there is none and ``with_domains``, libvirt's running
-    domains. Empty: no guest seen. The beacon and :func:`heal` compare it with the one
-    recorded at a give-up.
+    Return what tells that guests run here, as a sorted list (empty: no guest seen). The
+    beacon and :func:`heal` compare it with the one recorded at a give-up.
 
     CLI Example:
 
@@ -221,18 +125,13 @@ def fingerprint(bridge, with_domains=True):
 
         salt-call selfheal.fingerprint br100
     """
-    devices = instances(bridge)
-    found = [f"dev:{n}" for n in devices["enslaved"] + devices["detached"]]
-    if not found and with_domains:
-        found = [f"domain:{n}" for n in domains() or []]
-    return sorted(set(found))
+    return _node("fingerprint")(bridge, with_domains)
 
 
-def nova_network_process(name="nova-network", proc="/proc"):
+def nova_network_process():
     """
-    Return ``"<pid>:<start time>"`` of the running nova-network process (its command, or
-    the script its python runs, is named ``name``), or None when none runs. It changes
-    when nova-network restarts.
+    Return ``"<pid>:<start time>"`` of the running nova-network process, or None. It
+    changes when nova-network restarts.
 
     CLI Example:
 
@@ -240,30 +139,11 @@ def nova_network_process(name="nova-network", proc="/proc"):
 
         salt-call selfheal.nova_network_process
     """
-    found = []
-    for pid in os.listdir(proc):
-        if not pid.isdigit():
-            continue
-        try:
-            with open(os.path.join(proc, pid, "cmdline"), "rb") as handle:
-                argv = handle.read().split(b"\0")[:2]
-            names = [os.path.basename(a.decode(errors="replace")) for a in argv]
-            runs = names[0] == name or (names[0].startswith("python") and names[1:2] == [name])
-            if not runs:
-                continue
-            with open(os.path.join(proc, pid, "stat"), encoding="ascii", errors="replace") as h:
-                start = h.read().rsplit(")", 1)[1].split()[19]
-        except (OSError, IndexError):
-            continue
-        found.append((int(start), int(pid)))
-    if not found:
-        return None
-    start, pid = min(found)  # the parent: started first
-    return f"{pid}:{start}"
+    return _node("nova_network_process")()
 
 
 def _settings(**overrides):
-    conf = dict(DEFAULTS)
+    conf = __utils__["hltcloud_schema.selfheal_defaults"]()  # checked by type there
     conf.update(__salt__["config.get"]("selfheal", {}) or {})
     conf.update({k: v for k, v in overrides.items() if v is not None})
     missing = [k for k in ("bridge", "network") if not conf.get(k)]
@@ -295,34 +175,35 @@ def service_name():
     return name
 
 
-def _present(bridge, address):
-    found = addresses(bridge)
-    return found is not None and address.split("/")[0] in {a.split("/")[0] for a in found}
-
-
-def _state_file(bridge):
-    return os.path.join(__opts__["cachedir"], f"selfheal-{bridge}.json")
+def _record(name):
+    return __utils__[f"selfheal_record.{name}"]
 
 
 def _read_state(bridge):
-    try:
-        with open(_state_file(bridge), encoding="utf-8") as handle:
-            state = json.load(handle)
-    except (OSError, ValueError):
-        return {}
-    return state if isinstance(state, dict) else {}
+    return _record("read")(__opts__["cachedir"], bridge, "json")
 
 
 def _write_state(bridge, state):
-    path = _state_file(bridge)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(state, handle)
-    os.replace(tmp, path)
+    _record("write")(__opts__["cachedir"], bridge, "json", state)
 
 
-def _wanted_file(bridge):
-    return os.path.join(__opts__["cachedir"], f"selfheal-{bridge}.wanted")
+def _lock(bridge):
+    return _record("lock")(__opts__["cachedir"], bridge)
+
+
+def _unwant(bridge):
+    """Drop the beacon's record (:func:`want`); True when there was one."""
+    return _record("remove")(__opts__["cachedir"], bridge, "wanted")
+
+
+def _wanted(bridge):
+    """The beacon's record, while it is recent (see :func:`want`); else None."""
+    record = _record("read")(__opts__["cachedir"], bridge, "wanted")
+    try:
+        age = time.time() - float(record["at"])
+    except (KeyError, TypeError, ValueError):
+        return None
+    return record if 0 <= age <= WANTED_FOR else None
 
 
 def want(bridge, reason):
@@ -338,32 +219,10 @@ def want(bridge, reason):
 
         salt-call selfheal.want br100 guests
     """
-    path = _wanted_file(bridge)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump({"at": time.time(), "reason": str(reason)}, handle)
-    os.replace(tmp, path)
+    _record("write")(
+        __opts__["cachedir"], bridge, "wanted", {"at": time.time(), "reason": str(reason)}
+    )
     return True
-
-
-def _unwant(bridge):
-    """Drop the beacon's record; True when there was one."""
-    try:
-        os.unlink(_wanted_file(bridge))
-    except FileNotFoundError:
-        return False
-    return True
-
-
-def _wanted(bridge):
-    """The beacon's record, while it is recent (see :func:`want`); else None."""
-    try:
-        with open(_wanted_file(bridge), encoding="utf-8") as handle:
-            record = json.load(handle)
-        age = time.time() - float(record["at"])
-    except (OSError, ValueError, KeyError, TypeError):
-        return None
-    return record if 0 <= age <= WANTED_FOR else None
 
 
 def forget(bridge=None):
@@ -382,11 +241,7 @@ def forget(bridge=None):
     if not bridge:
         raise SaltInvocationError("selfheal.forget: no bridge given and none in pillar")
     forgot = _unwant(bridge)
-    try:
-        os.unlink(_state_file(bridge))
-    except FileNotFoundError:
-        return forgot
-    return True
+    return _record("remove")(__opts__["cachedir"], bridge, "json") or forgot
 
 
 def settle(bridge=None):
@@ -402,13 +257,14 @@ def settle(bridge=None):
 
         salt cn44.internal selfheal.settle br100
     """
-    conf = __salt__["config.get"]("selfheal", {}) or {}
+    conf = __utils__["hltcloud_schema.selfheal_defaults"]()
+    conf.update(__salt__["config.get"]("selfheal", {}) or {})
     bridge = bridge or conf.get("bridge")
     _unwant(bridge)  # the beacon's word held while the address was missing
     state = _read_state(bridge)
     if not state.get("failures") and not state.get("gave_up"):
         return False
-    settled = {"failures": 0, "wait": float(conf.get("cooldown", DEFAULTS["cooldown"]))}
+    settled = {"failures": 0, "wait": float(conf["cooldown"])}
     if "last" in state:
         settled["last"] = state["last"]
     _write_state(bridge, settled)
@@ -469,33 +325,11 @@ def status(bridge=None, network=None):
         "bridge": bridge,
         "gateway": address,
         "bridge_exists": found is not None,
-        "present": found is not None and _present(bridge, address),
+        "present": found is not None and _node("present")(bridge, address),
         "guests": fingerprint(bridge),
         "drained": drain_mark()["drained"],
         "history": _read_state(bridge),
     }
-
-
-def _lock(bridge):
-    """Return an open, exclusively locked file, or None when another heal holds the lock."""
-    handle = open(  # pylint: disable=consider-using-with
-        os.path.join(__opts__["cachedir"], f"selfheal-{bridge}.lock"), "a", encoding="ascii"
-    )
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        return None
-    return handle
-
-
-def _wait(bridge, address, timeout):
-    deadline = time.monotonic() + float(timeout)
-    while time.monotonic() < deadline:
-        if _present(bridge, address):
-            return True
-        time.sleep(0.05)
-    return _present(bridge, address)
 
 
 def _answer(result, action, comment, **extra):
@@ -535,7 +369,7 @@ def heal(bridge=None, network=None, service=None, cooldown=None, timeout=None):
     address = gateway(conf["network"])
     if addresses(bridge) is None:
         return _answer(False, "none", f"bridge {bridge} does not exist: nothing to heal")
-    if _present(bridge, address):
+    if _node("present")(bridge, address):
         settle(bridge)
         return _answer(True, "none", f"{address} is on {bridge}")
     if not fingerprint(bridge) and not _wanted(bridge):
@@ -571,8 +405,7 @@ def _next_wait(conf, failures):
 
 
 def _held(conf, state, guests, address):
-    """The answer while a give-up (same guests) or the wait after the last restart holds;
-    None when a restart may go."""
+    """The answer while a give-up (same guests) or the restart's wait holds; else None."""
     record = state.get("gave_up")
     if record and sorted(record.get("guests", [])) == guests:
         return _answer(
@@ -621,7 +454,7 @@ def _restart(conf, address, service):
     except SaltException as exc:
         log.warning("selfheal: restarting %s: %s", service, exc)
         restarted = False
-    back = bool(restarted) and _wait(bridge, address, conf["timeout"])
+    back = bool(restarted) and _node("wait_present")(bridge, address, conf["timeout"])
     elapsed = round(time.monotonic() - started, 3)
     failures = 0 if back else int(state.get("failures", 0)) + 1
     state = {"last": time.time(), "failures": failures, "wait": _next_wait(conf, failures)}
@@ -637,7 +470,7 @@ def _restart(conf, address, service):
         comment = f"restarting {service} failed"
     else:
         comment = f"restarted {service} but {address} is not back on {bridge} after " + (
-            f"{conf['timeout']}s"
+            f"{float(conf['timeout']):g}s"
         )
     if failures >= int(conf["giveup_after"]):
         comment += f" (failed restarts in a row: {failures})"

@@ -52,12 +52,7 @@ def __virtual__():
 
 
 def _node_ids():
-    inventory = __opts__.get("hltcloud_inventory") or {}
-    domain = inventory.get("domain")
-    nodes = inventory.get("nodes")
-    if not isinstance(nodes, dict):
-        return []
-    return [f"{name}.{domain}" for name in sorted(n for n in nodes if isinstance(n, str))]
+    return __utils__["hltcloud_ids.node_ids"](__opts__.get("hltcloud_inventory"))
 
 
 def _last_highstates(ids):

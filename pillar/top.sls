@@ -4,7 +4,8 @@
     key), not anything the minion says: it gets an entry only when that id is
     an inventory node's (hltcloud_inventory, etc/salt/cluster.conf in the
     master's config), `cnXX.<domain>` (the one id form of a node: one accepted
-    key per node gets its secrets), and the entry is that one id
+    key per node gets its secrets; the rule is _utils/hltcloud_ids.py, asked
+    through hltcloud.node_name, as the ext_pillar asks it), and the entry is that one id
     alone, matched exactly (a list of one; an id with a comma, or one that
     only looks like a node's, matches nothing). It gets the cluster data and
     only its own role's secrets; an id outside the inventory gets no pillar at
@@ -12,17 +13,9 @@
     the top's size does not grow with the inventory. The `role` grain stays
     for state targeting (salt/top.sls) and display only. -#}
 {%- set inventory = opts.get("hltcloud_inventory") or {} %}
-{%- set domain = inventory.get("domain") %}
-{%- set nodes = inventory.get("nodes") %}
 {%- set minion_id = opts.get("id") %}
-{%- set node = none %}
-{%- if minion_id is string and nodes is mapping %}
-{%-   set name, dot, suffix = minion_id.partition(".") %}
-{%-   if dot and domain and suffix == domain %}
-{%-     set node = nodes.get(name) %}
-{%-   endif %}
-{%- endif %}
-{%- set role = node.get("role") if node is mapping else none %}
+{%- set name = salt["hltcloud.node_name"](inventory, minion_id) %}
+{%- set role = inventory.nodes[name].get("role") if name else none %}
 {%- if role == "head" %}
 base:
   {{ minion_id | json }}:

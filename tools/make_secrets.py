@@ -12,9 +12,9 @@ never printed. An existing file is tightened to 0600; a symlink is followed
 
 A file it cannot read or that breaks the grammar below is refused with one line
 naming the file, the line and the key (never a value), and nothing is written.
-The grammar is the one pillar/lib/secrets.jinja checks, with the same messages:
-comments, blank lines and one ``name: <20 hex digits>`` per line (name and
-value optionally quoted), each name once.
+The grammar and the format are _utils/hltcloud_secrets.py's, the code the pillar
+(pillar/lib/secrets.jinja) and the schema use: comments, blank lines and one
+``name: <20 hex digits>`` per line (name and value optionally quoted), each name once.
 
 Usage::
 
@@ -24,13 +24,14 @@ Usage::
 import argparse
 import os
 import pathlib
-import re
 import secrets
 import stat
 import sys
 import tempfile
 
 import yaml
+
+from _utils import hltcloud_secrets
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 CATALOG = REPO / "pillar" / "secrets" / "catalog.yaml"
@@ -42,53 +43,12 @@ HEADER = (
 
 
 def new_secret():
-    """Return a new secret: 10 random bytes as 20 hex digits."""
-    return secrets.token_hex(10)
+    """Return a new secret: 10 random bytes as 20 hex digits (_utils/hltcloud_secrets.py)."""
+    return secrets.token_hex(hltcloud_secrets.BYTES)
 
 
-NAME = r"[A-Za-z_][A-Za-z0-9_]*"
-HEX = r"[0-9a-fA-F]{20}"
-# Keep in step with pillar/lib/secrets.jinja (tests/functional/test_secrets_file.py compares them).
-LINE = re.compile(rf"^(?:'({NAME})'|\"({NAME})\"|({NAME}))[ \t]*:(.*)$")
-VALUE = re.compile(rf"^(?:[ \t]+(?:'({HEX})'|\"({HEX})\"|({HEX}))(?:[ \t]+#.*)?)[ \t]*$")
-
-
-class SecretsFileError(Exception):
-    """The secrets file cannot be used; the message names file, line and key, never a value."""
-
-
-def parse(text, where):
-    """
-    Return {name: value} from the text of a secrets file, checked line by line.
-    Raise SecretsFileError for the first line that is not ``name: <20 hex digits>``,
-    a comment or blank, or that repeats a name.
-    """
-    values, first_line = {}, {}
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        at = f"{where}, line {number}"
-        parts = LINE.match(line)
-        if not parts:
-            raise SecretsFileError(
-                f"{at}: expected one secret per line as `name: <20 hex digits>`. "
-                "Fix or delete that line, then run `make secrets`."
-            )
-        name = parts[1] or parts[2] or parts[3]
-        value = VALUE.match(parts[4])
-        if name in first_line:
-            raise SecretsFileError(
-                f"{at}: secret '{name}' is given twice (also on line {first_line[name]}). "
-                "Delete one of them."
-            )
-        if not value:
-            raise SecretsFileError(
-                f"{at}: secret '{name}' is not a string of 20 hex digits. "
-                "Delete that line and run `make secrets` to generate it."
-            )
-        first_line[name] = number
-        values[name] = value[1] or value[2] or value[3]
-    return values
+SecretsFileError = hltcloud_secrets.SecretsFileError
+parse = hltcloud_secrets.parse
 
 
 def load(path):
@@ -103,9 +63,7 @@ def load(path):
             f"{path}: cannot read it ({exc.strerror}); nothing written. "
             "Run as the file's owner or fix its permissions."
         ) from None
-    # A byte that is not UTF-8 becomes U+FFFD, which no name or value matches: the line is
-    # refused by name, as the pillar (which decodes the same way) refuses it.
-    return parse(data.decode("utf-8", "replace"), path)
+    return parse(hltcloud_secrets.decode(data), path)
 
 
 def plan(catalog, existing, rotate=()):

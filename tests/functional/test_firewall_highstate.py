@@ -12,7 +12,7 @@ import subprocess
 import pytest
 import yaml
 
-from _modules import hltcloud
+from _utils import hltcloud_schema as hltcloud
 from tests.functional.test_compute_highstate import (  # noqa: F401
     MACS,
     REDHAT,

@@ -14,6 +14,7 @@ import salt.config
 import salt.pillar
 import yaml
 
+from _utils import hltcloud_schema
 from tests.support.localcluster import REPO, inventory
 from tools import make_secrets
 
@@ -36,7 +37,7 @@ def _with(line_for_nova_pass):
 BAD_FILES = {
     "invalid-yaml": (
         _with('nova_pass: "9f8e7d6c5b4a39281706\n'),
-        "line 9: secret 'nova_pass' is not a string of 20 hex digits.",
+        "line 9: secret 'nova_pass' is not a string of 20 hex digits (0-9, a-f).",
     ),
     "top-level-list": (
         "- 9f8e7d6c5b4a39281706\n- 0a1b2c3d4e5f6a7b8c9d\n",
@@ -52,31 +53,35 @@ BAD_FILES = {
     ),
     "list-value": (
         _with("nova_pass: [9f8e7d6c5b4a39281706, 0a1b2c3d4e5f6a7b8c9d]\n"),
-        "line 9: secret 'nova_pass' is not a string of 20 hex digits.",
+        "line 9: secret 'nova_pass' is not a string of 20 hex digits (0-9, a-f).",
     ),
     "block-list-value": (
         _with("nova_pass:\n  - 9f8e7d6c5b4a39281706\n"),
-        "line 9: secret 'nova_pass' is not a string of 20 hex digits.",
+        "line 9: secret 'nova_pass' is not a string of 20 hex digits (0-9, a-f).",
     ),
     "dict-value": (
         _with("nova_pass: {old: 9f8e7d6c5b4a39281706}\n"),
-        "line 9: secret 'nova_pass' is not a string of 20 hex digits.",
+        "line 9: secret 'nova_pass' is not a string of 20 hex digits (0-9, a-f).",
     ),
     "too-short": (
         _with("nova_pass: 9f8e7d6c5b\n"),
-        "line 9: secret 'nova_pass' is not a string of 20 hex digits.",
+        "line 9: secret 'nova_pass' is not a string of 20 hex digits (0-9, a-f).",
     ),
     "not-hex": (
         _with("nova_pass: 9f8e7d6c5b4a3928170z\n"),
-        "line 9: secret 'nova_pass' is not a string of 20 hex digits.",
+        "line 9: secret 'nova_pass' is not a string of 20 hex digits (0-9, a-f).",
     ),
     "a-number": (
         _with("nova_pass: 3.1415926535897932384\n"),
-        "line 9: secret 'nova_pass' is not a string of 20 hex digits.",
+        "line 9: secret 'nova_pass' is not a string of 20 hex digits (0-9, a-f).",
     ),
     "byte-not-utf8-in-a-value": (
         _with("nova_pass: 9f8e7d6c5b4a3928170").encode() + b"\xff\n",
-        "line 9: secret 'nova_pass' is not a string of 20 hex digits.",
+        "line 9: secret 'nova_pass' is not a string of 20 hex digits (0-9, a-f).",
+    ),
+    "upper-case": (
+        _with("nova_pass: 9F8E7D6C5B4A39281706\n"),
+        "line 9: secret 'nova_pass' is not a string of 20 hex digits (0-9, a-f).",
     ),
     "byte-not-utf8-in-a-name": (
         _with("").encode() + b"nova_p\xe4ss: 9f8e7d6c5b4a39281706\n",
@@ -86,6 +91,7 @@ BAD_FILES = {
 # Every value-like token of the bad files: none may be printed anywhere.
 VALUES = [*GOOD.values(), "9f8e7d6c5b4a39281706", "0a1b2c3d4e5f6a7b8c9d", "9f8e7d6c5b"]
 VALUES += ["9f8e7d6c5b4a3928170z", "3.1415926535897932384", "9f8e7d6c5b4a3928170"]
+VALUES += ["9F8E7D6C5B4A39281706"]
 
 
 def _write(path, text):
@@ -115,6 +121,9 @@ def compile_pillar(pillar_root, minion_id):
             "file_client": "local",
             "pillar_roots": {"base": [str(pillar_root)]},
             "file_roots": {"base": [str(REPO / "salt")]},
+            # as etc/salt/master: the pillar reads the file with hltcloud.secrets_file
+            "module_dirs": [str(REPO / "_modules")],
+            "utils_dirs": [str(REPO / "_utils")],
             "hltcloud_inventory": inventory(),
         }
     )
@@ -213,3 +222,31 @@ def test_a_file_made_by_make_secrets_is_read_whole_by_the_pillar(pillar_root):
     assert "_errors" not in pillar
     assert pillar["secrets"] == written
     assert all(isinstance(v, str) for v in pillar["secrets"].values())
+
+
+# One secret format for every reader (_utils/hltcloud_secrets.py): the file's bytes as the
+# value of nova_pass, and whether it is a secret.
+SECRET_VALUES = [
+    (b"0123456789abcdef0123", True),
+    (b"0123456789ABCDEF0123", False),  # upper case: make secrets writes lower case
+    (b"0123456789abcDef0123", False),
+    (b"0123456789abcdef012", False),  # 19 digits
+    (b"0123456789abcdef01234", False),  # 21 digits
+    (b"0123456789abcdef012g", False),  # not hex
+    (b"0123456789abcdef012\xff", False),  # not UTF-8
+]
+
+
+@pytest.mark.parametrize(("raw", "good"), SECRET_VALUES)
+def test_the_file_the_pillar_and_the_schema_agree_on_a_secret(pillar_root, raw, good):
+    path = pillar_root / "secrets.yaml"
+    path.write_bytes(_with("").encode() + b"nova_pass: " + raw + b"\n")
+    try:
+        tool = make_secrets.load(path)["nova_pass"] == raw.decode()
+    except make_secrets.SecretsFileError:
+        tool = False
+    pillar = compile_pillar(pillar_root, "cn44.internal")
+    from_pillar = "_errors" not in pillar and pillar["secrets"]["nova_pass"] == raw.decode()
+    value = raw.decode("utf-8", "replace")
+    schema = hltcloud_schema.validate_pillar({"secrets": {"nova_pass": value}}) == []
+    assert (tool, from_pillar, schema) == (good, good, good)

@@ -17,6 +17,8 @@ import shutil
 import pytest
 import yaml
 
+from _utils import hltcloud_ids
+
 REPO = pathlib.Path(__file__).resolve().parent.parent.parent
 ETC = REPO / "etc" / "salt"
 PATH_LISTS = (
@@ -102,8 +104,7 @@ def inventory_written(checkout, grown):
 
 def node_ids():
     """Minion ids of the inventory's nodes, e.g. ['cn43.internal', ...]."""
-    inv = inventory()
-    return [f"{name}.{inv['domain']}" for name in sorted(inv["nodes"])]
+    return hltcloud_ids.node_ids(inventory())
 
 
 def master_overrides(pillar_root):

@@ -4,6 +4,7 @@ import importlib.util
 
 import pytest
 
+from _utils import hltcloud_ids
 from tests.support.localcluster import REPO, inventory
 
 
@@ -13,6 +14,7 @@ def grains_module(monkeypatch):
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     module.__opts__ = {"hltcloud_inventory": inventory()}
+    module.__utils__ = {"hltcloud_ids.node_name": hltcloud_ids.node_name}
     monkeypatch.setattr(module.salt.utils.network, "interfaces", lambda: {})
     return module
 

@@ -1,11 +1,11 @@
-"""The one schema of the inventory and the pillar (_modules/hltcloud.py): one line per problem."""
+"""The one schema of the inventory and the pillar (_utils/hltcloud_schema.py): a line a problem."""
 
 import copy
 
 import pytest
 import yaml
 
-from _modules import hltcloud
+from _utils import hltcloud_schema as hltcloud
 from tests.support.localcluster import ETC
 
 INVENTORY = yaml.safe_load((ETC / "cluster.conf").read_text())["hltcloud_inventory"]
@@ -178,7 +178,7 @@ def test_pillar_problems_are_one_line_naming_the_key(path, value, words):
 def test_a_malformed_secret_is_named_without_its_value(value):
     problems = hltcloud.validate_pillar(_pillar("secrets:nova_pass", value))
     assert len(problems) == 1
-    assert problems[0].startswith("secrets:nova_pass: is not 20 hex characters")
+    assert problems[0].startswith("secrets:nova_pass: is not 20 hex digits (0-9, a-f)")
     assert str(value) not in problems[0]
 
 
@@ -242,13 +242,32 @@ def test_a_flat_network_on_the_nodes_lan_is_named():
     ]
 
 
-def test_the_settings_selfheal_reads_are_the_ones_checked():
-    # _modules/selfheal.py's DEFAULTS are what heal reads; the schema checks exactly those.
-    from _modules import selfheal  # pylint: disable=import-outside-toplevel
-
-    for name in selfheal.DEFAULTS:
+def test_every_self_heal_default_is_checked_by_its_type():
+    # SELFHEAL_DEFAULTS are what selfheal.heal reads; the schema checks exactly those.
+    for name, default in hltcloud.SELFHEAL_DEFAULTS.items():
         problems = hltcloud.validate_pillar(_pillar(f"selfheal:{name}", -1))
         assert [p.split(": ")[0] for p in problems] == [f"selfheal:{name}"], name
+        assert hltcloud.validate_pillar(_pillar(f"selfheal:{name}", default)) == [], name
+    assert hltcloud.validate_pillar(_pillar("selfheal:unknown_setting", -1)) == []
+
+
+@pytest.mark.parametrize(
+    ("default", "good", "bad", "words"),
+    [
+        (2.5, 0.5, "0.5", "not a positive number"),
+        (3, 7, 2.5, "not a whole number"),
+        (True, False, "yes", "not a boolean"),
+        ("eth0", "em1", 5, "is not a str"),
+    ],
+)
+def test_a_new_self_heal_default_is_checked_without_a_schema_line(
+    monkeypatch, default, good, bad, words
+):
+    monkeypatch.setitem(hltcloud.SELFHEAL_DEFAULTS, "new_setting", default)
+    assert hltcloud.validate_pillar(_pillar("selfheal:new_setting", good)) == []
+    problems = hltcloud.validate_pillar(_pillar("selfheal:new_setting", bad))
+    assert len(problems) == 1 and problems[0].startswith("selfheal:new_setting: "), problems
+    assert words in problems[0]
 
 
 @pytest.mark.parametrize(

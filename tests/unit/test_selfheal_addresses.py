@@ -1,5 +1,6 @@
 """
-The selfheal module's pure parts: reading ``ip -o -4 addr show`` as iproute 3.9 (Fedora 19),
+The selfheal module's pure parts (what the node shows: _utils/selfheal_node.py): reading
+``ip -o -4 addr show`` as iproute 3.9 (Fedora 19),
 3.10/4.11 (CentOS 7) and 6.x print it, the guests seen in sysfs, nova-network's process
 identity in /proc, and the back-off. The outputs are in tests/unit/files/ip-o-4-addr/ (see
 its README for where each comes from).
@@ -10,6 +11,7 @@ import os
 
 import pytest
 
+from _utils import selfheal_node
 from tests.conftest import REPO
 
 SAMPLES = REPO / "tests" / "unit" / "files" / "ip-o-4-addr"
@@ -21,6 +23,11 @@ def selfheal():
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+@pytest.fixture(scope="module")
+def node():
+    return selfheal_node
 
 
 @pytest.mark.parametrize(
@@ -46,21 +53,21 @@ def selfheal():
         ("iproute-6.1-debian12-no-address.txt", []),
     ],
 )
-def test_every_iproute_versions_oneline_output_gives_the_same_addresses(selfheal, sample, expected):
-    assert selfheal.parse_addresses((SAMPLES / sample).read_text()) == expected
+def test_every_iproute_versions_oneline_output_gives_the_same_addresses(node, sample, expected):
+    assert node.parse_addresses((SAMPLES / sample).read_text()) == expected
 
 
-def test_the_json_option_iproute_3_and_4_lack_is_not_used(selfheal):
-    source = (REPO / "_modules" / "selfheal.py").read_text()
+def test_the_json_option_iproute_3_and_4_lack_is_not_used(node):
+    source = (REPO / "_utils" / "selfheal_node.py").read_text()
     assert '"-j"' not in source and "json.loads(proc" not in source
 
 
-def test_inet6_and_link_lines_are_ignored(selfheal):
+def test_inet6_and_link_lines_are_ignored(node):
     text = (
         "5: br100    inet6 fe80::230:48ff:fec9:a24a/64 scope link \\       valid_lft forever\n"
         "5: br100: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1500 qdisc noqueue state UP\n"
     )
-    assert selfheal.parse_addresses(text) == []
+    assert node.parse_addresses(text) == []
 
 
 def _sysfs(root, bridge, enslaved=(), others=()):
@@ -77,23 +84,23 @@ def _sysfs(root, bridge, enslaved=(), others=()):
     return str(root)
 
 
-def test_guests_on_the_bridge_are_seen(selfheal, tmp_path):
+def test_guests_on_the_bridge_are_seen(node, tmp_path):
     sysfs = _sysfs(tmp_path, "br100", enslaved=["em1", "vnet0", "tap3f2c1a9b-77"])
-    assert selfheal.instances("br100", sysfs=sysfs) == {
+    assert node.instances("br100", sysfs=sysfs) == {
         "enslaved": ["tap3f2c1a9b-77", "vnet0"],
         "detached": [],
     }
 
 
-def test_taps_left_outside_a_recreated_bridge_are_seen_as_detached(selfheal, tmp_path):
+def test_taps_left_outside_a_recreated_bridge_are_seen_as_detached(node, tmp_path):
     sysfs = _sysfs(tmp_path, "br100", enslaved=["em1"], others={"vnet0": None, "tap1": "virbr0"})
-    assert selfheal.instances("br100", sysfs=sysfs) == {"enslaved": [], "detached": ["vnet0"]}
+    assert node.instances("br100", sysfs=sysfs) == {"enslaved": [], "detached": ["vnet0"]}
 
 
-def test_an_idle_node_has_no_guests(selfheal, tmp_path):
+def test_an_idle_node_has_no_guests(node, tmp_path):
     sysfs = _sysfs(tmp_path, "br100", enslaved=["em1"], others={"lo": None, "uplink": None})
-    assert selfheal.instances("br100", sysfs=sysfs) == {"enslaved": [], "detached": []}
-    assert selfheal.instances("br-none", sysfs=sysfs) == {"enslaved": [], "detached": []}
+    assert node.instances("br100", sysfs=sysfs) == {"enslaved": [], "detached": []}
+    assert node.instances("br-none", sysfs=sysfs) == {"enslaved": [], "detached": []}
 
 
 def _proc(root, pid, argv, start):
@@ -103,18 +110,18 @@ def _proc(root, pid, argv, start):
     (root / str(pid) / "stat").write_text(f"{pid} (name with ) paren) {' '.join(fields)}\n")
 
 
-def test_nova_network_process_is_its_first_started_process(selfheal, tmp_path):
+def test_nova_network_process_is_its_first_started_process(node, tmp_path):
     _proc(tmp_path, 120, ["/usr/bin/python", "/usr/bin/nova-network", "--logfile", "x"], 5000)
     _proc(tmp_path, 131, ["/usr/bin/python", "/usr/bin/nova-network"], 5100)  # a worker
     _proc(tmp_path, 140, ["/usr/bin/python", "/usr/bin/nova-compute"], 4000)
     _proc(tmp_path, 150, ["grep", "nova-network"], 100)
     (tmp_path / "self").mkdir()
-    assert selfheal.nova_network_process(proc=str(tmp_path)) == "120:5000"
+    assert node.nova_network_process(proc=str(tmp_path)) == "120:5000"
 
 
-def test_no_nova_network_process_is_none(selfheal, tmp_path):
+def test_no_nova_network_process_is_none(node, tmp_path):
     _proc(tmp_path, 140, ["/usr/bin/python", "/usr/bin/nova-compute"], 4000)
-    assert selfheal.nova_network_process(proc=str(tmp_path)) is None
+    assert node.nova_network_process(proc=str(tmp_path)) is None
 
 
 def test_the_wait_doubles_after_each_failed_restart_up_to_the_cap(selfheal):

@@ -185,6 +185,8 @@ def test_pillar_sls_builds_the_runbook_catalog(tmp_path, example_pillar):
             "file_client": "local",
             "pillar_roots": {"base": [str(root), str(REPO / "pillar")]},
             "file_roots": {"base": [str(REPO / "salt")]},
+            "module_dirs": [str(REPO / "_modules")],  # as etc/salt/master: hltcloud.*
+            "utils_dirs": [str(REPO / "_utils")],
             "hltcloud_inventory": yaml.safe_load((REPO / "etc/salt/cluster.conf").read_text())[
                 "hltcloud_inventory"
             ],
