@@ -1,0 +1,450 @@
+"""
+An OpenStack (oslo.config) ini file as text: read it, plan edits, render it. No I/O.
+
+The grammar and the editing rules are described in the ``openstack_ini`` execution module,
+which reaches these as ``__utils__["ini_document.<function>"]``: :func:`validate_present` and
+:func:`validate_absent` check what is asked, :func:`parse` reads a text into an
+:class:`IniDocument`, :func:`plan_present` and :func:`plan_absent` record in it the edits that
+make the ask true and return the changes, ``IniDocument.render`` gives the new text. Plain
+functions, no loader dunders: unit tests import this module directly.
+"""
+
+from salt.exceptions import CommandExecutionError, SaltInvocationError
+
+# oslo_config.types.Boolean
+TRUE_STRINGS = ("true", "1", "on", "yes")
+FALSE_STRINGS = ("false", "0", "off", "no")
+
+
+def _shown(section, key, value):
+    return value
+
+
+def parse(text, source="<text>"):
+    """Read ``text`` (the contents of ``source``) into an :class:`IniDocument`."""
+    return IniDocument(text, source=source)
+
+
+def _scalar_text(value, where):
+    if isinstance(value, bool):
+        return "True" if value else "False"
+    if isinstance(value, (int, float, str)):
+        return str(value)
+    raise SaltInvocationError(
+        f"{where}: unsupported value type {type(value).__name__} "
+        "(use a string, number, boolean, list or dict)"
+    )
+
+
+def render_value(value, where="value"):
+    """
+    Return the text oslo.config reads back as ``value``.
+
+    ``where`` (``section/key``) only names the setting in error messages; the value itself is never
+    put in a message.
+    """
+    if value is None:
+        raise SaltInvocationError(
+            f"{where}: value is empty (None); give a value, or use openstack_ini.absent "
+            "to remove the key"
+        )
+    if isinstance(value, (list, tuple)):
+        items = [_scalar_text(item, where) for item in value]
+        if any("," in item for item in items):
+            raise SaltInvocationError(f"{where}: a list item contains ',' (oslo splits on it)")
+        text = ",".join(items)
+    elif isinstance(value, dict):
+        pairs = []
+        for dkey, dval in value.items():
+            dkey, dval = _scalar_text(dkey, where), _scalar_text(dval, where)
+            if any(c in dkey + dval for c in ",") or ":" in dkey:
+                raise SaltInvocationError(f"{where}: a dict key or value contains ',' or ':'")
+            pairs.append(f"{dkey}:{dval}")
+        text = ",".join(pairs)
+    else:
+        text = _scalar_text(value, where)
+    if "\n" in text or "\r" in text:
+        raise SaltInvocationError(f"{where}: value contains a newline")
+    if "\0" in text:
+        raise SaltInvocationError(f"{where}: value contains a NUL character")
+    if text != text.strip():
+        raise SaltInvocationError(
+            f"{where}: value starts or ends with whitespace, which oslo.config strips"
+        )
+    return text
+
+
+def value_matches(value, current):
+    """
+    Tell whether the file's text ``current`` already says ``value``.
+
+    Text is compared as written (surrounding spaces ignored); a bool the way oslo.config reads
+    booleans; a list item by item.
+    """
+    if current is None:
+        return False
+    current = current.strip()
+    if isinstance(value, bool):
+        truthy = TRUE_STRINGS if value else FALSE_STRINGS
+        return current.lower() in truthy
+    if isinstance(value, (list, tuple)):
+        wanted = render_value(value).split(",") if value else []
+        have = [item.strip() for item in current.split(",")] if current else []
+        return have == wanted
+    return current == render_value(value)
+
+
+def validate_section(section):
+    """
+    Raise ``SaltInvocationError`` unless ``section`` can be written as a ``[section]`` header.
+    """
+    if not isinstance(section, str) or not section:
+        raise SaltInvocationError(f"section name {section!r} must be a non-empty string")
+    if "]" in section or "\n" in section or "\r" in section:
+        raise SaltInvocationError(f"section name {section!r} contains ']' or a newline")
+    if section != section.strip():
+        raise SaltInvocationError(f"section name {section!r} starts or ends with whitespace")
+
+
+def validate_key(section, key):
+    """
+    Raise ``SaltInvocationError`` unless ``key`` can be written as ``key = value``.
+    """
+    if not isinstance(key, str) or not key.strip():
+        raise SaltInvocationError(f"[{section}]: key {key!r} must be a non-empty string")
+    if "\n" in key or "\r" in key:
+        raise SaltInvocationError(f"[{section}]: key {key!r} contains a newline")
+    if "=" in key or ":" in key:
+        raise SaltInvocationError(
+            f"[{section}]: key {key!r} contains '=' or ':', which separate key and value"
+        )
+    if key != key.strip():
+        raise SaltInvocationError(f"[{section}]: key {key!r} starts or ends with whitespace")
+    if key[0] in "#;[":
+        raise SaltInvocationError(f"[{section}]: key {key!r} starts with '#', ';' or '['")
+
+
+def validate_present(sections):
+    """
+    Check a ``{section: {key: value}}`` mapping; return ``{section: {key: text}}`` to write.
+    """
+    if not isinstance(sections, dict):
+        raise SaltInvocationError("sections must be a mapping of {section: {key: value}}")
+    rendered = {}
+    for section, keys in sections.items():
+        validate_section(section)
+        if not isinstance(keys, dict):
+            raise SaltInvocationError(f"[{section}]: settings must be a mapping of {{key: value}}")
+        rendered[section] = {}
+        for key, value in keys.items():
+            validate_key(section, key)
+            rendered[section][key] = render_value(value, f"{section}/{key}")
+    return rendered
+
+
+def validate_absent(sections):
+    """
+    Check a ``{section: [key, ...]}`` mapping; return it with every key list as a list.
+    """
+    if not isinstance(sections, dict):
+        raise SaltInvocationError("sections must be a mapping of {section: [key, ...]}")
+    checked = {}
+    for section, keys in sections.items():
+        validate_section(section)
+        if isinstance(keys, str):
+            keys = [keys]
+        if not isinstance(keys, (list, tuple, set)):
+            raise SaltInvocationError(f"[{section}]: keys to remove must be a list of key names")
+        for key in keys:
+            validate_key(section, key)
+        checked[section] = list(keys)
+    return checked
+
+
+class _Line:
+    """One physical line: ``kind`` is blank, comment, section, key or cont (continuation)."""
+
+    __slots__ = ("cont", "key", "kind", "section", "text", "value")
+
+    def __init__(self, kind, text, section=None, key=None, value=None):
+        self.kind = kind
+        self.text = text
+        self.section = section
+        self.key = key
+        self.value = value
+        self.cont = []  # indexes of continuation lines of a key line
+
+
+def _split_assignment(body):
+    """Split ``key = value`` as oslo does: at the first ``=`` or ``:``. None if neither."""
+    positions = [pos for pos in (body.find("="), body.find(":")) if pos >= 0]
+    if not positions:
+        return None
+    pos = min(positions)
+    return body[:pos].strip(), pos
+
+
+class IniDocument:
+    """
+    An ini file as lines, with edits recorded and applied in one pass by :meth:`render`.
+
+    Raises ``CommandExecutionError`` when the text is malformed (see the module docstring).
+    Error messages give line numbers and key names, never a line's text (it may hold a secret).
+    """
+
+    def __init__(self, text="", source="<text>"):
+        self.source = source
+        self.newline = "\r\n" if "\r\n" in text.split("\n", 1)[0] + "\n" else "\n"
+        self.lines = []
+        self.blocks = {}  # section -> [[header_index, last_index], ...]
+        self.keys = {}  # (section, key) -> [line indexes]
+        self._replace = {}  # line index -> (new text, new value)
+        self._delete = set()  # line indexes
+        self._after = {}  # line index -> [new line text or None (dropped again)]
+        self._new_sections = {}  # section -> [new line text or None]
+        self._new = {}  # (section, key) -> (list in _after or _new_sections, position, value)
+        self._index = {}  # section -> its lines indexed once, see _section_index
+        self._parse(text)
+
+    # -- parsing ------------------------------------------------------------------------------
+
+    def _error(self, lineno, what):
+        raise CommandExecutionError(f"{self.source} is malformed: line {lineno}: {what}")
+
+    def _parse(self, text):  # noqa: PLR0912 - one branch per kind of ini line
+        raw_lines = text.split("\n")
+        if raw_lines and raw_lines[-1] == "":
+            raw_lines.pop()
+        last = len(raw_lines) - 1
+        section = None
+        current_key = None  # index of the key line continuation lines belong to
+        for index, raw in enumerate(raw_lines):
+            line_text = raw if index == last and not text.endswith("\n") else raw + "\n"
+            body = raw.rstrip()
+            lineno = index + 1
+            if not body:
+                line = _Line("blank", line_text, section)
+                current_key = None
+            elif body[0] in " \t":
+                if current_key is not None:
+                    line = _Line("cont", line_text, section)
+                    owner = self.lines[current_key]
+                    owner.cont.append(index)
+                    owner.value = owner.value + "\n" + body.strip()
+                elif body.lstrip()[0] in "#;":
+                    line = _Line("comment", line_text, section)
+                else:
+                    self._error(lineno, "indented line does not continue a key")
+            elif body[0] == "[":
+                if not body.endswith("]") or len(body) <= 2:
+                    self._error(lineno, "section header without a name or without ']'")
+                section = body[1:-1]
+                line = _Line("section", line_text, section)
+                self.blocks.setdefault(section, []).append([index, index])
+                current_key = None
+            elif body[0] in "#;":
+                line = _Line("comment", line_text, section)
+                current_key = None
+            else:
+                split = _split_assignment(body)
+                if split is None:
+                    self._error(lineno, "expected 'key = value', a [section] header or a comment")
+                key, pos = split
+                if not key:
+                    self._error(lineno, "'=' without a key")
+                if section is None:
+                    self._error(lineno, f"key {key!r} comes before any [section] header")
+                line = _Line("key", line_text, section, key, body[pos + 1 :].strip())
+                self.keys.setdefault((section, key), []).append(index)
+                current_key = index
+            self.lines.append(line)
+            if section is not None:
+                self.blocks[section][-1][1] = index
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def sections(self):
+        """Section names in file order (a repeated section once)."""
+        return list(self.blocks)
+
+    def get(self, section, key):
+        """The value oslo.config reads for ``section/key`` (last occurrence), or None."""
+        if (section, key) in self._new:
+            return self._new[(section, key)][2]
+        found = self._live(section, key)
+        if not found:
+            return None
+        if found[-1] in self._replace:
+            return self._replace[found[-1]][1]
+        return self.lines[found[-1]].value
+
+    def as_dict(self):
+        """``{section: {key: value}}`` as oslo.config would read the rendered text."""
+        names = list(self.keys) + list(self._new)
+        result = {section: {} for section in [*self.blocks, *self._new_sections]}
+        for section, key in names:
+            value = self.get(section, key)
+            if value is not None:
+                result[section][key] = value
+        return result
+
+    def _live(self, section, key):
+        return [i for i in self.keys.get((section, key), ()) if i not in self._delete]
+
+    # -- editing ------------------------------------------------------------------------------
+
+    def _line_for(self, key, text, template=None):
+        """The text of ``key = text``, keeping the separator spacing of ``template``."""
+        if template is None:
+            return f"{key} = {text}".rstrip() + self.newline
+        body = template.text.rstrip("\r\n")
+        ending = template.text[len(body) :] or self.newline
+        pos = _split_assignment(body)[1]
+        head = body[: pos + 1]
+        rest = body[pos + 1 :]
+        gap = rest[: len(rest) - len(rest.lstrip())]
+        if not rest.strip():  # "key =" or "key=": mirror the space before the separator
+            gap = " " if head[:-1] != head[:-1].rstrip() else ""
+        return (head + gap + text).rstrip() + ending
+
+    def _drop(self, index):
+        self._delete.add(index)
+        self._delete.update(self.lines[index].cont)
+        self._replace.pop(index, None)
+
+    def _section_index(self, section):
+        """
+        ``section``'s lines indexed once (then cached): ``(commented, keylines, nonblank)`` with
+        the last commented-out default of each key (all blocks), and the key/continuation lines
+        and the non-blank lines of its last block, in file order. New keys then cost no scan.
+        """
+        index = self._index.get(section)
+        if index is not None:
+            return index
+        commented = {}
+        for first, last in self.blocks[section]:
+            for number in range(first + 1, last + 1):
+                line = self.lines[number]
+                if line.kind == "comment" and line.text[:1] in "#;":
+                    split = _split_assignment(line.text[1:].strip())
+                    if split:
+                        commented[split[0]] = number
+        first, last = self.blocks[section][-1]
+        keylines, nonblank = [], []
+        for number in range(first, last + 1):
+            kind = self.lines[number].kind
+            if kind in ("key", "cont"):
+                keylines.append(number)
+            if kind != "blank":
+                nonblank.append(number)
+        index = self._index[section] = (commented, keylines, nonblank)
+        return index
+
+    def _anchor(self, section, key):
+        """Index of the line a new ``section/key`` goes after."""
+        commented, keylines, nonblank = self._section_index(section)
+        if key in commented:
+            return commented[key]
+        # The last live key line, else the last live non-blank line (the header at least).
+        for candidates in (keylines, nonblank):
+            for number in reversed(candidates):
+                if number not in self._delete:
+                    return number
+        return self.blocks[section][-1][0]
+
+    def set(self, section, key, text):
+        """Make ``section/key`` read ``text``. Returns the old value (None if new)."""
+        old = self.get(section, key)
+        if (section, key) in self._new:
+            container, position, _ = self._new[(section, key)]
+            container[position] = self._line_for(key, text)
+            self._new[(section, key)] = (container, position, text)
+            return old
+        found = self._live(section, key)
+        if found:
+            for index in found[:-1]:
+                self._drop(index)
+            target = self.lines[found[-1]]
+            self._replace[found[-1]] = (self._line_for(key, text, target), text)
+            self._delete.update(target.cont)
+            return old
+        if section in self.blocks:
+            container = self._after.setdefault(self._anchor(section, key), [])
+        else:
+            container = self._new_sections.setdefault(section, [])
+        container.append(self._line_for(key, text))
+        self._new[(section, key)] = (container, len(container) - 1, text)
+        return None
+
+    def remove(self, section, key):
+        """Remove every ``section/key`` line. Returns the old value (None if absent)."""
+        old = self.get(section, key)
+        if (section, key) in self._new:
+            container, position, _ = self._new.pop((section, key))
+            container[position] = None
+        for index in self._live(section, key):
+            self._drop(index)
+        return old
+
+    def render(self):
+        """The text of the file with every recorded edit applied."""
+        out = []
+        for index, line in enumerate(self.lines):
+            if index not in self._delete:
+                out.append(self._replace[index][0] if index in self._replace else line.text)
+            out.extend(new for new in self._after.get(index, ()) if new is not None)
+        for section, new_lines in self._new_sections.items():
+            kept = [new for new in new_lines if new is not None]
+            if not kept:
+                continue
+            if out and out[-1].strip():
+                if not out[-1].endswith("\n"):
+                    out[-1] += self.newline
+                out.append(self.newline)
+            out.append(f"[{section}]{self.newline}")
+            out.extend(kept)
+        for index in range(len(out) - 1):
+            if not out[index].endswith("\n"):
+                out[index] += self.newline
+        return "".join(out)
+
+
+def plan_present(doc, sections, values=None, shown=_shown):
+    """
+    Record in ``doc`` the edits that make ``sections`` true; return the changes.
+
+    ``sections`` is ``{section: {key: text}}`` from :func:`validate_present`; ``values`` the
+    original values (for bool/list aware comparison), defaulting to the texts. ``shown(section,
+    key, value)`` gives what the changes show of a value (``ini_secret.masker``: ``***`` for a
+    secret).
+    """
+    changes = {}
+    for section, keys in sections.items():
+        for key, text in keys.items():
+            wanted = values[section][key] if values else text
+            current = doc.get(section, key)
+            if current is not None and (current == text or value_matches(wanted, current)):
+                continue
+            old = doc.set(section, key, text)
+            changes[f"{section}/{key}"] = {
+                "old": shown(section, key, old),
+                "new": shown(section, key, text),
+            }
+    return changes
+
+
+def plan_absent(doc, sections, shown=_shown):
+    """
+    Record in ``doc`` the removal of every ``{section: [key, ...]}`` key; return the changes
+    (old values as ``shown`` gives them, see :func:`plan_present`).
+    """
+    changes = {}
+    for section, keys in sections.items():
+        for key in keys:
+            old = doc.remove(section, key)
+            if old is not None:
+                changes[f"{section}/{key}"] = {
+                    "old": shown(section, key, old),
+                    "new": None,
+                }
+    return changes
