@@ -161,18 +161,16 @@ def validate_absent(sections):
     return checked
 
 
-class _Line:
-    """One physical line: ``kind`` is blank, comment, section, key or cont (continuation)."""
+class _Key:
+    """A key line: its ``key``, its ``value`` (continuation lines joined) and ``cont``, the
+    indexes of its continuation lines."""
 
-    __slots__ = ("cont", "key", "kind", "section", "text", "value")
+    __slots__ = ("cont", "key", "value")
 
-    def __init__(self, kind, text, section=None, key=None, value=None):
-        self.kind = kind
-        self.text = text
-        self.section = section
+    def __init__(self, key, value):
         self.key = key
         self.value = value
-        self.cont = []  # indexes of continuation lines of a key line
+        self.cont = []
 
 
 def _split_assignment(body):
@@ -195,9 +193,11 @@ class IniDocument:
     def __init__(self, text="", source="<text>"):
         self.source = source
         self.newline = "\r\n" if "\r\n" in text.split("\n", 1)[0] + "\n" else "\n"
-        self.lines = []
+        self.texts = []  # every physical line's text, its line ending included
         self.blocks = {}  # section -> [[header_index, last_index], ...]
         self.keys = {}  # (section, key) -> [line indexes]
+        self._key_lines = {}  # line index -> _Key, for the key lines only
+        self._cont = set()  # indexes of continuation lines
         self._replace = {}  # line index -> (new text, new value)
         self._delete = set()  # line indexes
         self._after = {}  # line index -> [new line text or None (dropped again)]
@@ -212,54 +212,57 @@ class IniDocument:
         raise CommandExecutionError(f"{self.source} is malformed: line {lineno}: {what}")
 
     def _parse(self, text):  # noqa: PLR0912 - one branch per kind of ini line
+        """
+        Read ``text`` in one pass. Comment and blank lines (most of a packaged file) are only
+        kept as text; key lines, continuation lines and headers are indexed.
+        """
         raw_lines = text.split("\n")
         if raw_lines and raw_lines[-1] == "":
             raw_lines.pop()
-        last = len(raw_lines) - 1
+        self.texts = [raw + "\n" for raw in raw_lines]
+        if raw_lines and not text.endswith("\n"):
+            self.texts[-1] = raw_lines[-1]
+        blocks, keys, key_lines = self.blocks, self.keys, self._key_lines
         section = None
-        current_key = None  # index of the key line continuation lines belong to
+        current = None  # the _Key continuation lines belong to
         for index, raw in enumerate(raw_lines):
-            line_text = raw if index == last and not text.endswith("\n") else raw + "\n"
+            first = raw[:1]
+            if first in {"#", ";"}:  # a comment in column 0
+                current = None
+                continue
             body = raw.rstrip()
-            lineno = index + 1
-            if not body:
-                line = _Line("blank", line_text, section)
-                current_key = None
-            elif body[0] in " \t":
-                if current_key is not None:
-                    line = _Line("cont", line_text, section)
-                    owner = self.lines[current_key]
-                    owner.cont.append(index)
-                    owner.value = owner.value + "\n" + body.strip()
-                elif body.lstrip()[0] in "#;":
-                    line = _Line("comment", line_text, section)
-                else:
-                    self._error(lineno, "indented line does not continue a key")
-            elif body[0] == "[":
+            if not body:  # blank
+                current = None
+            elif first in {" ", "\t"}:
+                if current is not None:
+                    current.cont.append(index)
+                    self._cont.add(index)
+                    current.value = current.value + "\n" + body.strip()
+                elif body.lstrip()[0] not in "#;":
+                    self._error(index + 1, "indented line does not continue a key")
+            elif first == "[":
                 if not body.endswith("]") or len(body) <= 2:
-                    self._error(lineno, "section header without a name or without ']'")
+                    self._error(index + 1, "section header without a name or without ']'")
+                if section is not None:
+                    blocks[section][-1][1] = index - 1
                 section = body[1:-1]
-                line = _Line("section", line_text, section)
-                self.blocks.setdefault(section, []).append([index, index])
-                current_key = None
-            elif body[0] in "#;":
-                line = _Line("comment", line_text, section)
-                current_key = None
+                blocks.setdefault(section, []).append([index, index])
+                current = None
             else:
                 split = _split_assignment(body)
                 if split is None:
-                    self._error(lineno, "expected 'key = value', a [section] header or a comment")
+                    self._error(
+                        index + 1, "expected 'key = value', a [section] header or a comment"
+                    )
                 key, pos = split
                 if not key:
-                    self._error(lineno, "'=' without a key")
+                    self._error(index + 1, "'=' without a key")
                 if section is None:
-                    self._error(lineno, f"key {key!r} comes before any [section] header")
-                line = _Line("key", line_text, section, key, body[pos + 1 :].strip())
-                self.keys.setdefault((section, key), []).append(index)
-                current_key = index
-            self.lines.append(line)
-            if section is not None:
-                self.blocks[section][-1][1] = index
+                    self._error(index + 1, f"key {key!r} comes before any [section] header")
+                current = key_lines[index] = _Key(key, body[pos + 1 :].strip())
+                keys.setdefault((section, key), []).append(index)
+        if section is not None:
+            blocks[section][-1][1] = len(raw_lines) - 1
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -276,7 +279,7 @@ class IniDocument:
             return None
         if found[-1] in self._replace:
             return self._replace[found[-1]][1]
-        return self.lines[found[-1]].value
+        return self._key_lines[found[-1]].value
 
     def as_dict(self):
         """``{section: {key: value}}`` as oslo.config would read the rendered text."""
@@ -297,8 +300,8 @@ class IniDocument:
         """The text of ``key = text``, keeping the separator spacing of ``template``."""
         if template is None:
             return f"{key} = {text}".rstrip() + self.newline
-        body = template.text.rstrip("\r\n")
-        ending = template.text[len(body) :] or self.newline
+        body = template.rstrip("\r\n")
+        ending = template[len(body) :] or self.newline
         pos = _split_assignment(body)[1]
         head = body[: pos + 1]
         rest = body[pos + 1 :]
@@ -309,48 +312,48 @@ class IniDocument:
 
     def _drop(self, index):
         self._delete.add(index)
-        self._delete.update(self.lines[index].cont)
+        self._delete.update(self._key_lines[index].cont)
         self._replace.pop(index, None)
 
     def _section_index(self, section):
         """
-        ``section``'s lines indexed once (then cached): ``(commented, keylines, nonblank)`` with
-        the last commented-out default of each key (all blocks), and the key/continuation lines
-        and the non-blank lines of its last block, in file order. New keys then cost no scan.
+        ``section``'s lines indexed once (then cached): ``(commented, keylines)``, the last
+        commented-out default of each key (all blocks) and the key/continuation lines of its
+        last block, in file order. New keys then cost no scan.
         """
         index = self._index.get(section)
         if index is not None:
             return index
         commented = {}
+        texts = self.texts
         for first, last in self.blocks[section]:
             for number in range(first + 1, last + 1):
-                line = self.lines[number]
-                if line.kind == "comment" and line.text[:1] in "#;":
-                    split = _split_assignment(line.text[1:].strip())
+                text = texts[number]
+                if text[:1] in ("#", ";"):
+                    split = _split_assignment(text[1:].strip())
                     if split:
                         commented[split[0]] = number
         first, last = self.blocks[section][-1]
-        keylines, nonblank = [], []
-        for number in range(first, last + 1):
-            kind = self.lines[number].kind
-            if kind in ("key", "cont"):
-                keylines.append(number)
-            if kind != "blank":
-                nonblank.append(number)
-        index = self._index[section] = (commented, keylines, nonblank)
+        keylines = sorted(
+            number for number in (*self._key_lines, *self._cont) if first <= number <= last
+        )
+        index = self._index[section] = (commented, keylines)
         return index
 
     def _anchor(self, section, key):
         """Index of the line a new ``section/key`` goes after."""
-        commented, keylines, nonblank = self._section_index(section)
+        commented, keylines = self._section_index(section)
         if key in commented:
             return commented[key]
         # The last live key line, else the last live non-blank line (the header at least).
-        for candidates in (keylines, nonblank):
-            for number in reversed(candidates):
-                if number not in self._delete:
-                    return number
-        return self.blocks[section][-1][0]
+        for number in reversed(keylines):
+            if number not in self._delete:
+                return number
+        first, last = self.blocks[section][-1]
+        for number in range(last, first, -1):
+            if number not in self._delete and self.texts[number].strip():
+                return number
+        return first
 
     def set(self, section, key, text):
         """Make ``section/key`` read ``text``. Returns the old value (None if new)."""
@@ -364,9 +367,8 @@ class IniDocument:
         if found:
             for index in found[:-1]:
                 self._drop(index)
-            target = self.lines[found[-1]]
-            self._replace[found[-1]] = (self._line_for(key, text, target), text)
-            self._delete.update(target.cont)
+            self._replace[found[-1]] = (self._line_for(key, text, self.texts[found[-1]]), text)
+            self._delete.update(self._key_lines[found[-1]].cont)
             return old
         if section in self.blocks:
             container = self._after.setdefault(self._anchor(section, key), [])
@@ -388,25 +390,30 @@ class IniDocument:
 
     def render(self):
         """The text of the file with every recorded edit applied."""
-        out = []
-        for index, line in enumerate(self.lines):
-            if index not in self._delete:
-                out.append(self._replace[index][0] if index in self._replace else line.text)
-            out.extend(new for new in self._after.get(index, ()) if new is not None)
+        out = self.texts[:]
+        for index, (new, _) in self._replace.items():
+            out[index] = new
+        for index in self._delete:
+            out[index] = ""
+        for index, new_lines in self._after.items():
+            kept = "".join(new for new in new_lines if new is not None)
+            if kept:
+                out[index] = self._ended(out[index]) + kept
+        text = "".join(out)
         for section, new_lines in self._new_sections.items():
-            kept = [new for new in new_lines if new is not None]
+            kept = "".join(new for new in new_lines if new is not None)
             if not kept:
                 continue
-            if out and out[-1].strip():
-                if not out[-1].endswith("\n"):
-                    out[-1] += self.newline
-                out.append(self.newline)
-            out.append(f"[{section}]{self.newline}")
-            out.extend(kept)
-        for index in range(len(out) - 1):
-            if not out[index].endswith("\n"):
-                out[index] += self.newline
-        return "".join(out)
+            last_line = text[text.rfind("\n", 0, len(text) - 1) + 1 :]
+            text = self._ended(text)
+            if last_line.strip():
+                text += self.newline
+            text += f"[{section}]{self.newline}{kept}"
+        return text
+
+    def _ended(self, text):
+        """``text`` with a line ending, unless empty (only a file's last line may lack one)."""
+        return text + self.newline if text and not text.endswith("\n") else text
 
 
 def plan_present(doc, sections, values=None, shown=_shown):

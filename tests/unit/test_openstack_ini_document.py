@@ -288,7 +288,7 @@ def test_new_keys_cost_one_pass_over_the_section_whatever_their_number():
     # Debian's stock nova.conf: [DEFAULT] is hundreds of (mostly commented) lines.
     text = (FILES / "nova.conf.stock").read_text()
     doc = doc_of(text)
-    doc.lines = _CountingLines(doc.lines)
+    doc.texts = _CountingLines(doc.texts)
     new_keys = {f"hltcloud_new_key_{number}": "x" for number in range(50)}
 
     changes = mod.plan_present(doc, mod.validate_present({"DEFAULT": new_keys}))
@@ -297,6 +297,6 @@ def test_new_keys_cost_one_pass_over_the_section_whatever_their_number():
     section_lines = sum(last - first + 1 for first, last in doc.blocks["DEFAULT"])
     # Indexing the section reads each of its lines at most twice; 50 new keys scanning it each
     # (the cost before) would read it 50 times.
-    assert doc.lines.reads <= 2 * section_lines + 10 * len(new_keys)
+    assert doc.texts.reads <= 2 * section_lines + 10 * len(new_keys)
     rendered = doc.render()
     assert all(f"{key} = x\n" in rendered for key in new_keys)
