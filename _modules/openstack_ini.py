@@ -4,62 +4,30 @@ Edit OpenStack (oslo.config) ini files line by line.
 Replaces the runbook's ``openstack-config --set FILE SECTION KEY VALUE`` loop: a whole
 ``{section: {key: value}}`` mapping is applied with one read and at most one write.
 
-How a file is read and edited:
-
-- The file is kept as a list of lines. Comments, blank lines, key order, ``[DEFAULT]`` and every
-  section and key that is not managed stay exactly as they are.
-- Lines are read the way ``oslo_config.iniparser`` reads them: ``#`` and ``;`` start a comment
-  in column 0; ``key = value`` or ``key: value`` (the first ``=`` or ``:`` splits); an indented line
-  right after a key continues that key's value. A key before any ``[section]`` header, a header
-  without its ``]``, and a line that is none of these make the file malformed: it is not touched.
-- A value is compared as written, with the spaces around the separator ignored, so ``key=value``
-  and ``key = value`` are equal and the line is not rewritten. Booleans compare as oslo.config
-  reads them (``true``/``True``/``1``/``on``/``yes``) and lists item by item (``a, b`` equals
-  ``["a", "b"]``). Quotes are not interpreted.
-- A key that appears more than once in a section (blocks of a repeated ``[section]`` included)
-  is read as oslo.config reads a single-valued option: the last one wins. If it already holds the
-  wanted value nothing is written; otherwise the last line is rewritten and the earlier ones are
-  removed, so the file says one thing. ``MultiStrOpt`` options (a key meant to be repeated) are
-  not supported: managing one leaves a single line.
-- A changed key keeps its line, spacing and position. A new key goes right after its
-  commented-out default (``#connection=<None>``), which stays as a comment; without one it goes
-  after the last key of the section (or its last non-blank line). New sections are appended at
-  the end of the file.
-- A file is written through a temporary file in the same directory and ``os.rename``, only when
-  its text changes. Owner, group and mode are kept, or set when given. A file that is a
-  symlink is refused (its target may be another service's world-readable file) unless
-  ``follow_symlinks=True``; then the target is written and named in messages. A new file that
-  holds a secret (see below) and is given no ``mode`` is created ``0640`` when a ``group`` is
-  given, else ``0600``; an existing one that a secret is written into, given no ``mode``, loses
-  its bits for others (and for the group unless ``group`` is given): a ``mode`` change.
-- Just before the rename the file is read again: if someone else changed it since it was read,
-  the whole edit is done once more on the new text; if it changes again, nothing is written and
-  the call fails saying so. The other write is never lost (only a write landing between that
-  last check and the rename itself could be: no lock is taken, as the OpenStack tools take none).
+How a file is read and edited (details: ``_utils/ini_document.py``): as lines, the way
+``oslo_config.iniparser`` reads it; comments, blank lines, order and unmanaged keys stay; a
+value is compared as oslo.config reads it, so an equal one is not rewritten; the last of a
+repeated key wins; a new key goes right after its commented-out default. A malformed file is
+not touched. How it is written (``_utils/ini_file.py``): only when its text changes, through a
+temporary file in the same directory and a rename, owner and mode kept; a symlink is refused
+unless ``follow_symlinks=True``; a file a secret goes into is closed to others; a write by
+someone else meanwhile is kept. Secret values show as ``***`` (names: ``_utils/ini_secret.py``).
 
 Values: ``str``; ``int`` and ``float``; ``bool`` as ``True``/``False``; ``list``/``tuple`` as
 ``a,b`` (oslo ``ListOpt``); ``dict`` as ``k1:v1,k2:v2`` (oslo ``DictOpt``). ``None``, a newline,
 or spaces around a value are refused (oslo strips them, so such a value could never compare equal).
 
-Secrets: keys named in ``secret_keys`` (``key`` or ``section/key``) and by default every key whose
-name contains ``password``, ``token`` or ``secret``, or is ``connection``, ``*_connection`` or
-``transport_url``, show as ``***`` in the changes returned. No value is ever logged.
-
 Changes are returned as ``{"section/key": {"old": ..., "new": ...}}`` (``None`` for a key that is
 not there) plus ``user``, ``group`` and ``mode`` entries when those change, and
 ``file: {"old": None, "new": "created"}`` when the file is created.
 
-Layout: the ini grammar and edit planning are ``_utils/ini_document.py`` (no I/O), the file side
-(symlink refusal, reading, the atomic commit, owner and mode) ``_utils/ini_file.py``, the secret
-names ``_utils/ini_secret.py``; this module puts them together. The ``openstack_ini`` state reads
-and plans a file once (:func:`plan_apply`, :func:`plan_discard`), writes once (:func:`commit`)
-and reads it once more (:func:`verify`).
+The ``openstack_ini`` state reads and plans a file once (:func:`plan_apply`,
+:func:`plan_discard`), writes once (:func:`commit`) and reads it once more (:func:`verify`).
 
 :depends: POSIX (``pwd``, ``grp``)
 """
 
 import functools
-import stat
 
 from salt.exceptions import SaltInvocationError
 
@@ -102,14 +70,7 @@ def _planned_apply(name, rendered, values, user, group, mode, secret_keys, missi
     changes = _u("ini_document.plan_present")(
         doc, rendered, values, _u("ini_secret.masker")(secret_keys)
     )
-    file_mode = mode
-    if mode is None and _u("ini_secret.holds_secret")(rendered, secret_keys):
-        if st is None:
-            file_mode = "0640" if group is not None else "0600"
-        elif _u("ini_secret.changes_secret")(changes, secret_keys):
-            # A secret written into a file others (or an unnamed group) may read.
-            closed = 0o027 if group is not None else 0o077
-            file_mode = f"{stat.S_IMODE(st.st_mode) & ~closed:04o}"
+    file_mode = _u("ini_secret.file_mode")(rendered, changes, st, mode, group, secret_keys)
     attrs = _u("ini_file.plan_attrs")(st, user, group, file_mode, missing_ok)
     again = (name, values, user, group, mode, secret_keys, missing_ok, symlinks)
     return _u("ini_file.edit")(name, path, where, text, st, doc, changes, attrs, _again(*again))
@@ -123,17 +84,8 @@ def _planned_discard(name, checked, secret_keys, follow_symlinks):
     if st is not None:
         doc = _u("ini_document.parse")(text, name)
         changes = _u("ini_document.plan_absent")(doc, checked, _u("ini_secret.masker")(secret_keys))
-    return _u("ini_file.edit")(
-        name,
-        path,
-        name,
-        text,
-        st,
-        doc,
-        changes or {},
-        None,
-        _again(name, checked, secret_keys, follow_symlinks, fun="plan_discard"),
-    )
+    again = _again(name, checked, secret_keys, follow_symlinks, fun="plan_discard")
+    return _u("ini_file.edit")(name, path, name, text, st, doc, changes or {}, None, again)
 
 
 def target(name, follow_symlinks=False):
@@ -304,37 +256,39 @@ def plan_discard(name, sections, secret_keys=None, follow_symlinks=False):
     return _planned_discard(name, checked, secret_keys, follow_symlinks)
 
 
+def _planned(edit, fun):
+    if not hasattr(edit, "replan"):
+        raise SaltInvocationError(
+            f"{fun} takes the edit plan_apply or plan_discard returned in the same process; "
+            "from the command line use apply or discard"
+        )
+    return _u(f"ini_file.{fun}")(edit)
+
+
 def commit(edit):
     """
-    Write an edit planned by :func:`plan_apply` or :func:`plan_discard` in this process, once
-    (atomically; planned again once from the other writer's text if the file changed since it
+    Write an edit from :func:`plan_apply` or :func:`plan_discard` (same process) once,
+    atomically (planned again once from another writer's text if the file changed since it
     was read); return the edit written, whose ``changes`` are the answer.
 
-    CLI Example:
+    CLI Example (the shell's way to plan and commit in one call):
 
     .. code-block:: bash
 
-        salt-call openstack_ini.apply /etc/nova/nova.conf '{DEFAULT: {my_ip: 10.0.0.5}}'
+        salt '*' openstack_ini.apply /etc/nova/nova.conf '{DEFAULT: {my_ip: 10.0.0.5}}'
     """
-    if not hasattr(edit, "replan"):
-        raise SaltInvocationError(
-            "commit takes an edit from plan_apply or plan_discard in the same process; "
-            "from the command line use apply or discard"
-        )
-    return _u("ini_file.commit")(edit)
+    return _planned(edit, "commit")
 
 
 def verify(edit):
     """
-    Read the file of a committed edit once more; return the changes still to make (``{}``
-    when it holds what was written).
+    Read the file of an edit :func:`commit` wrote once more; return the changes still to
+    make (``{}``: it holds what was written).
 
-    CLI Example:
+    CLI Example (the shell's way: a dry run answers what still differs):
 
     .. code-block:: bash
 
-        salt-call openstack_ini.apply /etc/nova/nova.conf '{DEFAULT: {my_ip: 10.0.0.5}}' test=True
+        salt '*' openstack_ini.apply /etc/nova/nova.conf '{DEFAULT: {my_ip: 10.0.0.5}}' test=True
     """
-    if not hasattr(edit, "written"):
-        raise SaltInvocationError("verify takes an edit returned by commit in the same process")
-    return _u("ini_file.verify")(edit)
+    return _planned(edit, "verify")

@@ -1,12 +1,32 @@
 """
 An OpenStack (oslo.config) ini file as text: read it, plan edits, render it. No I/O.
 
-The grammar and the editing rules are described in the ``openstack_ini`` execution module,
-which reaches these as ``__utils__["ini_document.<function>"]``: :func:`validate_present` and
-:func:`validate_absent` check what is asked, :func:`parse` reads a text into an
-:class:`IniDocument`, :func:`plan_present` and :func:`plan_absent` record in it the edits that
-make the ask true and return the changes, ``IniDocument.render`` gives the new text. Plain
-functions, no loader dunders: unit tests import this module directly.
+How a text is read and edited:
+
+- The file is kept as a list of lines. Comments, blank lines, key order, ``[DEFAULT]`` and every
+  section and key that is not managed stay exactly as they are.
+- Lines are read the way ``oslo_config.iniparser`` reads them: ``#`` and ``;`` start a comment
+  in column 0; ``key = value`` or ``key: value`` (the first ``=`` or ``:`` splits); an indented line
+  right after a key continues that key's value. A key before any ``[section]`` header, a header
+  without its ``]``, and a line that is none of these make the file malformed: it is not touched.
+- A value is compared as written, with the spaces around the separator ignored, so ``key=value``
+  and ``key = value`` are equal and the line is not rewritten. Booleans compare as oslo.config
+  reads them (``true``/``True``/``1``/``on``/``yes``) and lists item by item (``a, b`` equals
+  ``["a", "b"]``). Quotes are not interpreted.
+- A key that appears more than once in a section (blocks of a repeated ``[section]`` included)
+  is read as oslo.config reads a single-valued option: the last one wins. If it already holds the
+  wanted value nothing is written; otherwise the last line is rewritten and the earlier ones are
+  removed, so the file says one thing. ``MultiStrOpt`` options (a key meant to be repeated) are
+  not supported: managing one leaves a single line.
+- A changed key keeps its line, spacing and position. A new key goes right after its
+  commented-out default (``#connection=<None>``), which stays as a comment; without one it goes
+  after the last key of the section (or its last non-blank line). New sections are appended at
+  the end of the file.
+The ``openstack_ini`` execution module reaches these as ``__utils__["ini_document.<function>"]``:
+:func:`validate_present` and :func:`validate_absent` check what is asked, :func:`parse` reads a
+text into an :class:`IniDocument`, :func:`plan_present` and :func:`plan_absent` record in it
+the edits that make the ask true and return the changes, ``IniDocument.render`` gives the new
+text. Plain functions, no loader dunders: unit tests import this module directly.
 """
 
 from salt.exceptions import CommandExecutionError, SaltInvocationError

@@ -1,18 +1,24 @@
 """
 The file side of an ini edit: find the file, read it, commit new text atomically, check it.
 
-- :func:`target` refuses a symlink (its target may be another service's world-readable file)
-  unless ``follow_symlinks``; :func:`read` reads a regular UTF-8 file.
-- :func:`write` goes through a temporary file in the same directory, ``fsync`` and
-  ``os.rename``; owner, group and mode are kept, or set when given. Just before the rename the
-  file is read again: if someone else changed it since it was read, :class:`ConcurrentChange`.
-- :func:`edit` wraps one read-and-planned edit (an :class:`Edit`); :func:`commit` writes it
-  once (planning it once more from the other writer's text when the file changed under it;
-  a second change fails) and :func:`verify` reads the file again and returns what still
-  differs.
+- A file is written through a temporary file in the same directory and ``os.rename``, only when
+  its text changes. Owner, group and mode are kept, or set when given. A file that is a
+  symlink is refused (its target may be another service's world-readable file) unless
+  ``follow_symlinks=True``; then the target is written and named in messages. A new file that
+  holds a secret (``ini_secret``) and is given no ``mode`` is created ``0640`` when a ``group`` is
+  given, else ``0600``; an existing one that a secret is written into, given no ``mode``, loses
+  its bits for others (and for the group unless ``group`` is given): a ``mode`` change.
+- Just before the rename the file is read again: if someone else changed it since it was read,
+  the whole edit is done once more on the new text; if it changes again, nothing is written and
+  the call fails saying so. The other write is never lost (only a write landing between that
+  last check and the rename itself could be: no lock is taken, as the OpenStack tools take none).
 
-The ``openstack_ini`` execution module reaches these as ``__utils__["ini_file.<function>"]``;
-no loader dunders.
+Functions: :func:`target` (the symlink rule), :func:`read`, :func:`load`, :func:`plan_attrs`
+(owner and mode), :func:`write` (temporary file, ``fsync``, rename; :class:`ConcurrentChange`
+when the file changed since it was read), :func:`edit` (one read-and-planned edit, an
+:class:`Edit`), :func:`commit` (write it once, planned once more from another writer's text)
+and :func:`verify` (read the file again: what still differs). The ``openstack_ini`` execution
+module reaches them as ``__utils__["ini_file.<function>"]``; no loader dunders.
 """
 
 import contextlib

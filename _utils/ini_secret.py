@@ -1,11 +1,14 @@
 """
-Which ini keys hold secrets, and how their values are shown: the one place for the rule.
+Which ini keys hold secrets, how their values are shown and their files closed: one place.
 
 Keys named in ``secret_keys`` (``key`` or ``section/key``) and by default every key whose name
 contains ``password``, ``token`` or ``secret``, or is ``connection``, ``*_connection`` or
-``transport_url``, show as ``***``. The ``openstack_ini`` execution module reaches these as
+``transport_url``, show as ``***``; a file they are written into is closed to others
+(:func:`file_mode`). The ``openstack_ini`` execution module reaches these as
 ``__utils__["ini_secret.<function>"]``; they are plain functions (no loader dunders).
 """
+
+import stat
 
 from salt.exceptions import SaltInvocationError
 
@@ -50,9 +53,21 @@ def holds_secret(rendered, secret_keys):
     )
 
 
-def changes_secret(changes, secret_keys):
-    """Tell whether ``{"section/key": ...}`` changes touch a secret key."""
-    return any(is_secret(*name.split("/", 1), secret_keys) for name in changes)
+def file_mode(rendered, changes, st, mode, group, secret_keys):
+    """
+    The mode to give a file the settings ``rendered`` (``{section: {key: text}}``) go into,
+    whose ``changes`` they make: ``mode`` when given or no secret is set. Else a new file
+    (``st`` None) is ``0640`` with a ``group``, ``0600`` without; an existing one a secret is
+    written into loses its bits for others (and for the group unless ``group`` is given).
+    """
+    if mode is not None or not holds_secret(rendered, secret_keys):
+        return mode
+    if st is None:
+        return "0640" if group is not None else "0600"
+    if any(is_secret(*name.split("/", 1), secret_keys) for name in changes):
+        closed = 0o027 if group is not None else 0o077
+        return f"{stat.S_IMODE(st.st_mode) & ~closed:04o}"
+    return mode
 
 
 def secret_list(secret_keys):
