@@ -184,12 +184,11 @@ def apply(
             '{paste_deploy: {flavor: keystone}, keystone_authtoken: {auth_port: 35357}}' \\
             user=root group=glance mode=0640 test=True
     """
-    edit = plan_apply(
-        name, sections, user, group, mode, secret_keys, missing_ok and test, follow_symlinks
+    missing_ok = missing_ok and test
+    return _changes(
+        plan_apply(name, sections, user, group, mode, secret_keys, missing_ok, follow_symlinks),
+        test,
     )
-    if test or not edit.changes:
-        return edit.changes
-    return commit(edit).changes
 
 
 def discard(name, sections, secret_keys=None, test=False, follow_symlinks=False):
@@ -204,10 +203,12 @@ def discard(name, sections, secret_keys=None, test=False, follow_symlinks=False)
 
         salt '*' openstack_ini.discard /etc/nova/nova.conf '{DEFAULT: [verbose, debug]}'
     """
-    edit = plan_discard(name, sections, secret_keys, follow_symlinks)
-    if test or not edit.changes:
-        return edit.changes
-    return commit(edit).changes
+    return _changes(plan_discard(name, sections, secret_keys, follow_symlinks), test)
+
+
+def _changes(edit, test):
+    """The changes ``edit`` makes: written unless ``test`` (or nothing to change)."""
+    return edit.changes if test or not edit.changes else commit(edit).changes
 
 
 def plan_apply(
