@@ -307,7 +307,8 @@ def edit(name, path, where, text, st, doc, text_changes, attrs, replan):
 
 def _apply(planned):
     uid, gid, mode, attr_changes = planned.attrs or (None, None, None, {})
-    if not planned.changes:
+    if not planned.changes:  # another writer's text already says it all
+        planned.written = planned.text
         return planned
     if planned.st is None or planned.text_changes:
         planned.written = planned.doc.render()
