@@ -128,8 +128,9 @@ def present(
     """
     ret = {"name": name, "result": False, "changes": {}, "comment": ""}
     if not isinstance(sections, dict):
-        ret["comment"] = f"{name}: sections must be a mapping of {{section: {{key: value}}}}"
-        return ret
+        return _answer(
+            ret, False, f"{name}: sections must be a mapping of {{section: {{key: value}}}}"
+        )
 
     def plan():
         # In a dry run the package that makes the directory, user and group has not run:
@@ -168,8 +169,7 @@ def absent(name, sections, secret_keys=None, follow_symlinks=False):
     """
     ret = {"name": name, "result": False, "changes": {}, "comment": ""}
     if not isinstance(sections, dict):
-        ret["comment"] = f"{name}: sections must be a mapping of {{section: [key, ...]}}"
-        return ret
+        return _answer(ret, False, f"{name}: sections must be a mapping of {{section: [key, ...]}}")
 
     def plan():
         return _call(
