@@ -57,6 +57,7 @@ salt3006:
 SALT3006_TESTS := tests/unit/test_grains_hltcloud.py tests/unit/test_keystone_v3.py \
 	tests/unit/test_keystone_states.py tests/unit/test_openstack_ini_document.py \
 	tests/unit/test_openstack_ini_state.py tests/unit/test_openstack_ini_values.py \
+	tests/unit/test_openstack_ini_once.py \
 	tests/functional/test_openstack_ini.py tests/functional/test_selfheal_modules.py \
 	tests/functional/test_drained.py tests/functional/test_killswitch_highstate.py \
 	tests/functional/keystone tests/functional/test_qpid_config.py \

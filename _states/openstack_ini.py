@@ -40,7 +40,7 @@ __virtualname__ = "openstack_ini"
 
 
 def __virtual__():
-    if "openstack_ini.apply" in __salt__:
+    if "openstack_ini.plan_apply" in __salt__:
         return __virtualname__
     return (False, "the openstack_ini execution module is not available")
 
@@ -62,41 +62,40 @@ def _failure(name, exc):
     return message if name in message else f"{name}: {message}"
 
 
-def _run(ret, call, follow_symlinks=False):
+def _answer(ret, result, comment, changes=None):
+    """Fill ``ret``: the one place this state builds its return."""
+    ret["result"] = result
+    ret["comment"] = comment
+    if changes is not None:
+        ret["changes"] = changes
+    return ret
+
+
+def _run(ret, plan, follow_symlinks=False):
     """
-    The seven steps around ``call(test)``, which returns the (masked) changes it makes or would
-    make. Steps 1 and 2 (validate input, read the file) happen inside the first ``call``.
+    The seven steps around ``plan()``, which checks the ask, reads the file and plans the edit
+    (once): already right, test-mode answer, write it once, read it once more.
     """
     name = ret["name"]
     try:
-        pending = call(True)
-        if follow_symlinks:  # comments name the file written, not only the link
-            written = _call("target", name, follow_symlinks=True)
-            name = name if written == name else f"{name} (the file {written})"
+        edit = plan()
+        if follow_symlinks and edit.path != name:  # comments name the file written
+            name = f"{name} (the file {edit.path})"
     except SaltException as exc:
-        ret["comment"] = _failure(name, exc)
-        return ret
-    if not pending:
-        ret["result"] = True
-        ret["comment"] = f"{name} is already in the desired state"
-        return ret
+        return _answer(ret, False, _failure(name, exc))
+    if not edit.changes:
+        return _answer(ret, True, f"{name} is already in the desired state")
     if _test_mode():
-        ret["result"] = None
-        ret["changes"] = pending
-        ret["comment"] = f"{name}: would change {_listing(pending)}"
-        return ret
+        return _answer(ret, None, f"{name}: would change {_listing(edit.changes)}", edit.changes)
     try:
-        ret["changes"] = call(False)
-        left = call(True)
+        edit = _call("commit", edit)
+        ret["changes"] = edit.changes
+        left = _call("verify", edit)
     except SaltException as exc:
-        ret["comment"] = f"Failed to update: {_failure(name, exc)}"
-        return ret
+        return _answer(ret, False, f"Failed to update: {_failure(name, exc)}")
     if left:
-        ret["comment"] = f"{name} still differs after the update: {_listing(left)}"
-        return ret
-    ret["result"] = True
-    ret["comment"] = f"{name}: changed {_listing(ret['changes'])}"
-    return ret
+        return _answer(ret, False, f"{name} still differs after the update: {_listing(left)}")
+    return _answer(ret, True, f"{name}: changed {_listing(edit.changes)}")
 
 
 def present(
@@ -129,26 +128,26 @@ def present(
     """
     ret = {"name": name, "result": False, "changes": {}, "comment": ""}
     if not isinstance(sections, dict):
-        ret["comment"] = f"{name}: sections must be a mapping of {{section: {{key: value}}}}"
-        return ret
+        return _answer(
+            ret, False, f"{name}: sections must be a mapping of {{section: {{key: value}}}}"
+        )
 
-    def call(test):
+    def plan():
         # In a dry run the package that makes the directory, user and group has not run:
         # their absence is part of the answer (result None), not a failure.
         return _call(
-            "apply",
+            "plan_apply",
             name,
             sections,
             user=user,
             group=group,
             mode=mode,
             secret_keys=secret_keys,
-            test=test,
             missing_ok=_test_mode(),
             follow_symlinks=follow_symlinks,
         )
 
-    return _run(ret, call, follow_symlinks)
+    return _run(ret, plan, follow_symlinks)
 
 
 def absent(name, sections, secret_keys=None, follow_symlinks=False):
@@ -170,17 +169,11 @@ def absent(name, sections, secret_keys=None, follow_symlinks=False):
     """
     ret = {"name": name, "result": False, "changes": {}, "comment": ""}
     if not isinstance(sections, dict):
-        ret["comment"] = f"{name}: sections must be a mapping of {{section: [key, ...]}}"
-        return ret
+        return _answer(ret, False, f"{name}: sections must be a mapping of {{section: [key, ...]}}")
 
-    def call(test):
+    def plan():
         return _call(
-            "discard",
-            name,
-            sections,
-            secret_keys=secret_keys,
-            test=test,
-            follow_symlinks=follow_symlinks,
+            "plan_discard", name, sections, secret_keys=secret_keys, follow_symlinks=follow_symlinks
         )
 
-    return _run(ret, call, follow_symlinks)
+    return _run(ret, plan, follow_symlinks)

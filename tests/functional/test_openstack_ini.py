@@ -1,5 +1,6 @@
 """openstack_ini execution and state modules through Salt's loaders, on real files."""
 
+import builtins
 import configparser
 import contextlib
 import ctypes
@@ -204,6 +205,57 @@ def test_second_run_reports_no_changes_and_leaves_the_file_untouched(loaders, tm
     assert second.changes == {}
     assert "already in the desired state" in second.comment
     assert snapshot(path) == before
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """Count the times a file's contents are read (opened for reading), by path."""
+    counts = {}
+    real_open = builtins.open
+
+    def counting_open(file, mode="r", *args, **kwargs):
+        if "r" in mode and "+" not in mode:
+            counts[str(file)] = counts.get(str(file), 0) + 1
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "open", counting_open)
+    return counts
+
+
+@pytest.mark.parametrize(
+    ("case", "testmode", "expected"),
+    [
+        # Planned from one read; read again just before the rename (someone else's write?)
+        # and once after it (the check). Before: 4 reads (a dry run, the write, the check).
+        ("changes", False, 3),
+        ("changes", True, 1),
+        ("already right", False, 1),
+    ],
+)
+def test_one_apply_reads_the_file_once_to_plan_and_once_to_check(
+    loaders, tmp_path, reads, case, testmode, expected
+):
+    path = stock(tmp_path, "nova.conf.stock")
+    if case == "already right":
+        loaders.modules.openstack_ini.apply(str(path), nova_settings(), mode="0640")
+    reads.clear()
+
+    ret = loaders.states.openstack_ini.present(
+        name=str(path), sections=nova_settings(), mode="0640", test=testmode
+    )
+
+    assert ret.result is (None if testmode else True), ret.comment
+    assert bool(ret.changes) is (case == "changes")
+    assert reads[str(path)] == expected
+
+
+def test_one_absent_reads_the_file_once_to_plan_and_once_to_check(loaders, tmp_path, reads):
+    path = stock(tmp_path, "nova.conf.stock")
+
+    ret = loaders.states.openstack_ini.absent(name=str(path), sections={"DEFAULT": ["state_path"]})
+
+    assert ret.changes == {"DEFAULT/state_path": {"old": "/var/lib/nova", "new": None}}
+    assert reads[str(path)] == 3
 
 
 def test_same_value_with_other_spacing_is_not_rewritten(loaders, tmp_path):

@@ -1,11 +1,12 @@
-"""Pure logic of the openstack_ini execution module: the line-based parser and editor."""
+"""The ini document (_utils/ini_document.py): the line-based parser and editor, no I/O."""
 
 import pathlib
 
 import pytest
 from salt.exceptions import CommandExecutionError
 
-from _modules import openstack_ini as mod
+from _utils import ini_document as mod
+from _utils import ini_secret
 
 FILES = pathlib.Path(__file__).resolve().parent.parent / "functional" / "files"
 STOCK = sorted(FILES.glob("*.stock"))
@@ -17,8 +18,8 @@ def doc_of(text):
 
 def present(text, sections, secret_keys=None):
     doc = doc_of(text)
-    changes = mod._plan_present(
-        doc, mod._validate_present(sections), values=sections, secret_keys=secret_keys
+    changes = mod.plan_present(
+        doc, mod.validate_present(sections), sections, ini_secret.masker(secret_keys)
     )
     return doc.render(), changes
 
@@ -209,7 +210,9 @@ def test_multi_line_value_is_replaced_with_one_line():
 
 def test_remove_drops_every_occurrence_and_its_continuation_lines():
     doc = doc_of("[DEFAULT]\n#x = default\nx = 1\n  more\ny = 2\n[DEFAULT]\nx = 3\n")
-    changes = mod._plan_absent(doc, {"DEFAULT": ["x", "missing"], "nosection": ["x"]})
+    changes = mod.plan_absent(
+        doc, {"DEFAULT": ["x", "missing"], "nosection": ["x"]}, ini_secret.masker(())
+    )
     assert changes == {"DEFAULT/x": {"old": "3", "new": None}}
     assert doc.render() == "[DEFAULT]\n#x = default\ny = 2\n[DEFAULT]\n"
 
@@ -285,15 +288,15 @@ def test_new_keys_cost_one_pass_over_the_section_whatever_their_number():
     # Debian's stock nova.conf: [DEFAULT] is hundreds of (mostly commented) lines.
     text = (FILES / "nova.conf.stock").read_text()
     doc = doc_of(text)
-    doc.lines = _CountingLines(doc.lines)
+    doc.texts = _CountingLines(doc.texts)
     new_keys = {f"hltcloud_new_key_{number}": "x" for number in range(50)}
 
-    changes = mod._plan_present(doc, mod._validate_present({"DEFAULT": new_keys}))
+    changes = mod.plan_present(doc, mod.validate_present({"DEFAULT": new_keys}))
 
     assert len(changes) == 50
     section_lines = sum(last - first + 1 for first, last in doc.blocks["DEFAULT"])
     # Indexing the section reads each of its lines at most twice; 50 new keys scanning it each
     # (the cost before) would read it 50 times.
-    assert doc.lines.reads <= 2 * section_lines + 10 * len(new_keys)
+    assert doc.texts.reads <= 2 * section_lines + 10 * len(new_keys)
     rendered = doc.render()
     assert all(f"{key} = x\n" in rendered for key in new_keys)

@@ -1,9 +1,10 @@
-"""Pure logic of the openstack_ini execution module: values, comparison, masking, validation."""
+"""The ini pieces in _utils, values side: rendering, comparison, masking, validation, modes."""
 
 import pytest
 from salt.exceptions import SaltInvocationError
 
-from _modules import openstack_ini as mod
+from _utils import ini_document as mod
+from _utils import ini_file, ini_secret
 
 
 @pytest.mark.parametrize(
@@ -23,7 +24,7 @@ from _modules import openstack_ini as mod
     ],
 )
 def test_render_value_writes_what_oslo_reads(value, text):
-    assert mod._render_value(value) == text
+    assert mod.render_value(value) == text
 
 
 @pytest.mark.parametrize(
@@ -42,12 +43,12 @@ def test_render_value_writes_what_oslo_reads(value, text):
 )
 def test_render_value_refuses_what_cannot_round_trip(value, message):
     with pytest.raises(SaltInvocationError, match=message):
-        mod._render_value(value, "database/connection")
+        mod.render_value(value, "database/connection")
 
 
 def test_render_value_error_names_the_setting_not_the_value():
     with pytest.raises(SaltInvocationError) as excinfo:
-        mod._render_value("s3cret\nmore", "keystone_authtoken/admin_password")
+        mod.render_value("s3cret\nmore", "keystone_authtoken/admin_password")
     assert "keystone_authtoken/admin_password" in str(excinfo.value)
     assert "s3cret" not in str(excinfo.value)
 
@@ -77,7 +78,7 @@ def test_render_value_error_names_the_setting_not_the_value():
     ],
 )
 def test_value_matches_compares_as_oslo_reads(value, current, same):
-    assert mod._value_matches(value, current) is same
+    assert mod.value_matches(value, current) is same
 
 
 @pytest.mark.parametrize(
@@ -99,19 +100,19 @@ def test_value_matches_compares_as_oslo_reads(value, current, same):
     ],
 )
 def test_is_secret_by_default_names(section, key, secret):
-    assert mod._is_secret(section, key) is secret
+    assert ini_secret.is_secret(section, key) is secret
 
 
 def test_is_secret_by_secret_keys_key_or_section_slash_key():
-    assert mod._is_secret("keystone_authtoken", "auth_uri", ["auth_uri"])
-    assert mod._is_secret("keystone_authtoken", "auth_uri", ["keystone_authtoken/auth_uri"])
-    assert not mod._is_secret("DEFAULT", "auth_uri", ["keystone_authtoken/auth_uri"])
+    assert ini_secret.is_secret("keystone_authtoken", "auth_uri", ["auth_uri"])
+    assert ini_secret.is_secret("keystone_authtoken", "auth_uri", ["keystone_authtoken/auth_uri"])
+    assert not ini_secret.is_secret("DEFAULT", "auth_uri", ["keystone_authtoken/auth_uri"])
 
 
 def test_mask_hides_secrets_and_keeps_absence():
-    assert mod._mask("keystone_authtoken", "admin_password", "s3cret") == "***"
-    assert mod._mask("keystone_authtoken", "admin_password", None) is None
-    assert mod._mask("keystone_authtoken", "admin_user", "glance") == "glance"
+    assert ini_secret.mask("keystone_authtoken", "admin_password", "s3cret") == "***"
+    assert ini_secret.mask("keystone_authtoken", "admin_password", None) is None
+    assert ini_secret.mask("keystone_authtoken", "admin_user", "glance") == "glance"
 
 
 @pytest.mark.parametrize(
@@ -119,7 +120,7 @@ def test_mask_hides_secrets_and_keeps_absence():
 )
 def test_validate_section_refuses_what_cannot_be_a_header(section):
     with pytest.raises(SaltInvocationError, match="section name"):
-        mod._validate_section(section)
+        mod.validate_section(section)
 
 
 @pytest.mark.parametrize(
@@ -127,12 +128,12 @@ def test_validate_section_refuses_what_cannot_be_a_header(section):
 )
 def test_validate_key_refuses_what_cannot_be_a_key(key):
     with pytest.raises(SaltInvocationError, match="key"):
-        mod._validate_key("DEFAULT", key)
+        mod.validate_key("DEFAULT", key)
 
 
 def test_validate_present_renders_every_value():
     sections = {"DEFAULT": {"debug": True, "workers": 4}, "paste_deploy": {"flavor": "keystone"}}
-    assert mod._validate_present(sections) == {
+    assert mod.validate_present(sections) == {
         "DEFAULT": {"debug": "True", "workers": "4"},
         "paste_deploy": {"flavor": "keystone"},
     }
@@ -141,11 +142,11 @@ def test_validate_present_renders_every_value():
 @pytest.mark.parametrize("sections", [None, ["DEFAULT"], {"DEFAULT": ["debug"]}])
 def test_validate_present_refuses_non_mappings(sections):
     with pytest.raises(SaltInvocationError, match="mapping"):
-        mod._validate_present(sections)
+        mod.validate_present(sections)
 
 
 def test_validate_absent_accepts_a_single_key_name():
-    assert mod._validate_absent({"DEFAULT": "verbose", "database": ("a", "b")}) == {
+    assert mod.validate_absent({"DEFAULT": "verbose", "database": ("a", "b")}) == {
         "DEFAULT": ["verbose"],
         "database": ["a", "b"],
     }
@@ -154,7 +155,7 @@ def test_validate_absent_accepts_a_single_key_name():
 @pytest.mark.parametrize("sections", [None, {"DEFAULT": {"verbose": 1}}, {"DEFAULT": 5}])
 def test_validate_absent_refuses_non_lists(sections):
     with pytest.raises(SaltInvocationError):
-        mod._validate_absent(sections)
+        mod.validate_absent(sections)
 
 
 @pytest.mark.parametrize(
@@ -162,10 +163,10 @@ def test_validate_absent_refuses_non_lists(sections):
     [("0640", "0640"), ("640", "0640"), (640, "0640"), ("0o640", "0640"), ("00644", "0644")],
 )
 def test_normalize_mode_reads_modes_like_file_managed(mode, text):
-    assert mod._normalize_mode(mode) == text
+    assert ini_file.normalize_mode(mode) == text
 
 
 @pytest.mark.parametrize("mode", ["rw-r-----", "0999", "12345", "abc"])
 def test_normalize_mode_refuses_non_octal(mode):
     with pytest.raises(SaltInvocationError, match="octal"):
-        mod._normalize_mode(mode)
+        ini_file.normalize_mode(mode)
