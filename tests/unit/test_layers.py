@@ -14,11 +14,6 @@ from tests.conftest import REPO
 
 SHIPPED = sorted(p for p in REPO.glob("_*") if p.is_dir() and not p.name.startswith("__"))
 
-# bench/bench_openstack_ini.py imports openstack_ini's `_render_value`: the ini branch
-# (issue 22 point 2) rewrites that benchmark on the module's public calls. Remove this
-# allowance when it merges.
-ALLOWED_PRIVATE = {("bench/bench_openstack_ini.py", "_modules.openstack_ini", "_render_value")}
-
 
 def imports(path):
     """``(module, name)`` for each import in ``path``: ``name`` is None for ``import module``."""
@@ -48,7 +43,7 @@ def private_or_test_imports(path):
         parts = module.split(".")
         private = name is not None and name.startswith("_")
         test_module = parts[0] == "tests" and parts[:2] != ["tests", "support"]
-        if (private or test_module) and (rel, module, name) not in ALLOWED_PRIVATE:
+        if (private or test_module):
             bad.append(f"{rel}: from {module} import {name}")
     return bad
 
