@@ -1,11 +1,12 @@
 """
 Which ini keys hold secrets, how their values are shown and their files closed: one place.
 
-Keys named in ``secret_keys`` (``key`` or ``section/key``) and by default every key whose name
-contains ``password``, ``token`` or ``secret``, or is ``connection``, ``*_connection`` or
-``transport_url``, show as ``***``; a file they are written into is closed to others
-(:func:`file_mode`). The ``openstack_ini`` execution module reaches these as
-``__utils__["ini_secret.<function>"]``; they are plain functions (no loader dunders).
+Keys named in ``secret_keys`` (``key`` or ``section/key``) and by default every key whose
+name contains ``password``, ``passwd``, ``token`` or ``secret``, or is ``connection``,
+``*_connection`` or ``transport_url``, show as ``***``; a file they are written into is
+closed to others (:func:`file_mode`). The ``openstack_ini`` execution module reaches these as
+``__utils__["ini_secret.<function>"]``; they are plain functions (no loader dunders), and
+``tools/show.py`` masks ``make show``'s output by the same :func:`is_secret`.
 """
 
 import stat
@@ -13,7 +14,7 @@ import stat
 from salt.exceptions import SaltInvocationError
 
 MASK = "***"
-SECRET_WORDS = ("password", "token", "secret")
+SECRET_WORDS = ("password", "passwd", "token", "secret")
 SECRET_NAMES = ("connection", "transport_url")
 SECRET_SUFFIXES = ("_connection",)
 

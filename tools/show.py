@@ -17,17 +17,13 @@ import re
 import subprocess
 import sys
 
+from _utils import ini_secret
 from tools import make_secrets
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 SALT_CALL = pathlib.Path(sys.executable).parent / "salt-call"
 SECRETS = REPO / "pillar" / "secrets.yaml"
-MASK = "***"
-# Key names whose values are secret, as _modules/openstack_ini.py masks them in
-# its changes, plus the keystone states' `token`.
-SECRET_WORDS = ("password", "token", "secret", "passwd")
-SECRET_NAMES = ("connection", "transport_url")
-SECRET_SUFFIXES = ("_connection",)
+MASK = ini_secret.MASK
 MINION_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*")
 
 
@@ -36,13 +32,8 @@ class ShowError(Exception):
 
 
 def is_secret_key(key):
-    """True when a key's value is a secret by its name."""
-    name = str(key).lower()
-    return (
-        name in SECRET_NAMES
-        or name.endswith(SECRET_SUFFIXES)
-        or any(word in name for word in SECRET_WORDS)
-    )
+    """True when a key's value is a secret by its name (the openstack_ini rule, one place)."""
+    return ini_secret.is_secret(None, key)
 
 
 def mask(data, values):

@@ -43,7 +43,7 @@ def private_or_test_imports(path):
         parts = module.split(".")
         private = name is not None and name.startswith("_")
         test_module = parts[0] == "tests" and parts[:2] != ["tests", "support"]
-        if (private or test_module):
+        if private or test_module:
             bad.append(f"{rel}: from {module} import {name}")
     return bad
 
