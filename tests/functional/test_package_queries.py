@@ -1,0 +1,132 @@
+"""
+The hourly drift check's cost in package database queries: a real masterless
+`salt-call state.apply compute test=True` on this Debian host, each package tool Salt runs
+(dpkg-query: the installed packages; apt-get update: a repository refresh; apt-cache policy:
+the candidate versions) counted by a wrapper first on PATH that logs its arguments and runs
+the real tool. APT_CONFIG gives the real apt an empty source list and lists/cache dirs of
+the test's own, so the refresh stays on this host.
+
+The compute role installs its packages in one pkg.installed (compute-packages-installed,
+salt/packages.jinja): one look at the installed packages and, on Salt 3008 (whose dry run
+asks the repositories for the version of each missing package), one refresh and one
+candidate lookup, where firewall, nova.compute and nova.network made three each.
+"""
+
+import json
+import os
+import pathlib
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from tests.functional.test_compute_highstate import checkout  # noqa: F401 (fixture)
+
+SALT_CALL = str(pathlib.Path(sys.executable).parent / "salt-call")
+NODE = "cn44.internal"
+TOOLS = ("dpkg-query", "apt-get", "apt-cache", "rpm", "yum")
+
+pytestmark = pytest.mark.skipif(
+    not (shutil.which("dpkg-query") and shutil.which("apt-get")),
+    reason="the package tools counted here are Debian's (this test host's)",
+)
+
+
+@pytest.fixture
+def counted(tmp_path):
+    """(environment for salt-call, log file): the package tools wrapped, apt offline."""
+    wrappers, log = tmp_path / "bin", tmp_path / "calls.log"
+    wrappers.mkdir()
+    path = os.environ["PATH"]
+    for tool in TOOLS:
+        real = shutil.which(tool, path=path)
+        if real is None:
+            continue
+        script = wrappers / tool
+        script.write_text(f'#!/bin/sh\necho "{tool} $*" >> {log}\nexec {real} "$@"\n')
+        script.chmod(0o755)
+    apt = tmp_path / "apt"
+    for sub in ("sources.list.d", "lists/partial", "cache/archives/partial"):
+        (apt / sub).mkdir(parents=True)
+    (apt / "apt.conf").write_text(
+        'Dir::Etc::sourcelist "/dev/null";\n'
+        f'Dir::Etc::sourceparts "{apt / "sources.list.d"}";\n'
+        f'Dir::State::lists "{apt / "lists"}";\n'
+        f'Dir::Cache "{apt / "cache"}";\n'
+    )
+    env = {**os.environ, "PATH": f"{wrappers}:{path}", "APT_CONFIG": str(apt / "apt.conf")}
+    return env, log
+
+
+def dry_run(checkout, env, sls):
+    proc = subprocess.run(
+        [
+            SALT_CALL,
+            "--id",
+            NODE,
+            "--out=json",
+            "--log-level=quiet",
+            "state.apply",
+            sls,
+            "test=True",
+        ],
+        cwd=checkout,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.stdout, proc.stderr
+    ret = json.loads(proc.stdout)["local"]
+    assert isinstance(ret, dict), ret
+    return ret
+
+
+def calls(log):
+    lines = log.read_text().splitlines() if log.exists() else []
+    return {
+        "installed": [c for c in lines if c.startswith(("dpkg-query", "rpm"))],
+        "refresh": [c for c in lines if c.startswith("apt-get") and " update" in c],
+        "candidates": [c for c in lines if c.startswith("apt-cache") and " policy" in c],
+    }
+
+
+def package_states(ret):
+    return sorted(tag.split("_|-")[1] for tag in ret if tag.startswith("pkg_|-"))
+
+
+def test_a_compute_dry_run_queries_the_package_database_once(checkout, counted):
+    env, log = counted
+    ret = dry_run(checkout, env, "compute")
+    seen = calls(log)
+    assert len(seen["installed"]) == 1, seen  # the wrapper saw Salt's real list_pkgs
+    assert len(seen["refresh"]) <= 1, seen
+    assert len(seen["candidates"]) <= 1, seen
+    assert package_states(ret) == ["compute-packages-installed"]
+    installs = ret["pkg_|-compute-packages-installed_|-compute-packages-installed_|-installed"]
+    assert installs["result"] is not False, installs
+    # The formulas' own package IDs stay (their sls is required), each after the one install.
+    by_id = {tag.split("_|-")[1]: r for tag, r in ret.items()}
+    for sid in (
+        "firewall-packages-installed",
+        "common-packages-installed",
+        "nova-compute-packages-installed",
+        "nova-network-packages-installed",
+    ):
+        assert by_id[sid]["__run_num__"] > installs["__run_num__"], sid
+        assert "installed by compute-packages-installed" in by_id[sid]["name"]
+
+
+def test_a_formula_applied_alone_installs_its_own_packages(checkout, counted):
+    env, log = counted
+    ret = dry_run(checkout, env, "nova.compute")
+    # nova.config.file includes the package sls of each nova part the node runs
+    assert package_states(ret) == [
+        "nova-compute-packages-installed",
+        "nova-network-packages-installed",
+    ]
+    installs = {tag.split("_|-")[1]: r for tag, r in ret.items() if tag.startswith("pkg_|-")}
+    assert "nova-compute" in installs["nova-compute-packages-installed"]["comment"]
+    assert all(r["result"] is not False for r in installs.values()), installs
+    assert len(calls(log)["installed"]) == 1
