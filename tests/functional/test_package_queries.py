@@ -13,7 +13,6 @@ candidate lookup, where firewall, nova.compute and nova.network made three each.
 """
 
 import json
-import os
 import pathlib
 import shutil
 import subprocess
@@ -22,10 +21,10 @@ import sys
 import pytest
 
 from tests.functional.test_compute_highstate import checkout  # noqa: F401 (fixture)
+from tests.support.package_tools import calls, counting_env
 
 SALT_CALL = str(pathlib.Path(sys.executable).parent / "salt-call")
 NODE = "cn44.internal"
-TOOLS = ("dpkg-query", "apt-get", "apt-cache", "rpm", "yum")
 
 pytestmark = pytest.mark.skipif(
     not (shutil.which("dpkg-query") and shutil.which("apt-get")),
@@ -36,27 +35,7 @@ pytestmark = pytest.mark.skipif(
 @pytest.fixture
 def counted(tmp_path):
     """(environment for salt-call, log file): the package tools wrapped, apt offline."""
-    wrappers, log = tmp_path / "bin", tmp_path / "calls.log"
-    wrappers.mkdir()
-    path = os.environ["PATH"]
-    for tool in TOOLS:
-        real = shutil.which(tool, path=path)
-        if real is None:
-            continue
-        script = wrappers / tool
-        script.write_text(f'#!/bin/sh\necho "{tool} $*" >> {log}\nexec {real} "$@"\n')
-        script.chmod(0o755)
-    apt = tmp_path / "apt"
-    for sub in ("sources.list.d", "lists/partial", "cache/archives/partial"):
-        (apt / sub).mkdir(parents=True)
-    (apt / "apt.conf").write_text(
-        'Dir::Etc::sourcelist "/dev/null";\n'
-        f'Dir::Etc::sourceparts "{apt / "sources.list.d"}";\n'
-        f'Dir::State::lists "{apt / "lists"}";\n'
-        f'Dir::Cache "{apt / "cache"}";\n'
-    )
-    env = {**os.environ, "PATH": f"{wrappers}:{path}", "APT_CONFIG": str(apt / "apt.conf")}
-    return env, log
+    return counting_env(tmp_path)
 
 
 def dry_run(checkout, env, sls):
@@ -81,15 +60,6 @@ def dry_run(checkout, env, sls):
     ret = json.loads(proc.stdout)["local"]
     assert isinstance(ret, dict), ret
     return ret
-
-
-def calls(log):
-    lines = log.read_text().splitlines() if log.exists() else []
-    return {
-        "installed": [c for c in lines if c.startswith(("dpkg-query", "rpm"))],
-        "refresh": [c for c in lines if c.startswith("apt-get") and " update" in c],
-        "candidates": [c for c in lines if c.startswith("apt-cache") and " policy" in c],
-    }
 
 
 def package_states(ret):
