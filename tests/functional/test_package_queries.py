@@ -12,18 +12,13 @@ asks the repositories for the version of each missing package), one refresh and 
 candidate lookup, where firewall, nova.compute and nova.network made three each.
 """
 
-import json
-import pathlib
 import shutil
-import subprocess
-import sys
 
 import pytest
 
-from tests.functional.test_compute_highstate import checkout  # noqa: F401 (fixture)
+from tests.functional.test_compute_highstate import checkout, salt_call  # noqa: F401 (fixture)
 from tests.support.package_tools import calls, counting_env
 
-SALT_CALL = str(pathlib.Path(sys.executable).parent / "salt-call")
 NODE = "cn44.internal"
 
 pytestmark = pytest.mark.skipif(
@@ -39,25 +34,7 @@ def counted(tmp_path):
 
 
 def dry_run(checkout, env, sls):
-    proc = subprocess.run(
-        [
-            SALT_CALL,
-            "--id",
-            NODE,
-            "--out=json",
-            "--log-level=quiet",
-            "state.apply",
-            sls,
-            "test=True",
-        ],
-        cwd=checkout,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert proc.stdout, proc.stderr
-    ret = json.loads(proc.stdout)["local"]
+    _, ret = salt_call(checkout, NODE, "state.apply", sls, "test=True", env=env)
     assert isinstance(ret, dict), ret
     return ret
 
