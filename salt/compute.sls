@@ -10,6 +10,7 @@ include:
   - nova.compute       # nova-compute, libvirtd, dbus, nova.conf
   - nova.network       # nova-network FlatDHCP multi-host, metadata API
 
-# The packages of firewall, common, nova.compute and nova.network in one state
-# (packages.jinja): one package database query, one yum transaction.
+# The packages of nova.compute and nova.network in one state (packages.jinja):
+# one package database query, one yum transaction, after openstack.repo. The
+# firewall's come first, in firewall.package.install, before the repository.
 {{ role_packages_installed("compute") }}

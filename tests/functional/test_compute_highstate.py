@@ -241,10 +241,8 @@ def test_rdo_repo_and_the_python_oslo_config_hack(compiled):
 
 def test_packages_and_services_are_the_runbooks(compiled):
     high = compiled["cn44.internal"]
-    # One package state for the role (salt/packages.jinja): firewall, nova.compute, nova.network.
+    # One package state for the role's OpenStack packages (salt/packages.jinja).
     assert args_of(high, "compute-packages-installed")[1]["pkgs"] == [
-        "iptables-services",
-        "ipset",
         "openstack-nova-compute",
         "openstack-utils",
         "openstack-nova-network",

@@ -109,7 +109,7 @@ def test_qpid_is_installed_after_the_repositories(highstates, platform):
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_compute_installs_skip_the_slc6_repositories(highstates, platform):
     high = highstates[platform, "cn44.internal"]
-    fun, args = args_of(high, "compute-packages-installed")  # nova's and the firewall's
+    fun, args = args_of(high, "compute-packages-installed")  # nova-compute, nova-network
     assert fun == "pkg.installed"
     assert args["disablerepo"] == "slc6-*"
 

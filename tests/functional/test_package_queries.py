@@ -6,10 +6,11 @@ the candidate versions) counted by a wrapper first on PATH that logs its argumen
 the real tool. APT_CONFIG gives the real apt an empty source list and lists/cache dirs of
 the test's own, so the refresh stays on this host.
 
-The compute role installs its packages in one pkg.installed (compute-packages-installed,
-salt/packages.jinja): one look at the installed packages and, on Salt 3008 (whose dry run
-asks the repositories for the version of each missing package), one refresh and one
-candidate lookup, where firewall, nova.compute and nova.network made three each.
+The compute role installs its OpenStack packages in one pkg.installed
+(compute-packages-installed, salt/packages.jinja), the firewall's tools before the repository
+in their own: one look at the installed packages and, on Salt 3008 (whose dry run asks the
+repositories for the version of each missing package), two refreshes and two candidate
+lookups, where firewall, nova.compute and nova.network made three each.
 """
 
 import shutil
@@ -45,24 +46,24 @@ def package_states(ret):
 
 # The role's bundle, and the highstate hltcloud.drift runs every hour (top.sls: role compute).
 @pytest.mark.parametrize("mods", [("compute",), ()], ids=["compute", "highstate"])
-def test_a_compute_dry_run_queries_the_package_database_once(checkout, counted, mods):
+def test_a_compute_dry_run_queries_the_package_database_once_per_phase(checkout, counted, mods):
     env, log = counted
     ret = dry_run(checkout, env, *mods)
     seen = calls(log)
     assert len(seen["installed"]) == 1, seen  # the wrapper saw Salt's real list_pkgs
-    assert len(seen["refresh"]) <= 1, seen
-    assert len(seen["candidates"]) <= 1, seen
-    assert package_states(ret) == ["compute-packages-installed"]
+    # the firewall's tools (first, before openstack.repo), then the role's OpenStack packages
+    assert len(seen["refresh"]) <= 2, seen
+    assert len(seen["candidates"]) <= 2, seen
+    assert package_states(ret) == [
+        "common-packages-installed",  # an empty list: no query
+        "compute-packages-installed",
+        "firewall-packages-installed",
+    ]
     installs = ret["pkg_|-compute-packages-installed_|-compute-packages-installed_|-installed"]
     assert installs["result"] is not False, installs
     # The formulas' own package IDs stay (their sls is required), each after the one install.
     by_id = {tag.split("_|-")[1]: r for tag, r in ret.items()}
-    for sid in (
-        "firewall-packages-installed",
-        "common-packages-installed",
-        "nova-compute-packages-installed",
-        "nova-network-packages-installed",
-    ):
+    for sid in ("nova-compute-packages-installed", "nova-network-packages-installed"):
         assert by_id[sid]["__run_num__"] > installs["__run_num__"], sid
         assert "installed by compute-packages-installed" in by_id[sid]["name"]
 

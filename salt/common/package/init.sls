@@ -1,3 +1,5 @@
-{#- Inside compute.sls, one package state for the whole role (packages.jinja). -#}
-{%- from "packages.jinja" import formula_packages_installed with context %}
-{{ formula_packages_installed("common") }}
+{%- from "map.jinja" import hltcloud with context %}
+
+common-packages-installed:
+  pkg.installed:
+    - pkgs: {{ hltcloud.common.pkgs | json }}
