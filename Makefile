@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv apt keystone glance salt3006 secrets show master-finger master-backup master-restore demo test test-3006 test-fast lint bench bench-status bench-firewall clean
+.PHONY: help venv apt keystone glance salt3006 secrets show master-finger master-backup master-restore demo test test-3006 test-fast lint bench bench-status bench-firewall bench-dryrun clean
 
 help:
 	@echo "make demo                 start a local master + 5 minions, orchestration in test mode, status, stop"
@@ -24,6 +24,7 @@ help:
 	@echo "make bench                the benchmarks (bench/)"
 	@echo "make bench-status         hlt.status: job-cache scan vs each node's record, a month of jobs"
 	@echo "make bench-firewall       the head's rules at 5, 250, 1000 nodes: per-node rules vs one ipset"
+	@echo "make bench-dryrun         a compute node's drift check (state.apply compute test=True): time, package queries"
 
 venv: $(VENV)/.installed
 
@@ -73,7 +74,8 @@ SALT3006_TESTS := tests/unit/test_grains_hltcloud.py tests/unit/test_keystone_v3
 	tests/functional/test_highstate_record.py tests/functional/test_backup.py \
 	tests/unit/test_rollout_runner.py \
 	tests/functional/test_orch_rotate_render.py tests/functional/test_orch_rotate_stopped.py \
-	tests/functional/test_rotate.py tests/functional/test_minion_ids.py
+	tests/functional/test_rotate.py tests/functional/test_minion_ids.py \
+	tests/functional/test_package_queries.py
 
 # The real Glance the glance tests run on the loopback (.local/glance-venv).
 glance:
@@ -142,6 +144,7 @@ bench: apt venv
 	$(PY) -m pytest bench/bench_selfheal.py -p tests.conftest -q -s --no-header -p no:warnings
 	@$(MAKE) --no-print-directory bench-status
 	@$(MAKE) --no-print-directory bench-firewall
+	@$(MAKE) --no-print-directory bench-dryrun
 
 # hlt.status on a synthetic month of jobs for 40 minions (a temp master cachedir): the
 # old job-cache scan against each node's own record, timed in the same run.
@@ -153,6 +156,11 @@ bench-status: venv
 # node and port against one ipset, in the same run.
 bench-firewall: apt venv
 	$(PY) bench/bench_firewall.py
+
+# A compute node's hourly drift check, masterless on this host: the dry run's median time and
+# the package tools it calls (apt offline; ARGS=--host-apt for this host's sources).
+bench-dryrun: venv
+	$(PY) bench/bench_dryrun.py $(ARGS)
 
 clean:
 	rm -rf .local .pytest_cache .ruff_cache

@@ -190,21 +190,25 @@ def test_rdo_repo_and_the_python_oslo_config_hack(compiled):
         {"python-oslo-config": "/var/cache/hltcloud/rpms/" + OSLO_CONFIG_FC20}
     ]
     assert {"id": "openstack-repo-rpm-python-oslo-config-downloaded"} in hack["require"]
-    # The nova packages come after the repository.
-    for sid in ("nova-compute-packages-installed", "nova-network-packages-installed"):
-        assert {"sls": "openstack.repo"} in args_of(high, sid)[1]["require"]
+    # The role's packages (the nova ones among them) come after the repository.
+    assert {"sls": "openstack.repo"} in args_of(high, "compute-packages-installed")[1]["require"]
 
 
 def test_packages_and_services_are_the_runbooks(compiled):
     high = compiled["cn44.internal"]
-    assert args_of(high, "nova-compute-packages-installed")[1]["pkgs"] == [
+    # One package state for the role's OpenStack packages (salt/packages.jinja).
+    assert args_of(high, "compute-packages-installed")[1]["pkgs"] == [
         "openstack-nova-compute",
         "openstack-utils",
-    ]
-    assert args_of(high, "nova-network-packages-installed")[1]["pkgs"] == [
         "openstack-nova-network",
         "openstack-nova-api",
     ]
+    for sid in ("nova-compute-packages-installed", "nova-network-packages-installed"):
+        fun, args = args_of(high, sid)
+        assert (fun, args["require"]) == (
+            "test.succeed_without_changes",
+            [{"id": "compute-packages-installed"}],
+        )
     running = {
         args["name"]: args
         for fun, args in (args_of(high, sid) for sid in high)
@@ -319,7 +323,7 @@ def test_node_without_mgmt_ipv4_fails_one_state_and_the_rest_compiles(checkout):
     assert "secrets" not in comment
     assert "None" not in json.dumps(high)
     assert args_of(high, "network-bridge-physical-ifcfg-managed")[0] == "file.managed"
-    assert args_of(high, "nova-compute-packages-installed")[0] == "pkg.installed"
+    assert args_of(high, "compute-packages-installed")[0] == "pkg.installed"
 
 
 def test_node_without_pillar_fails_the_states_needing_it_and_the_rest_compiles(checkout, secrets):
@@ -345,7 +349,7 @@ def test_node_without_pillar_fails_the_states_needing_it_and_the_rest_compiles(c
     assert "None" not in json.dumps(args_of(high, "nova-config-file-managed"))
     shown = json.dumps(high)
     assert [name for name, value in secrets.items() if value in shown] == []
-    assert args_of(high, "nova-compute-packages-installed")[0] == "pkg.installed"
+    assert args_of(high, "compute-packages-installed")[0] == "pkg.installed"
     assert args_of(high, "network-ipv6-sysctl-file-managed")[0] == "file.managed"
 
 

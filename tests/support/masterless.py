@@ -25,8 +25,11 @@ MACS = {
 REDHAT = {"os_family": "RedHat", "os": "Fedora", "osmajorrelease": 19}
 
 
-def salt_call(checkout, node, *args, grains=None):
-    """Run salt-call masterless as ``node`` with ``grains`` as static grains; return its JSON."""
+def salt_call(checkout, node, *args, grains=None, env=None):
+    """
+    Run salt-call masterless as ``node`` with ``grains`` as static grains (and ``env`` as its
+    environment); return its exit code and JSON.
+    """
     grains_file = checkout / "etc" / "salt" / "grains"
     if grains:
         grains_file.write_text(yaml.safe_dump(grains))
@@ -36,6 +39,7 @@ def salt_call(checkout, node, *args, grains=None):
         proc = subprocess.run(
             [SALT_CALL, "--id", node, "--out=json", "--log-level=quiet", *args],
             cwd=checkout,
+            env=env,
             capture_output=True,
             text=True,
             check=False,

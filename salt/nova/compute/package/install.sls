@@ -1,14 +1,7 @@
 {#- Runbook, "The Compute service": nova-compute and the OpenStack utilities,
-    from the RDO repository (openstack.repo). -#}
-{%- from "map.jinja" import hltcloud with context %}
+    from the RDO repository (openstack.repo). Inside compute.sls, one package
+    state for the whole role (packages.jinja). -#}
+{%- from "packages.jinja" import formula_packages_installed with context %}
 include:
   - openstack.repo
-
-nova-compute-packages-installed:
-  pkg.installed:
-    - pkgs: {{ hltcloud.nova.compute.pkgs | json }}
-{%- if hltcloud.nova.compute.disablerepo %}
-    - disablerepo: {{ hltcloud.nova.compute.disablerepo | json }}
-{%- endif %}
-    - require:
-      - sls: openstack.repo
+{{ formula_packages_installed("nova.compute") }}

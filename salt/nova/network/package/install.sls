@@ -1,14 +1,7 @@
 {#- Runbook, "Legacy networking" / "OpenStack daemons": nova-network and the
-    nova API package that carries the metadata API. -#}
-{%- from "map.jinja" import hltcloud with context %}
+    nova API package that carries the metadata API. Inside compute.sls, one
+    package state for the whole role (packages.jinja). -#}
+{%- from "packages.jinja" import formula_packages_installed with context %}
 include:
   - openstack.repo
-
-nova-network-packages-installed:
-  pkg.installed:
-    - pkgs: {{ hltcloud.nova.network.pkgs | json }}
-{%- if hltcloud.nova.network.disablerepo %}
-    - disablerepo: {{ hltcloud.nova.network.disablerepo | json }}
-{%- endif %}
-    - require:
-      - sls: openstack.repo
+{{ formula_packages_installed("nova.network") }}
