@@ -79,13 +79,6 @@ import logging
 
 from salt.exceptions import CommandExecutionError
 
-try:
-    import keystoneauth1  # noqa: F401  (the shared client in _utils/openstack_client.py uses it)
-
-    HAS_KSA = True
-except ImportError:  # pragma: no cover - depends on the environment
-    HAS_KSA = False
-
 log = logging.getLogger(__name__)
 
 __virtualname__ = "keystone_v3"
@@ -98,12 +91,8 @@ CACHE_KEY = "keystone_v3.cache"
 
 
 def __virtual__():
-    if not HAS_KSA:
-        reason = (
-            "keystone_v3: the keystoneauth1 library is not installed (pip install keystoneauth1)"
-        )
-        return (False, reason)
-    return __virtualname__
+    # keystoneauth1 is imported by the shared client alone, which says when it is missing.
+    return __utils__["openstack_client.virtual"](__virtualname__)
 
 
 # -- the shared OpenStack client (_utils/openstack_client.py) -------------------------------------
@@ -117,7 +106,9 @@ def _settings(auth, need_credentials=True):
     config = None
     if "config.get" in __salt__:
         config = __salt__["config.get"]("keystone:auth", {}) or None
-    return _client("resolve")(config, auth, need_credentials=need_credentials)
+    return _client("resolve")(
+        config, auth, need_credentials=need_credentials, dry_run=__opts__.get("test")
+    )
 
 
 def _send(settings, method, path, body=None, authenticated=True, secrets=(), expect=None):

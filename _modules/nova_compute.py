@@ -36,7 +36,8 @@ Every failure is a ``CommandExecutionError`` whose message says what failed and 
 (Nova's own fault message included); passwords, tokens and a new server's ``adminPass``
 never appear in messages, logs or return values. An expired token (HTTP 401) is renewed
 once by the client; Nova down is retried for ``retry_timeout`` seconds (in a ``test=True``
-run: tried once, as nothing would start it meanwhile).
+run: tried once, as nothing would start it meanwhile; the states then say what would be
+done once Nova is up).
 
 Lost answers
 ------------
@@ -58,13 +59,6 @@ import time
 import urllib.parse
 
 from salt.exceptions import CommandExecutionError
-
-try:
-    import keystoneauth1  # noqa: F401 (the shared client needs it)
-
-    HAS_KSA = True
-except ImportError:  # pragma: no cover - depends on the environment
-    HAS_KSA = False
 
 log = logging.getLogger(__name__)
 
@@ -112,12 +106,8 @@ CLOCK_SLACK = 5
 
 
 def __virtual__():
-    if not HAS_KSA:
-        return (
-            False,
-            "nova_compute: the keystoneauth1 library is not installed (pip install keystoneauth1)",
-        )
-    return __virtualname__
+    # keystoneauth1 is imported by the shared client alone, which says when it is missing.
+    return __utils__["openstack_client.virtual"](__virtualname__)
 
 
 class NovaError(CommandExecutionError):
@@ -141,12 +131,7 @@ def _settings(auth):
     config = None
     if "config.get" in __salt__:
         config = __salt__["config.get"]("nova:auth", {}) or None
-    settings = _client("resolve")(config, auth, where="nova:auth")
-    if __opts__.get("test"):
-        # A dry run starts no service, so waiting for nova-api or Keystone to come up
-        # cannot help: one attempt, then a clear failure.
-        settings["retry_timeout"] = 0.0
-    return settings
+    return _client("resolve")(config, auth, where="nova:auth", dry_run=__opts__.get("test"))
 
 
 def _call(auth, method, path, body=None, expect=(200, 201, 202, 204)):

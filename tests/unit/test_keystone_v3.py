@@ -7,10 +7,18 @@ import salt.modules
 from salt.exceptions import CommandExecutionError
 
 from _modules import keystone_v3
+from _utils import openstack_client
+
+
+@pytest.fixture(autouse=True)
+def utils(monkeypatch):
+    """The module's ``__utils__``: the real shared client's ``virtual``."""
+    funcs = {"openstack_client.virtual": openstack_client.virtual}
+    monkeypatch.setattr(keystone_v3, "__utils__", funcs, raising=False)
 
 
 def test_virtual_says_why_without_keystoneauth1(monkeypatch):
-    monkeypatch.setattr(keystone_v3, "HAS_KSA", False)
+    monkeypatch.setattr(openstack_client, "HAS_KSA", False)
     loaded, reason = keystone_v3.__virtual__()
     assert loaded is False
     assert "keystoneauth1" in reason
