@@ -7,7 +7,7 @@ import salt.modules
 from salt.exceptions import CommandExecutionError
 
 from _modules import keystone_v3
-from _utils import openstack_client
+from _utils import keystone_client, openstack_client
 
 
 @pytest.fixture(autouse=True)
@@ -65,13 +65,17 @@ def sent(monkeypatch):
         def json(self):
             return self.body
 
-    def send(settings, method, path, body=None, **kwargs):
+    def request(context, settings, method, path, body=None, **kwargs):
         requests.append((method, path, body))
         return Answer({"endpoint": {"id": "e1", **(body or {}).get("endpoint", {})}})
 
-    monkeypatch.setattr(keystone_v3, "_settings", lambda auth, **kwargs: {"auth_url": "x"})
-    monkeypatch.setattr(keystone_v3, "_send", send)
-    monkeypatch.setattr(keystone_v3, "_cache_put", lambda *args, **kwargs: None)
+    def connect(auth, **kwargs):
+        return keystone_client.connect({}, {"auth_url": "x"}, {"request": request}.__getitem__)
+
+    monkeypatch.setattr(keystone_v3, "_conn", connect)
+    monkeypatch.setattr(
+        keystone_v3, "__utils__", {"keystone_client.fields": keystone_client.fields}
+    )
     return requests
 
 
