@@ -107,8 +107,8 @@ def _settings(auth):
 
 def _call(auth, method, path, body=None, expect=(200, 201, 202, 204), gone=False):
     """One Compute API request: its JSON answer, None without a body (``gone``: on 404)."""
-    answer = _client("json_answer")
-    return answer(__context__, _settings(auth), method, path, body, SERVICE_TYPE, expect, gone)
+    call = {"service_type": SERVICE_TYPE, "expect": expect}
+    return _client("json_answer")(__context__, _settings(auth), method, path, body, gone, **call)
 
 
 def _quote(value):

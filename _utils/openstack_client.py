@@ -922,28 +922,19 @@ def request(
     raise _refusal(resp, settings, call, path, authenticated, service_type)
 
 
-def json_answer(
-    context,
-    settings,
-    method,
-    path,
-    body=None,
-    service_type=None,
-    expect=(200, 201, 202, 204),
-    gone=False,
-):
+def json_answer(context, settings, method, path, body=None, gone=False, **kwargs):
     """
-    One ``request``: its decoded JSON answer, or None when it has no body (HTTP 204, an
-    empty one) or, with ``gone``, on HTTP 404 (the object does not exist).
+    One ``request`` (``kwargs`` are its own): its decoded JSON answer, or None when it has
+    no body (HTTP 204, an empty one) or, with ``gone``, on HTTP 404 (no such object).
     """
-    expect = tuple(expect) + ((404,) if gone else ())
-    resp = request(context, settings, method, path, body, service_type=service_type, expect=expect)
+    expect = tuple(kwargs.pop("expect", (200, 201, 202, 204))) + ((404,) if gone else ())
+    resp = request(context, settings, method, path, body, expect=expect, **kwargs)
     if resp.status_code == 204 or not resp.content or (gone and resp.status_code == 404):
         return None
     try:
         return resp.json()
     except ValueError:
-        label = SERVICE_NAMES.get(service_type, service_type)
+        label = SERVICE_NAMES.get(kwargs.get("service_type"), kwargs.get("service_type"))
         raise OpenStackError(f"{method} {path} on {label}: the answer is not JSON") from None
 
 
