@@ -56,7 +56,8 @@ salt3006:
 # compiled and run on the master, its steps rotating a database and a Keystone password there.
 # The Python packages the head's Salt installs (their pins, the states that install them).
 SALT3006_TESTS := tests/unit/test_grains_hltcloud.py tests/unit/test_keystone_v3.py \
-	tests/unit/test_keystone_states.py tests/unit/test_openstack_ini_document.py \
+	tests/unit/test_keystone_states.py tests/unit/test_state_return.py \
+	tests/unit/test_openstack_ini_document.py \
 	tests/unit/test_openstack_ini_state.py tests/unit/test_openstack_ini_values.py \
 	tests/unit/test_openstack_ini_once.py \
 	tests/functional/test_openstack_ini.py tests/functional/test_selfheal_modules.py \

@@ -26,22 +26,17 @@ those of the shared client (``auth_url``, ``username``, ``password``, ``project_
         project_name: admin
 
 Failures are ``CommandExecutionError`` messages free of passwords and tokens: Glance or
-Keystone not answering is retried for ``retry_timeout`` seconds (default 60) before giving up.
+Keystone not answering is retried for ``retry_timeout`` seconds (default 60) before giving up
+(in a ``test=True`` run: asked once, as nothing would start them meanwhile).
 """
 
 import hashlib
 import json
 import logging
+import os
 import urllib.parse
 
 from salt.exceptions import CommandExecutionError
-
-try:
-    import keystoneauth1  # noqa: F401  (the shared client in _utils/openstack_client.py uses it)
-
-    HAS_KSA = True
-except ImportError:  # pragma: no cover - depends on the environment
-    HAS_KSA = False
 
 log = logging.getLogger(__name__)
 
@@ -55,12 +50,8 @@ CHUNK = 1 << 20
 
 
 def __virtual__():
-    if not HAS_KSA:
-        return (
-            False,
-            "glance_image: the keystoneauth1 library is not installed (pip install keystoneauth1)",
-        )
-    return __virtualname__
+    # keystoneauth1 is imported by the shared client alone, which says when it is missing.
+    return __utils__["openstack_client.virtual"](__virtualname__)
 
 
 def _client(fun):
@@ -71,7 +62,7 @@ def _settings(auth):
     config = None
     if "config.get" in __salt__:
         config = __salt__["config.get"](CONFIG_KEY, {}) or None
-    return _client("resolve")(config, auth, where=CONFIG_KEY)
+    return _client("resolve")(config, auth, where=CONFIG_KEY, dry_run=__opts__.get("test"))
 
 
 def _request(settings, method, path, **kwargs):
@@ -208,10 +199,11 @@ def image_delete(image_id, auth=None):
     return True
 
 
-def file_hashes(path, *hash_types):
+def file_hashes(path, *hash_types, missing_ok=False):
     """
     The hex digests of the file at ``path``, one pass: ``{hash_type: digest}``
-    (default: md5, what Glance reports as an image's ``checksum``).
+    (default: md5, what Glance reports as an image's ``checksum``); with ``missing_ok``,
+    None when there is no file at ``path``.
 
     CLI Example:
 
@@ -227,6 +219,8 @@ def file_hashes(path, *hash_types):
                 ", ".join(unknown), ", ".join(HASH_TYPES)
             )
         )
+    if missing_ok and not os.path.isfile(path):
+        return None
     digests = {t: hashlib.new(t) for t in hash_types}
     try:
         with open(path, "rb") as handle:
@@ -236,3 +230,23 @@ def file_hashes(path, *hash_types):
     except OSError as exc:
         raise CommandExecutionError(f"cannot read image file {path}: {exc.strerror}") from None
     return {t: d.hexdigest() for t, d in digests.items()}
+
+
+def file_remove(path):
+    """
+    Remove the image file at ``path`` (a download that is not the wanted image); True
+    when it was there.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn43 glance_image.file_remove /var/cache/hltcloud/images/cirros.img
+    """
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        return False
+    except OSError as exc:
+        raise CommandExecutionError(f"cannot remove image file {path}: {exc.strerror}") from None
+    return True

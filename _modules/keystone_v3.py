@@ -29,28 +29,10 @@ Settings come from the ``keystone:auth`` block of pillar or minion config (read 
         timeout: 10                   # seconds for one request
         verify: true                  # TLS verification, or a CA bundle path
 
-Failures
---------
-Requests go through the shared OpenStack client (``_utils/openstack_client.py``). Every
-failure is a ``CommandExecutionError`` whose message says what failed and where: Keystone
-not answering (refused connections, no answer, HTTP 500/502/503/504 to a read) is retried
-with a doubling delay, and one deadline bounds the whole call (``retry_timeout`` plus one
-``timeout``, attempts and the reading of answers included); later calls of the same run
-fail at once (after refused connections: try once); a refused admin token or password
-(HTTP 401) fails at once. A write Keystone may have received without answering (or
-answered with HTTP 500) is not sent again (it may have been applied). Passwords and
-tokens never appear in messages or logs (requests carrying one are not logged).
-
-Lost answers
-------------
-A create (``POST``) whose answer was lost (Keystone committed it, then died or the
-connection broke) is not sent again: the object is looked up afresh instead (a service by
-name and type, an endpoint by service, interface and region, a user or project by name in
-its domain, a role by name, a region by id), and so is one Keystone refused with HTTP 409
-(the user, project or role name is taken: a write of an earlier call that landed). One
-found with the fields sent (a user's password too: it must get a token) is returned as the
-object created; none, several, or one with other fields fail saying so, and nothing is
-created twice. A role grant (``PUT``) is checked the same way.
+Requests go through the shared OpenStack client (``_utils/openstack_client.py``) and
+the Keystone plumbing (``_utils/keystone_client.py``): bounded retries, no secret in any
+message, creates that survive a lost answer (looked up, never sent twice), and with
+``cache=True`` (what the states pass) one list request per resource type and run.
 
 Identity API calls used (all in Icehouse's v3.2 and in today's Keystone)
 -------------------------------------------------------------------------
@@ -67,26 +49,9 @@ accepted and read back. Endpoints are created and updated with both keys set to 
 region name, so both kinds of Keystone store it (Icehouse keeps the unknown ``region_id``
 as an extra attribute). The ``keystone_endpoint`` state counts an endpoint as right only
 when both say its region.
-
-Prefetch
---------
-With ``cache=True`` (what the states pass) each resource type is listed once per state
-run and kept in ``__context__`` (a fresh one per run); writes update that copy, so a whole
-catalog converges on one list request per type. Called directly, functions list afresh.
 """
 
-import logging
-
 from salt.exceptions import CommandExecutionError
-
-try:
-    import keystoneauth1  # noqa: F401  (the shared client in _utils/openstack_client.py uses it)
-
-    HAS_KSA = True
-except ImportError:  # pragma: no cover - depends on the environment
-    HAS_KSA = False
-
-log = logging.getLogger(__name__)
 
 __virtualname__ = "keystone_v3"
 
@@ -94,186 +59,45 @@ DEFAULT_DOMAIN = "default"
 # The region the runbook's `keystone endpoint-create` (v2.0 CLI) gives every endpoint.
 DEFAULT_REGION = "regionOne"
 INTERFACES = ("public", "internal", "admin")
-CACHE_KEY = "keystone_v3.cache"
+CACHE_KEY = "keystone_v3.cache"  # (keystone_client.CACHE_KEY)
 
 
 def __virtual__():
-    if not HAS_KSA:
-        reason = (
-            "keystone_v3: the keystoneauth1 library is not installed (pip install keystoneauth1)"
-        )
-        return (False, reason)
-    return __virtualname__
+    # keystoneauth1 is imported by the shared client alone, which says when it is missing.
+    return __utils__["openstack_client.virtual"](__virtualname__)
 
 
-# -- the shared OpenStack client (_utils/openstack_client.py) -------------------------------------
+# -- the plumbing (_utils/keystone_client.py on _utils/openstack_client.py) ---------------------
 
 
 def _client(name):
     return __utils__["openstack_client." + name]
 
 
-def _settings(auth, need_credentials=True):
+def _conn(auth, need_credentials=True):
+    """The Keystone connection of one call: settings from ``keystone:auth`` and ``auth``."""
     config = None
     if "config.get" in __salt__:
         config = __salt__["config.get"]("keystone:auth", {}) or None
-    return _client("resolve")(config, auth, need_credentials=need_credentials)
+    settings = _client("resolve")(
+        config, auth, need_credentials=need_credentials, dry_run=__opts__.get("test")
+    )
+    return __utils__["keystone_client.connect"](__context__, settings, _client)
 
 
-def _send(settings, method, path, body=None, authenticated=True, secrets=(), expect=None):
-    """Send one request to Keystone through the shared client; return the response."""
-    kwargs = {"authenticated": authenticated, "secrets": secrets}
-    if expect is not None:
-        kwargs["expect"] = expect
-    return _client("request")(__context__, settings, method, path, body, **kwargs)
-
-
-def _get_all(settings, path, key):
-    """GET a collection, following ``links.next`` should Keystone paginate."""
-    return _client("get_all")(__context__, settings, path, key)
-
-
-# -- the prefetch cache ---------------------------------------------------------------------------
-
-
-def _cache_slot(settings, kind):
-    return (settings["auth_url"], kind)
-
-
-def _list(settings, kind, path, key, cache):
-    """The collection ``kind``; with ``cache`` fetched at most once per run."""
-    store = __context__.setdefault(CACHE_KEY, {})
-    slot = _cache_slot(settings, kind)
-    if cache and slot in store:
-        return [dict(item) for item in store[slot]]
-    items = _get_all(settings, path, key)
-    if cache:
-        store[slot] = [dict(item) for item in items]
-    return items
-
-
-def _cache_put(settings, kind, item, id_key="id"):
-    store = __context__.get(CACHE_KEY, {})
-    slot = _cache_slot(settings, kind)
-    if slot in store:
-        store[slot] = [i for i in store[slot] if i.get(id_key) != item.get(id_key)]
-        store[slot].append(dict(item))
-
-
-def _cache_drop(settings, kind, match):
-    store = __context__.get(CACHE_KEY, {})
-    slot = _cache_slot(settings, kind)
-    if slot in store:
-        store[slot] = [i for i in store[slot] if not match(i)]
+def _ks(name):
+    return __utils__["keystone_client." + name]
 
 
 def clear_cache():
     """
     Forget the resources listed so far in this run, so the next call lists them again.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 keystone_v3.clear_cache
+    CLI Example: ``salt cn43 keystone_v3.clear_cache``
     """
     __context__.pop(CACHE_KEY, None)
     __context__.pop("openstack_client.unreachable", None)
     return True
-
-
-def _listed_after(exc, what, settings, path, key):
-    """The collection, listed afresh after the write that failed with ``exc``."""
-    try:
-        return _get_all(settings, path, key)
-    except CommandExecutionError as failed:
-        raise CommandExecutionError(f"{exc}; looking for {what} failed too: {failed}") from None
-
-
-def _lookup(settings, exc, what, list_path, collection, sent, match, conflict, verify):
-    """
-    The object a create that failed with ``exc`` may have made, found afresh (no cache)
-    among ``collection`` at ``list_path`` by ``match``; ``exc`` again when the failure says
-    nothing was made (or, but with ``conflict``, Keystone refused with HTTP 409).
-    """
-    unsure = _client("maybe_applied")(exc)
-    if not unsure and not (conflict and _client("status_of")(exc) == 409):
-        raise exc
-    found = [
-        item for item in _listed_after(exc, what, settings, list_path, collection) if match(item)
-    ]
-    if not found and not unsure:
-        raise exc
-
-    why = None
-    if len(found) == 1:
-        differ = sorted(k for k, v in sent.items() if k != "password" and found[0].get(k) != v)
-        why = ", ".join(differ) + " differ(s) from the request's" if differ else verify(found[0])
-    return _client("taken_after_lost")(exc, "Keystone", what, found, why)
-
-
-def _create(settings, what, kind, list_path, key, sent, match, conflict=False, verify=None):
-    """
-    POST ``{key: sent}`` to the collection of ``key`` (``service`` -> ``/services``) and
-    return what Keystone made. A lost answer (and, with ``conflict``, HTTP 409) is followed
-    by a lookup (see "Lost answers" in the module's docstring), never by a second POST.
-    """
-    collection = key + "s"
-    try:
-        secrets = (sent["password"],) if sent.get("password") else ()
-        created = _send(settings, "POST", "/" + collection, {key: sent}, secrets=secrets)
-        created = created.json()[key]
-    except CommandExecutionError as exc:
-        created = _lookup(
-            settings,
-            exc,
-            what,
-            list_path,
-            collection,
-            sent,
-            match,
-            conflict,
-            verify or (lambda found: None),
-        )
-    _cache_put(settings, kind, created)
-    return created
-
-
-def _create_named(settings, key, sent, verify=None):
-    """
-    ``_create`` for a project or user (``key``): its name is unique in its domain, so
-    Keystone refuses a second one with HTTP 409, which is looked into too.
-    """
-    name, domain = sent["name"], sent["domain_id"]
-    return _create(
-        settings,
-        f"{key} '{name}' in domain '{domain}'",
-        f"{key}s:{domain}",
-        f"/{key}s?domain_id={domain}",
-        key,
-        sent,
-        lambda item: item.get("name") == name,
-        conflict=True,
-        verify=verify,
-    )
-
-
-def _by_name(items, name):
-    found = [i for i in items if i.get("name") == name]
-    if len(found) > 1:
-        raise CommandExecutionError(
-            "{} objects are named '{}' (ids {}): resolve the duplicates by hand".format(
-                len(found), name, ", ".join(sorted(i["id"] for i in found))
-            )
-        )
-    return found[0] if found else None
-
-
-def _fields(kwargs, allowed):
-    extra = {k for k in kwargs if not k.startswith("__")} - set(allowed)
-    if extra:
-        raise CommandExecutionError("unexpected argument(s): {}".format(", ".join(sorted(extra))))
-    return {k: v for k, v in kwargs.items() if k in allowed}
 
 
 # -- projects -------------------------------------------------------------------------------------
@@ -283,83 +107,54 @@ def project_list(domain=DEFAULT_DOMAIN, auth=None, cache=False):
     """
     List the projects (the runbook's tenants) of a domain.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 keystone_v3.project_list
+    CLI Example: ``salt cn43 keystone_v3.project_list``
     """
-    settings = _settings(auth)
-    return _list(settings, "projects:" + domain, "/projects?domain_id=" + domain, "projects", cache)
+    return _conn(auth).list(
+        "projects:" + domain, "/projects?domain_id=" + domain, "projects", cache
+    )
 
 
 def project_get(name, domain=DEFAULT_DOMAIN, auth=None, cache=False):
     """
     Return the project called ``name`` in ``domain``, or None.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 keystone_v3.project_get service
+    CLI Example: ``salt cn43 keystone_v3.project_get service``
     """
-    return _by_name(project_list(domain=domain, auth=auth, cache=cache), name)
+    return _ks("by_name")(project_list(domain=domain, auth=auth, cache=cache), name)
 
 
 def project_create(name, description=None, enabled=True, domain=DEFAULT_DOMAIN, auth=None):
     """
     Create a project in ``domain`` and return it.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 keystone_v3.project_create demo description="Demo Tenant"
+    CLI Example: ``salt cn43 keystone_v3.project_create demo description="Demo Tenant"``
     """
-    settings = _settings(auth)
+    conn = _conn(auth)
     project = {"name": name, "domain_id": domain, "enabled": bool(enabled)}
     if description is not None:
         project["description"] = description
-    return _create_named(settings, "project", project)
+    return conn.create_named("project", project)
 
 
 def project_update(project_id, auth=None, **kwargs):
     """
     Change a project's ``name``, ``description`` or ``enabled`` in place; return it.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 keystone_v3.project_update 3f2a... description="Service Tenant"
+    CLI Example: ``salt cn43 keystone_v3.project_update 3f2a... description="Service Tenant"``
     """
-    settings = _settings(auth)
-    fields = _fields(kwargs, ("name", "description", "enabled"))
-    updated = _send(settings, "PATCH", "/projects/" + project_id, {"project": fields}).json()[
-        "project"
-    ]
-    _cache_put(settings, "projects:" + updated.get("domain_id", DEFAULT_DOMAIN), updated)
-    return updated
+    conn = _conn(auth)
+    fields = _ks("fields")(kwargs, ("name", "description", "enabled"))
+    return conn.patch("projects:", "projects", "project", project_id, fields)
 
 
 def project_delete(project_id, auth=None):
     """
     Delete a project.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 keystone_v3.project_delete 3f2a...
+    CLI Example: ``salt cn43 keystone_v3.project_delete 3f2a...``
     """
-    settings = _settings(auth)
-    _send(settings, "DELETE", "/projects/" + project_id)
-    store = __context__.get(CACHE_KEY, {})
-    for slot in list(store):
-        if slot[0] == settings["auth_url"] and slot[1].startswith("projects:"):
-            _cache_drop(settings, slot[1], lambda i: i.get("id") == project_id)
-    _cache_drop(settings, "role_assignments", lambda a: a["project_id"] == project_id)
-    return True
+    drops = (("projects:", "id"), ("role_assignments", "project_id"))
+    return _conn(auth).delete("projects", project_id, *drops)
 
 
 # -- users ----------------------------------------------------------------------------------------
@@ -369,27 +164,18 @@ def user_list(domain=DEFAULT_DOMAIN, auth=None, cache=False):
     """
     List the users of a domain.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 keystone_v3.user_list
+    CLI Example: ``salt cn43 keystone_v3.user_list``
     """
-    settings = _settings(auth)
-    return _list(settings, "users:" + domain, "/users?domain_id=" + domain, "users", cache)
+    return _conn(auth).list("users:" + domain, "/users?domain_id=" + domain, "users", cache)
 
 
 def user_get(name, domain=DEFAULT_DOMAIN, auth=None, cache=False):
     """
     Return the user called ``name`` in ``domain``, or None.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 keystone_v3.user_get glance
+    CLI Example: ``salt cn43 keystone_v3.user_get glance``
     """
-    return _by_name(user_list(domain=domain, auth=auth, cache=cache), name)
+    return _ks("by_name")(user_list(domain=domain, auth=auth, cache=cache), name)
 
 
 def user_create(
@@ -404,13 +190,9 @@ def user_create(
     """
     Create a user in ``domain`` and return it (the password is never echoed back).
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 keystone_v3.user_create demo password=s3cret email=dario.berzano@cern.ch
+    CLI Example: ``salt cn43 keystone_v3.user_create demo password=s3cret email=demo@cern.ch``
     """
-    settings = _settings(auth)
+    conn = _conn(auth)
     user = {"name": name, "domain_id": domain, "enabled": bool(enabled)}
     if email is not None:
         user["email"] = email
@@ -427,7 +209,7 @@ def user_create(
             return None
         return "password (the one sent gets no token)"
 
-    return _create_named(settings, "user", user, verify)
+    return conn.create_named("user", user, verify)
 
 
 def user_update(user_id, password=None, auth=None, **kwargs):
@@ -435,43 +217,23 @@ def user_update(user_id, password=None, auth=None, **kwargs):
     Change a user's ``name``, ``email``, ``enabled`` or ``default_project_id`` in place,
     and its ``password`` when given, in one request.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 keystone_v3.user_update 9c1e... email=dario.berzano@cern.ch
+    CLI Example: ``salt cn43 keystone_v3.user_update 9c1e... email=dario.berzano@cern.ch``
     """
-    settings = _settings(auth)
-    fields = _fields(kwargs, ("name", "email", "enabled", "default_project_id"))
-    hidden = ()
+    conn = _conn(auth)
+    fields = _ks("fields")(kwargs, ("name", "email", "enabled", "default_project_id"))
     if password is not None:
         fields["password"] = str(password)
-        hidden = (fields["password"],)
-    updated = _send(
-        settings, "PATCH", "/users/" + user_id, {"user": fields}, secrets=hidden
-    ).json()["user"]
-    _cache_put(settings, "users:" + updated.get("domain_id", DEFAULT_DOMAIN), updated)
-    return updated
+    return conn.patch("users:", "users", "user", user_id, fields)
 
 
 def user_set_password(user_id, password, auth=None):
     """
     Set a user's password (as an administrator: the old one is not needed).
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 keystone_v3.user_set_password 9c1e... password=s3cret
+    CLI Example: ``salt cn43 keystone_v3.user_set_password 9c1e... password=s3cret``
     """
-    settings = _settings(auth)
-    _send(
-        settings,
-        "PATCH",
-        "/users/" + user_id,
-        {"user": {"password": str(password)}},
-        secrets=(str(password),),
-    )
+    body = {"user": {"password": str(password)}}
+    _conn(auth).send("PATCH", "/users/" + user_id, body, secrets=(str(password),))
     return True
 
 
@@ -479,20 +241,10 @@ def user_delete(user_id, auth=None):
     """
     Delete a user.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 keystone_v3.user_delete 9c1e...
+    CLI Example: ``salt cn43 keystone_v3.user_delete 9c1e...``
     """
-    settings = _settings(auth)
-    _send(settings, "DELETE", "/users/" + user_id)
-    store = __context__.get(CACHE_KEY, {})
-    for slot in list(store):
-        if slot[0] == settings["auth_url"] and slot[1].startswith("users:"):
-            _cache_drop(settings, slot[1], lambda i: i.get("id") == user_id)
-    _cache_drop(settings, "role_assignments", lambda a: a["user_id"] == user_id)
-    return True
+    drops = (("users:", "id"), ("role_assignments", "user_id"))
+    return _conn(auth).delete("users", user_id, *drops)
 
 
 def token_check(
@@ -511,36 +263,10 @@ def token_check(
     token is unscoped unless ``project`` is given. Only ``auth_url`` and the retry
     settings of ``auth`` are used: the check authenticates as ``username`` alone.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 keystone_v3.token_check admin password=... project=admin
+    CLI Example: ``salt cn43 keystone_v3.token_check admin password=... project=admin``
     """
-    settings = _settings(auth, need_credentials=False)
-    identity = {
-        "methods": ["password"],
-        "password": {
-            "user": {
-                "name": username,
-                "domain": {"id": user_domain},
-                "password": str(password),
-            }
-        },
-    }
-    body = {"auth": {"identity": identity}}
-    if project:
-        body["auth"]["scope"] = {"project": {"name": project, "domain": {"id": project_domain}}}
-    resp = _send(
-        settings,
-        "POST",
-        "/auth/tokens",
-        body,
-        authenticated=False,
-        secrets=(str(password),),
-        expect=(201, 401),
-    )
-    return {"valid": resp.status_code == 201, "status": resp.status_code}
+    conn = _conn(auth, need_credentials=False)
+    return conn.token_check(username, password, project, user_domain, project_domain)
 
 
 # -- roles and grants -----------------------------------------------------------------------------
@@ -550,80 +276,38 @@ def role_list(auth=None, cache=False):
     """
     List the global roles.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 keystone_v3.role_list
+    CLI Example: ``salt cn43 keystone_v3.role_list``
     """
-    settings = _settings(auth)
-    return _list(settings, "roles", "/roles", "roles", cache)
+    return _conn(auth).list("roles", "/roles", "roles", cache)
 
 
 def role_get(name, auth=None, cache=False):
     """
     Return the global role called ``name``, or None.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 keystone_v3.role_get _member_
+    CLI Example: ``salt cn43 keystone_v3.role_get _member_``
     """
-    return _by_name(role_list(auth=auth, cache=cache), name)
+    return _ks("by_name")(role_list(auth=auth, cache=cache), name)
 
 
 def role_create(name, auth=None):
     """
     Create a global role and return it.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 keystone_v3.role_create _member_
+    CLI Example: ``salt cn43 keystone_v3.role_create _member_``
     """
-    settings = _settings(auth)
-    return _create(
-        settings,
-        f"role '{name}'",
-        "roles",
-        "/roles",
-        "role",
-        {"name": name},
-        lambda r: r.get("name") == name,
-        conflict=True,
-    )
+    sent, what = {"name": name}, f"role '{name}'"
+    return _conn(auth).create_one("role", sent, what, same=("name",), conflict=True)
 
 
 def role_delete(role_id, auth=None):
     """
     Delete a role (and with it every grant of it).
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 keystone_v3.role_delete 5d0c...
+    CLI Example: ``salt cn43 keystone_v3.role_delete 5d0c...``
     """
-    settings = _settings(auth)
-    _send(settings, "DELETE", "/roles/" + role_id)
-    _cache_drop(settings, "roles", lambda i: i.get("id") == role_id)
-    _cache_drop(settings, "role_assignments", lambda a: a["role_id"] == role_id)
-    return True
-
-
-def _grants(raw):
-    """The user-on-project grants among Keystone's ``role_assignments``, in our shape."""
-    return [
-        {
-            "user_id": a["user"]["id"],
-            "project_id": a["scope"]["project"]["id"],
-            "role_id": a["role"]["id"],
-        }
-        for a in raw
-        if "user" in a and "project" in a.get("scope", {})
-    ]
+    drops = (("roles", "id"), ("role_assignments", "role_id"))
+    return _conn(auth).delete("roles", role_id, *drops)
 
 
 def role_assignment_list(auth=None, cache=False):
@@ -631,73 +315,31 @@ def role_assignment_list(auth=None, cache=False):
     List the direct grants of roles to users on projects, as
     ``{"user_id": ..., "project_id": ..., "role_id": ...}``.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 keystone_v3.role_assignment_list
+    CLI Example: ``salt cn43 keystone_v3.role_assignment_list``
     """
-    settings = _settings(auth)
-    store = __context__.setdefault(CACHE_KEY, {})
-    slot = _cache_slot(settings, "role_assignments")
-    if cache and slot in store:
-        return [dict(a) for a in store[slot]]
-    grants = _grants(_get_all(settings, "/role_assignments", "role_assignments"))
-    if cache:
-        store[slot] = [dict(g) for g in grants]
-    return grants
+    conn = _conn(auth)
+    path, shape = "/role_assignments", _ks("grants")
+    return conn.list("role_assignments", path, "role_assignments", cache, shape=shape)
 
 
 def role_grant(user_id, project_id, role_id, auth=None):
     """
     Grant a role to a user on a project (idempotent on Keystone's side too).
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 keystone_v3.role_grant 9c1e... 3f2a... 5d0c...
+    CLI Example: ``salt cn43 keystone_v3.role_grant 9c1e... 3f2a... 5d0c...``
     """
-    settings = _settings(auth)
-    grant = {"user_id": user_id, "project_id": project_id, "role_id": role_id}
-    try:
-        _send(settings, "PUT", f"/projects/{project_id}/users/{user_id}/roles/{role_id}")
-    except CommandExecutionError as exc:
-        if not _client("maybe_applied")(exc):
-            raise
-        listed = _listed_after(exc, "the grant", settings, "/role_assignments", "role_assignments")
-        if grant not in _grants(listed):
-            raise CommandExecutionError(
-                f"{exc}; Keystone holds no such grant now, so it was not applied: apply "
-                "again to grant it"
-            ) from None
-        log.warning("keystone_v3: %s; the grant is there: taken as made", exc)
-    _cache_drop(settings, "role_assignments", lambda a: a == grant)
-    store = __context__.get(CACHE_KEY, {})
-    slot = _cache_slot(settings, "role_assignments")
-    if slot in store:
-        store[slot].append(grant)
-    return True
+    return _conn(auth).grant(user_id, project_id, role_id)
 
 
 def role_revoke(user_id, project_id, role_id, auth=None):
     """
     Revoke a user's role on a project.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 keystone_v3.role_revoke 9c1e... 3f2a... 5d0c...
+    CLI Example: ``salt cn43 keystone_v3.role_revoke 9c1e... 3f2a... 5d0c...``
     """
-    settings = _settings(auth)
-    _send(
-        settings,
-        "DELETE",
-        f"/projects/{project_id}/users/{user_id}/roles/{role_id}",
-    )
+    _conn(auth).send("DELETE", f"/projects/{project_id}/users/{user_id}/roles/{role_id}")
     grant = {"user_id": user_id, "project_id": project_id, "role_id": role_id}
-    _cache_drop(settings, "role_assignments", lambda a: a == grant)
+    _conn(auth).cache_drop("role_assignments", lambda a: a == grant)
     return True
 
 
@@ -708,75 +350,44 @@ def service_list(auth=None, cache=False):
     """
     List the services of the catalog.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 keystone_v3.service_list
+    CLI Example: ``salt cn43 keystone_v3.service_list``
     """
-    settings = _settings(auth)
-    return _list(settings, "services", "/services", "services", cache)
+    return _conn(auth).list("services", "/services", "services", cache)
 
 
 def service_create(name, service_type, description=None, enabled=True, auth=None):
     """
     Create a catalog service and return it.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 keystone_v3.service_create glance image description="OpenStack Image Service"
+    CLI Example: ``salt cn43 keystone_v3.service_create glance image description="Image Service"``
     """
-    settings = _settings(auth)
+    conn = _conn(auth)
     service = {"name": name, "type": service_type, "enabled": bool(enabled)}
     if description is not None:
         service["description"] = description
-    return _create(
-        settings,
-        f"service '{name}' of type '{service_type}'",
-        "services",
-        "/services",
-        "service",
-        service,
-        lambda s: s.get("name") == name and s.get("type") == service_type,
-    )
+    what = f"service '{name}' of type '{service_type}'"
+    return conn.create_one("service", service, what, same=("name", "type"))
 
 
 def service_update(service_id, auth=None, **kwargs):
     """
     Change a service's ``name``, ``type``, ``description`` or ``enabled`` in place.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 keystone_v3.service_update 7a9b... description="OpenStack Compute"
+    CLI Example: ``salt cn43 keystone_v3.service_update 7a9b... description="OpenStack Compute"``
     """
-    settings = _settings(auth)
-    fields = _fields(kwargs, ("name", "type", "description", "enabled"))
-    updated = _send(settings, "PATCH", "/services/" + service_id, {"service": fields}).json()[
-        "service"
-    ]
-    _cache_put(settings, "services", updated)
-    return updated
+    conn = _conn(auth)
+    fields = _ks("fields")(kwargs, ("name", "type", "description", "enabled"))
+    return conn.patch("services", "services", "service", service_id, fields)
 
 
 def service_delete(service_id, auth=None):
     """
     Delete a service; Keystone deletes its endpoints with it.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 keystone_v3.service_delete 7a9b...
+    CLI Example: ``salt cn43 keystone_v3.service_delete 7a9b...``
     """
-    settings = _settings(auth)
-    _send(settings, "DELETE", "/services/" + service_id)
-    _cache_drop(settings, "services", lambda i: i.get("id") == service_id)
-    _cache_drop(settings, "endpoints", lambda i: i.get("service_id") == service_id)
-    return True
+    drops = (("services", "id"), ("endpoints", "service_id"))
+    return _conn(auth).delete("services", service_id, *drops)
 
 
 # -- regions --------------------------------------------------------------------------------------
@@ -786,39 +397,22 @@ def region_list(auth=None, cache=False):
     """
     List the regions.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 keystone_v3.region_list
+    CLI Example: ``salt cn43 keystone_v3.region_list``
     """
-    settings = _settings(auth)
-    return _list(settings, "regions", "/regions", "regions", cache)
+    return _conn(auth).list("regions", "/regions", "regions", cache)
 
 
 def region_create(region_id, description=None, auth=None):
     """
     Create a region with the given id and return it.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 keystone_v3.region_create RegionTwo
+    CLI Example: ``salt cn43 keystone_v3.region_create RegionTwo``
     """
-    settings = _settings(auth)
+    conn = _conn(auth)
     region = {"id": region_id}
     if description is not None:
         region["description"] = description
-    return _create(
-        settings,
-        f"region '{region_id}'",
-        "regions",
-        "/regions",
-        "region",
-        region,
-        lambda r: r.get("id") == region_id,
-    )
+    return conn.create_one("region", region, f"region '{region_id}'", same=("id",))
 
 
 # -- endpoints ------------------------------------------------------------------------------------
@@ -828,14 +422,9 @@ def endpoint_list(auth=None, cache=False):
     """
     List the endpoints of every service, interface and region.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 keystone_v3.endpoint_list
+    CLI Example: ``salt cn43 keystone_v3.endpoint_list``
     """
-    settings = _settings(auth)
-    return _list(settings, "endpoints", "/endpoints", "endpoints", cache)
+    return _conn(auth).list("endpoints", "/endpoints", "endpoints", cache)
 
 
 def endpoint_region_fields(region):
@@ -843,11 +432,7 @@ def endpoint_region_fields(region):
     The request fields that put an endpoint in ``region``: ``region`` (Icehouse, v3.2) and
     ``region_id`` (Juno and later), the same name in both.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 keystone_v3.endpoint_region_fields regionOne
+    CLI Example: ``salt cn43 keystone_v3.endpoint_region_fields regionOne``
     """
     if not isinstance(region, str) or not region:
         raise CommandExecutionError(f"region must be a non-empty string, not {region!r}")
@@ -859,17 +444,13 @@ def endpoint_create(service_id, interface, url, region=DEFAULT_REGION, enabled=T
     Create one endpoint (one interface of one service in one region) and return it. The region
     is sent as both ``region`` and ``region_id`` (see the module's docstring).
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 keystone_v3.endpoint_create 7a9b... public 'http://cn43.internal:9292'
+    CLI Example: ``salt cn43 keystone_v3.endpoint_create 7a9b... public http://cn43.internal:9292``
     """
     if interface not in INTERFACES:
         raise CommandExecutionError(
             "interface must be one of {}, not '{}'".format(", ".join(INTERFACES), interface)
         )
-    settings = _settings(auth)
+    conn = _conn(auth)
     endpoint = {
         "service_id": service_id,
         "interface": interface,
@@ -877,19 +458,13 @@ def endpoint_create(service_id, interface, url, region=DEFAULT_REGION, enabled=T
         **endpoint_region_fields(region),
         "enabled": bool(enabled),
     }
-    return _create(
-        settings,
-        f"{interface} endpoint of service {service_id} in region '{region}'",
-        "endpoints",
-        "/endpoints",
-        "endpoint",
-        endpoint,
-        lambda ep: (
-            ep.get("service_id") == service_id
-            and ep.get("interface") == interface
-            and region in (ep.get("region"), ep.get("region_id"))
-        ),
-    )
+    what = f"{interface} endpoint of service {service_id} in region '{region}'"
+
+    def match(ep):
+        same = (ep.get("service_id"), ep.get("interface")) == (service_id, interface)
+        return same and region in (ep.get("region"), ep.get("region_id"))
+
+    return conn.create_one("endpoint", endpoint, what, match=match)
 
 
 def endpoint_update(endpoint_id, auth=None, **kwargs):
@@ -897,37 +472,22 @@ def endpoint_update(endpoint_id, auth=None, **kwargs):
     Change an endpoint's ``url``, ``enabled`` or region in place (PATCH; its id stays). A
     region given as ``region`` or ``region_id`` is sent as both.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 keystone_v3.endpoint_update 1b2c... url='http://cn43.internal:35357/v2.0'
+    CLI Example: ``salt cn43 keystone_v3.endpoint_update 1b2c... url=http://cn43.internal:5000/v2.0``
     """
-    settings = _settings(auth)
-    fields = _fields(kwargs, ("url", "enabled", "region", "region_id"))
+    conn = _conn(auth)
+    fields = _ks("fields")(kwargs, ("url", "enabled", "region", "region_id"))
     regions = {fields.pop(key) for key in ("region", "region_id") if key in fields}
     if len(regions) > 1:
         raise CommandExecutionError(f"region and region_id differ: {sorted(regions)}")
     if regions:
         fields.update(endpoint_region_fields(regions.pop()))
-    updated = _send(settings, "PATCH", "/endpoints/" + endpoint_id, {"endpoint": fields}).json()[
-        "endpoint"
-    ]
-    _cache_put(settings, "endpoints", updated)
-    return updated
+    return conn.patch("endpoints", "endpoints", "endpoint", endpoint_id, fields)
 
 
 def endpoint_delete(endpoint_id, auth=None):
     """
     Delete an endpoint.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 keystone_v3.endpoint_delete 1b2c...
+    CLI Example: ``salt cn43 keystone_v3.endpoint_delete 1b2c...``
     """
-    settings = _settings(auth)
-    _send(settings, "DELETE", "/endpoints/" + endpoint_id)
-    _cache_drop(settings, "endpoints", lambda i: i.get("id") == endpoint_id)
-    return True
+    return _conn(auth).delete("endpoints", endpoint_id, ("endpoints", "id"))

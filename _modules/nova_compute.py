@@ -36,7 +36,8 @@ Every failure is a ``CommandExecutionError`` whose message says what failed and 
 (Nova's own fault message included); passwords, tokens and a new server's ``adminPass``
 never appear in messages, logs or return values. An expired token (HTTP 401) is renewed
 once by the client; Nova down is retried for ``retry_timeout`` seconds (in a ``test=True``
-run: tried once, as nothing would start it meanwhile).
+run: tried once, as nothing would start it meanwhile; the states then say what would be
+done once Nova is up).
 
 Lost answers
 ------------
@@ -59,13 +60,6 @@ import urllib.parse
 
 from salt.exceptions import CommandExecutionError
 
-try:
-    import keystoneauth1  # noqa: F401 (the shared client needs it)
-
-    HAS_KSA = True
-except ImportError:  # pragma: no cover - depends on the environment
-    HAS_KSA = False
-
 log = logging.getLogger(__name__)
 
 __virtualname__ = "nova_compute"
@@ -73,38 +67,14 @@ __virtualname__ = "nova_compute"
 SERVICE_TYPE = "compute"
 # Keys of os-networks create (Icehouse's NetworkController.create passes them to
 # nova.network.api.API.create).
-NETWORK_KEYS = (
-    "label",
-    "cidr",
-    "cidr_v6",
-    "bridge",
-    "bridge_interface",
-    "multi_host",
-    "gateway",
-    "gateway_v6",
-    "dns1",
-    "dns2",
-    "vlan_start",
-    "vpn_start",
-    "network_size",
-    "num_networks",
-    "fixed_cidr",
-    "priority",
-    "project_id",
+NETWORK_KEYS = tuple(
+    "label cidr cidr_v6 bridge bridge_interface multi_host gateway gateway_v6 dns1 dns2 "
+    "vlan_start vpn_start network_size num_networks fixed_cidr priority project_id".split()
 )
 # A new server's answer: only these keys are kept (never adminPass).
-SERVER_KEYS = (
-    "id",
-    "name",
-    "status",
-    "addresses",
-    "flavor",
-    "image",
-    "key_name",
-    "fault",
-    "security_groups",
-    "OS-EXT-STS:task_state",
-    "OS-EXT-STS:vm_state",
+SERVER_KEYS = tuple(
+    "id name status addresses flavor image key_name fault security_groups "
+    "OS-EXT-STS:task_state OS-EXT-STS:vm_state".split()
 )
 # Seconds a server's ``created`` (Nova's clock, whole seconds) may lie before the moment
 # its create was sent, or after the lookup, and still count as made by that create.
@@ -112,12 +82,8 @@ CLOCK_SLACK = 5
 
 
 def __virtual__():
-    if not HAS_KSA:
-        return (
-            False,
-            "nova_compute: the keystoneauth1 library is not installed (pip install keystoneauth1)",
-        )
-    return __virtualname__
+    # keystoneauth1 is imported by the shared client alone, which says when it is missing.
+    return __utils__["openstack_client.virtual"](__virtualname__)
 
 
 class NovaError(CommandExecutionError):
@@ -128,52 +94,25 @@ class NovaError(CommandExecutionError):
 
 
 def _client(name):
-    try:
-        return __utils__["openstack_client." + name]
-    except KeyError:
-        raise NovaError(
-            "nova_compute: the shared OpenStack client (_utils/openstack_client.py) is not "
-            "loaded: run saltutil.sync_utils"
-        ) from None
+    # (loaded: __virtual__ asked it)
+    return __utils__["openstack_client." + name]
 
 
 def _settings(auth):
     config = None
     if "config.get" in __salt__:
         config = __salt__["config.get"]("nova:auth", {}) or None
-    settings = _client("resolve")(config, auth, where="nova:auth")
-    if __opts__.get("test"):
-        # A dry run starts no service, so waiting for nova-api or Keystone to come up
-        # cannot help: one attempt, then a clear failure.
-        settings["retry_timeout"] = 0.0
-    return settings
+    return _client("resolve")(config, auth, where="nova:auth", dry_run=__opts__.get("test"))
 
 
-def _call(auth, method, path, body=None, expect=(200, 201, 202, 204)):
-    """One Compute API request; the decoded JSON answer, or None when it has no body."""
-    settings = _settings(auth)
-    resp = _client("request")(
-        __context__, settings, method, path, body, service_type=SERVICE_TYPE, expect=expect
-    )
-    if resp.status_code == 204 or not resp.content:
-        return None
-    try:
-        return resp.json()
-    except ValueError:
-        raise NovaError(f"{method} {path} on Nova: the answer is not JSON") from None
+def _call(auth, method, path, body=None, expect=(200, 201, 202, 204), gone=False):
+    """One Compute API request: its JSON answer, None without a body (``gone``: on 404)."""
+    call = {"service_type": SERVICE_TYPE, "expect": expect}
+    return _client("json_answer")(__context__, _settings(auth), method, path, body, gone, **call)
 
 
 def _quote(value):
     return urllib.parse.quote(str(value), safe="")
-
-
-def _exists(auth, path):
-    """GET ``path``: its JSON, or None on HTTP 404."""
-    settings = _settings(auth)
-    resp = _client("request")(
-        __context__, settings, "GET", path, service_type=SERVICE_TYPE, expect=(200, 404)
-    )
-    return None if resp.status_code == 404 else resp.json()
 
 
 def _by_name(items, name, key="name"):
@@ -216,11 +155,7 @@ def network_list(auth=None):
     to an admin; to another user only its project's (unless nova-api's own nova.conf
     names a Flat network manager), without the admin fields.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 nova_compute.network_list
+    CLI Example: ``salt cn43 nova_compute.network_list``
     """
     return (_call(auth, "GET", "/os-networks") or {}).get("networks", [])
 
@@ -229,11 +164,7 @@ def network_get(label, auth=None):
     """
     The networks labelled ``label`` (a list: nova-network allows several).
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 nova_compute.network_get demo-net
+    CLI Example: ``salt cn43 nova_compute.network_get demo-net``
     """
     return _by_name(network_list(auth=auth), label, key="label")
 
@@ -244,11 +175,7 @@ def network_create(label, cidr, auth=None, **kwargs):
     of ``nova network-create``: bridge, bridge_interface, multi_host, gateway, dns1, dns2,
     cidr_v6, vlan_start, network_size, num_networks, fixed_cidr, priority, project_id.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 nova_compute.network_create demo-net 203.0.113.24/29 bridge=br100 multi_host=True
+    CLI Example: ``salt cn43 nova_compute.network_create demo-net 203.0.113.24/29 bridge=br100``
     """
     body = {"label": label, "cidr": cidr}
     for key, value in kwargs.items():
@@ -273,11 +200,7 @@ def network_delete(network_id, auth=None):
     """
     Delete the network ``network_id`` (``DELETE /os-networks/<id>``).
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 nova_compute.network_delete 59a8f0d2-d2da-4473-a82e-3e45e47fdb9a
+    CLI Example: ``salt cn43 nova_compute.network_delete 59a8f0d2-d2da-4473-a82e-3e45e47fdb9a``
     """
     _call(auth, "DELETE", f"/os-networks/{_quote(network_id)}", expect=(202, 204))
     return True
@@ -289,11 +212,7 @@ def tenant_network_list(auth=None):
     choice as ``network_list``, so a project member does not see a network of no
     project such as the runbook's demo-net unless nova-api runs a Flat network manager.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 nova_compute.tenant_network_list
+    CLI Example: ``salt cn43 nova_compute.tenant_network_list``
     """
     return (_call(auth, "GET", "/os-tenant-networks") or {}).get("networks", [])
 
@@ -304,11 +223,7 @@ def service_list(binary=None, auth=None):
     (enabled/disabled), state (up/down: whether it reported lately), updated_at; with
     ``binary``, only those of that binary.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 nova_compute.service_list binary=nova-network
+    CLI Example: ``salt cn43 nova_compute.service_list binary=nova-network``
     """
     services = (_call(auth, "GET", "/os-services") or {}).get("services", [])
     return [s for s in services if binary is None or s.get("binary") == binary]
@@ -319,11 +234,7 @@ def network_services_up(auth=None):
     The hosts whose nova-network is up (``os-services``). Creating or deleting a network
     is a call to one of them: with none up, Nova waits for its RPC timeout and fails.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 nova_compute.network_services_up
+    CLI Example: ``salt cn43 nova_compute.network_services_up``
     """
     return sorted(
         s.get("host") for s in service_list("nova-network", auth=auth) if s.get("state") == "up"
@@ -337,11 +248,7 @@ def keypair_list(auth=None):
     """
     The user's keypairs: name, public_key, fingerprint (``GET /os-keypairs``).
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 nova_compute.keypair_list
+    CLI Example: ``salt cn43 nova_compute.keypair_list``
     """
     answer = _call(auth, "GET", "/os-keypairs") or {}
     return [item.get("keypair", item) for item in answer.get("keypairs", [])]
@@ -351,11 +258,7 @@ def keypair_get(name, auth=None):
     """
     The keypair ``name``, or None.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 nova_compute.keypair_get demo-key
+    CLI Example: ``salt cn43 nova_compute.keypair_get demo-key``
     """
     found = _by_name(keypair_list(auth=auth), name)
     return found[0] if found else None
@@ -365,11 +268,7 @@ def keypair_create(name, public_key, auth=None):
     """
     Import the public key ``public_key`` as keypair ``name`` (``nova keypair-add --pub-key``).
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 nova_compute.keypair_create demo-key "ssh-rsa AAAA... demo@cn43"
+    CLI Example: ``salt cn43 nova_compute.keypair_create demo-key "ssh-rsa AAAA... demo@cn43"``
     """
     body = {"keypair": {"name": name, "public_key": public_key}}
     try:
@@ -397,11 +296,7 @@ def keypair_delete(name, auth=None):
     """
     Delete the keypair ``name``.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 nova_compute.keypair_delete demo-key
+    CLI Example: ``salt cn43 nova_compute.keypair_delete demo-key``
     """
     _call(auth, "DELETE", f"/os-keypairs/{_quote(name)}", expect=(202, 204))
     return True
@@ -414,11 +309,7 @@ def flavor_find(name, auth=None):
     """
     The flavor called ``name`` (``GET /flavors``): {id, name}.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 nova_compute.flavor_find m1.tiny
+    CLI Example: ``salt cn43 nova_compute.flavor_find m1.tiny``
     """
     flavors = (_call(auth, "GET", "/flavors") or {}).get("flavors", [])
     found = _one(flavors, "flavor", name)
@@ -429,11 +320,7 @@ def image_find(name, auth=None):
     """
     The image called ``name`` (``GET /images``, Nova's view of Glance): {id, name}.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 nova_compute.image_find 'CirrOS Test Image'
+    CLI Example: ``salt cn43 nova_compute.image_find 'CirrOS Test Image'``
     """
     images = (_call(auth, "GET", "/images") or {}).get("images", [])
     found = _one(images, "image", name)
@@ -458,11 +345,7 @@ def server_list(name=None, auth=None):
     Servers of the project with their details; with ``name``, only those called exactly
     that (Nova's ``name`` filter is a regular expression: anchored and escaped here).
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 nova_compute.server_list name=demo-inst1
+    CLI Example: ``salt cn43 nova_compute.server_list name=demo-inst1``
     """
     return [_server_view(s) for s in _servers(name, auth)]
 
@@ -491,13 +374,9 @@ def server_get(server_id, auth=None):
     """
     The server ``server_id`` with its status (and ``fault`` when in ERROR), or None.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 nova_compute.server_get 58df4a92-b97a-4a2a-baa9-afdf5a9d230d
+    CLI Example: ``salt cn43 nova_compute.server_get 58df4a92-b97a-4a2a-baa9-afdf5a9d230d``
     """
-    answer = _exists(auth, f"/servers/{_quote(server_id)}")
+    answer = _call(auth, "GET", f"/servers/{_quote(server_id)}", expect=(200,), gone=True)
     return None if answer is None else _server_view(answer.get("server"))
 
 
@@ -565,11 +444,7 @@ def server_delete(server_id, auth=None):
     """
     Delete the server ``server_id`` (Nova deletes it in the background).
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 nova_compute.server_delete 58df4a92-b97a-4a2a-baa9-afdf5a9d230d
+    CLI Example: ``salt cn43 nova_compute.server_delete 58df4a92-b97a-4a2a-baa9-afdf5a9d230d``
     """
     _call(auth, "DELETE", f"/servers/{_quote(server_id)}", expect=(202, 204, 404))
     return True
@@ -580,39 +455,32 @@ def server_wait(server_id, timeout=300, interval=2, auth=None):
     Poll the server until it leaves BUILD (or is gone) or ``timeout`` seconds pass; returns
     it as last seen (None once deleted).
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 nova_compute.server_wait 58df4a92-b97a-4a2a-baa9-afdf5a9d230d timeout=120
+    CLI Example: ``salt cn43 nova_compute.server_wait 58df4a92-... timeout=120``
     """
-    deadline = time.monotonic() + float(timeout)
-    while True:
-        server = server_get(server_id, auth=auth)
-        if server is None or server.get("status") != "BUILD":
-            return server
-        if time.monotonic() + float(interval) > deadline:
-            return server
-        time.sleep(float(interval))
+    server, _ = _poll(server_id, timeout, interval, auth, lambda s: s.get("status") != "BUILD")
+    return server
 
 
 def server_wait_gone(server_id, timeout=120, interval=2, auth=None):
     """
     Poll until the server ``server_id`` no longer exists; True if it went within ``timeout``.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 nova_compute.server_wait_gone 58df4a92-b97a-4a2a-baa9-afdf5a9d230d
+    CLI Example: ``salt cn43 nova_compute.server_wait_gone 58df4a92-b97a-4a2a-baa9-afdf5a9d230d``
     """
+    _, gone = _poll(server_id, timeout, interval, auth, lambda s: s.get("status") == "DELETED")
+    return gone
+
+
+def _poll(server_id, timeout, interval, auth, done):
+    """Read the server until it is gone or ``done(server)``, or ``timeout`` seconds pass:
+    ``(server as last seen, whether it ended so)``."""
     deadline = time.monotonic() + float(timeout)
     while True:
         server = server_get(server_id, auth=auth)
-        if server is None or server.get("status") == "DELETED":
-            return True
+        if server is None or done(server):
+            return server, True
         if time.monotonic() + float(interval) > deadline:
-            return False
+            return server, False
         time.sleep(float(interval))
 
 
@@ -621,11 +489,7 @@ def vnc_console(server_id, console_type="novnc", auth=None):
     The VNC console of the server (``nova get-vnc-console <server> novnc``): {type, url}.
     The URL carries a console token: show it only to whom may open the console.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt cn43 nova_compute.vnc_console 58df4a92-b97a-4a2a-baa9-afdf5a9d230d
+    CLI Example: ``salt cn43 nova_compute.vnc_console 58df4a92-b97a-4a2a-baa9-afdf5a9d230d``
     """
     body = {"os-getVNCConsole": {"type": console_type}}
     answer = _call(auth, "POST", f"/servers/{_quote(server_id)}/action", body) or {}

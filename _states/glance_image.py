@@ -36,8 +36,9 @@ seconds is an upload that died (Glance killed while writing): it is deleted and 
 again; a younger one fails the state (an upload may be under way).
 
 Credentials and retries: see the ``glance_image`` execution module. In test mode Glance is
-asked once, without waiting for it: when it does not answer (a head node whose Glance is
-not installed yet) the state says what it would do and that it could not check.
+asked once, without waiting for it (the module's rule for every dry run): when it does not
+answer (a head node whose Glance is not installed yet) the state says it would be created
+once Glance is up, and that it could not check (``_utils/state_return.py``).
 """
 
 import datetime
@@ -86,8 +87,11 @@ def shown(image):
 
 
 def _failed(ret, comment):
-    ret.update(result=False, comment=comment)
-    return ret
+    return __utils__["state_return.fail"](ret, comment)
+
+
+def _would(ret, changes, comment):
+    return __utils__["state_return.would"](ret, changes, comment)
 
 
 def parse_source_hash(source_hash):
@@ -149,10 +153,10 @@ def _source_md5(name, source, source_hash):
     one (None otherwise) and the problem.
     """
     hash_type, digest = parse_source_hash(source_hash)
-    if not os.path.isfile(source):
+    hashes = __salt__["glance_image.file_hashes"](source, "md5", hash_type, missing_ok=True)
+    if hashes is None:
         known = digest if hash_type == "md5" else None
         return known, f"image file {source} does not exist"
-    hashes = __salt__["glance_image.file_hashes"](source, "md5", hash_type)
     if hashes[hash_type] != digest:
         return None, (
             f"image file {source} has {hash_type} {hashes[hash_type]}, not the source_hash "
@@ -179,7 +183,7 @@ def _local_data(name, source, source_hash, path, download):
     __salt__["download_cache.fetch"](source, path, **download)
     md5, problem = _source_md5(name, path, source_hash)
     if problem:
-        os.remove(path)
+        __salt__["glance_image.file_remove"](path)
         hash_type, digest = parse_source_hash(source_hash)
         problem = (
             f"{source} downloaded but its {hash_type} is not the source_hash {digest}: "
@@ -345,12 +349,11 @@ def _create(ret, name, source, checksum, wanted, auth, stale_after):
         new = dict(wanted)
         if checksum is None:
             new["checksum"] = f"(md5 of {source}, not downloaded yet)"
-        ret.update(
-            result=None,
-            changes={"old": None, "new": new},
-            comment=f"Image '{name}' would be created and {source} uploaded into it",
+        return _would(
+            ret,
+            {"old": None, "new": new},
+            f"Image '{name}' would be created and {source} uploaded into it",
         )
-        return ret
     started = time.monotonic()
     try:
         created = __salt__["glance_image.image_create"](
@@ -375,13 +378,12 @@ def _create(ret, name, source, checksum, wanted, auth, stale_after):
 def _fill_queued(ret, name, image, source, checksum, auth, stale_after):
     old = shown(image)
     if __opts__["test"]:
-        ret.update(
-            result=None,
-            changes={"old": old, "new": {"status": "active", "checksum": checksum}},
-            comment=f"Image '{name}' (id {image['id']}) has no data yet (queued): "
+        return _would(
+            ret,
+            {"old": old, "new": {"status": "active", "checksum": checksum}},
+            f"Image '{name}' (id {image['id']}) has no data yet (queued): "
             f"{source} would be uploaded into it",
         )
-        return ret
     ret = _upload_and_check(ret, name, image, source, checksum, auth, old, stale_after)
     if ret["result"] is not False:
         ret["comment"] = f"Image '{name}' (id {image['id']}) had no data: {source} uploaded"
@@ -398,12 +400,7 @@ def _converge_active(ret, name, image, visibility, auth):
         return ret
     changes = {"old": {"visibility": image.get("visibility")}, "new": {"visibility": visibility}}
     if __opts__["test"]:
-        ret.update(
-            result=None,
-            changes=changes,
-            comment=f"Image '{name}' (id {image['id']}) would be made {visibility}",
-        )
-        return ret
+        return _would(ret, changes, f"Image '{name}' (id {image['id']}) would be made {visibility}")
     updated = __salt__["glance_image.image_update"](image["id"], visibility=visibility, auth=auth)
     ret["changes"] = {"old": changes["old"], "new": {"visibility": updated.get("visibility")}}
     if updated.get("visibility") != visibility:
@@ -426,11 +423,7 @@ def _without_data(ret, name, found, source, problem, wanted, auth, stale_after):
         return _failed(ret, problem)
     if not found:
         return _create(ret, name, source, None, wanted, auth, stale_after)
-    ret.update(
-        result=None,
-        comment=f"{problem}; image '{name}' (id {found[0]['id']}) not compared yet",
-    )
-    return ret
+    return _would(ret, {}, f"{problem}; image '{name}' (id {found[0]['id']}) not compared yet")
 
 
 def _replace_stale(ret, name, image, age, source, checksum, wanted, auth, stale_after):
@@ -441,13 +434,12 @@ def _replace_stale(ret, name, image, age, source, checksum, wanted, auth, stale_
         f"ago (stale_after {stale_after:g}s): an upload that died"
     )
     if __opts__["test"]:
-        ret.update(
-            result=None,
-            changes={"old": old, "new": dict(wanted)},
-            comment=f"{what}; it would be deleted, and the image created again and {source} "
+        return _would(
+            ret,
+            {"old": old, "new": dict(wanted)},
+            f"{what}; it would be deleted, and the image created again and {source} "
             "uploaded into it",
         )
-        return ret
     __salt__["glance_image.image_delete"](image["id"], auth=auth)
     ret = _create(ret, name, source, checksum, wanted, auth, stale_after)
     ret["changes"] = {"old": old, "new": ret["changes"].get("new")}
@@ -566,7 +558,7 @@ def present(
     auth
         Credentials overriding ``glance:auth`` (password auth; see the execution module).
     """
-    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
+    ret = __utils__["state_return.start"](name)
     problem = _validate(name, source, source_hash, disk_format, container_format, visibility, size)
     path = None
     if problem is None and _is_url(source):
@@ -578,9 +570,6 @@ def present(
         problem = f"image '{name}': stale_after must be a number of seconds, not '{stale_after}'"
     if problem:
         return _failed(ret, problem)
-    if __opts__["test"]:
-        # Ask once: a dry run must not wait for a Glance that is not there yet.
-        auth = dict(auth or {}, retry_timeout=0)
     download = {"size": size, "timeout": timeout, "deadline": deadline}
     try:
         source, checksum, problem, note = _local_data(name, source, source_hash, path, download)
@@ -590,14 +579,12 @@ def present(
         except CommandExecutionError as exc:
             # Only a Glance (or Keystone) that does not answer yet is "not checked";
             # refused credentials or an API error fail the dry run as they fail a real one.
-            if not __opts__["test"] or not __utils__["openstack_client.unanswered"](exc):
+            if not __opts__["test"]:
                 raise
-            ret.update(
-                result=None,
-                comment=f"Image '{name}' not checked: {exc}. It would be created and "
-                f"uploaded unless Glance already has it with md5 {checksum or '(unknown)'}",
+            verb = f"created and uploaded (md5 {checksum or 'unknown'})"
+            return __utils__["state_return.error"](
+                ret, exc, True, f"image '{name}'", verb, prefix=True
             )
-            return ret
         ret = _decide(ret, name, found, source, checksum, problem, wanted, auth, stale_after)
         ret["comment"] += note
         return ret
@@ -614,10 +601,8 @@ def absent(name, auth=None):
     auth
         Credentials overriding ``glance:auth``.
     """
-    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
-    if __opts__["test"]:
-        auth = dict(auth or {}, retry_timeout=0)
-    return __utils__["keystone_states.absent"](
+    ret = __utils__["state_return.start"](name)
+    return __utils__["state_return.absent"](
         ret,
         f"Image '{name}'",
         lambda: __salt__["glance_image.image_list"](name=name, auth=auth),

@@ -57,7 +57,7 @@ def _service(service, service_type, auth):
     if len(found) > 1:
         endpoints = __salt__["keystone_v3.endpoint_list"](auth=auth, cache=True)
         raise CommandExecutionError(
-            __utils__["keystone_states.duplicate_services"](service, found, endpoints)
+            __utils__["state_return.duplicate_services"](service, found, endpoints)
         )
     return found[0] if found else None
 
@@ -119,7 +119,7 @@ def _create(ret, label, service_id, interface, url, region, enabled, auth):
         made["id"] = created["id"]
         return made
 
-    return __utils__["keystone_states.create"](ret, f"The {label}", new, create, __opts__["test"])
+    return __utils__["state_return.create"](ret, f"The {label}", new, create, __opts__["test"])
 
 
 def _update(ret, label, current, duplicates, url, region, enabled, auth):
@@ -128,7 +128,7 @@ def _update(ret, label, current, duplicates, url, region, enabled, auth):
         ids = ", ".join(d["id"] for d in duplicates)
         extra = f" ({len(duplicates)} duplicate(s) left alone: {ids})"
     # PATCH the one endpoint: its id stays, and no other interface is touched.
-    return __utils__["keystone_states.update"](
+    return __utils__["state_return.update"](
         ret,
         f"The {label}",
         current,
@@ -171,11 +171,10 @@ def present(
     auth
         Keystone credentials overriding ``keystone:auth``.
     """
-    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
+    ret = __utils__["state_return.start"](name)
     problem = _validate(interface, url)
     if problem:
-        ret.update(result=False, comment=problem)
-        return ret
+        return __utils__["state_return.fail"](ret, problem)
     label = f"{interface} endpoint of service '{service}' in {region}"
     try:
         svc = _service(service, service_type, auth)
@@ -198,7 +197,7 @@ def present(
             return _create(ret, label, svc["id"], interface, url, region, enabled, auth)
         return _update(ret, label, current, duplicates, url, region, enabled, auth)
     except CommandExecutionError as exc:
-        ret.update(result=False, comment=str(exc))
+        return __utils__["state_return.error"](ret, exc, __opts__["test"], label, "created")
     return ret
 
 
@@ -208,11 +207,10 @@ def absent(name, service, interface="public", region=DEFAULT_REGION, service_typ
 
     Arguments as for :func:`present`.
     """
-    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
+    ret = __utils__["state_return.start"](name)
     problem = _validate(interface, check_url=False)
     if problem:
-        ret.update(result=False, comment=problem)
-        return ret
+        return __utils__["state_return.fail"](ret, problem)
     label = f"{interface} endpoint of service '{service}' in {region}"
 
     def get():
@@ -223,7 +221,7 @@ def absent(name, service, interface="public", region=DEFAULT_REGION, service_typ
         first, duplicates = _pick(endpoints, svc["id"], interface, region)
         return [first, *duplicates] if first else []
 
-    return __utils__["keystone_states.absent"](
+    return __utils__["state_return.absent"](
         ret,
         f"The {label}",
         get,

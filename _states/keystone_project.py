@@ -41,14 +41,12 @@ def _create(ret, name, wanted, domain, auth):
         )
         return {k: created.get(k) for k in ("id", *new)}
 
-    return __utils__["keystone_states.create"](
-        ret, f"Project '{name}'", new, create, __opts__["test"]
-    )
+    return __utils__["state_return.create"](ret, f"Project '{name}'", new, create, __opts__["test"])
 
 
 def _update(ret, current, wanted, auth):
     name = current["name"]
-    return __utils__["keystone_states.update"](
+    return __utils__["state_return.update"](
         ret,
         f"Project '{name}'",
         current,
@@ -74,10 +72,9 @@ def present(name, description=None, enabled=True, domain="default", auth=None):
     auth
         Keystone credentials overriding ``keystone:auth``.
     """
-    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
+    ret = __utils__["state_return.start"](name)
     if not name or not isinstance(name, str):
-        ret.update(result=False, comment="name must be a non-empty string")
-        return ret
+        return __utils__["state_return.fail"](ret, "name must be a non-empty string")
     wanted = {"description": description, "enabled": bool(enabled)}
     try:
         current = __salt__["keystone_v3.project_get"](name, domain=domain, auth=auth, cache=True)
@@ -85,7 +82,9 @@ def present(name, description=None, enabled=True, domain="default", auth=None):
             return _create(ret, name, wanted, domain, auth)
         return _update(ret, current, wanted, auth)
     except CommandExecutionError as exc:
-        ret.update(result=False, comment=str(exc))
+        return __utils__["state_return.error"](
+            ret, exc, __opts__["test"], f"Project '{name}'", "created"
+        )
     return ret
 
 
@@ -100,8 +99,8 @@ def absent(name, domain="default", auth=None):
     auth
         Keystone credentials overriding ``keystone:auth``.
     """
-    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
-    return __utils__["keystone_states.absent"](
+    ret = __utils__["state_return.start"](name)
+    return __utils__["state_return.absent"](
         ret,
         f"Project '{name}'",
         lambda: __salt__["keystone_v3.project_get"](name, domain=domain, auth=auth, cache=True),

@@ -40,19 +40,20 @@ def present(name, auth=None):
     auth
         Keystone credentials overriding ``keystone:auth``.
     """
-    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
+    ret = __utils__["state_return.start"](name)
     if not name or not isinstance(name, str):
-        ret.update(result=False, comment="name must be a non-empty string")
-        return ret
+        return __utils__["state_return.fail"](ret, "name must be a non-empty string")
     try:
         if __salt__["keystone_v3.role_get"](name, auth=auth, cache=True) is not None:
             ret["comment"] = f"Role '{name}' already exists"
             return ret
-        return __utils__["keystone_states.create"](
+        return __utils__["state_return.create"](
             ret, f"Role '{name}'", {"name": name}, lambda: _create(name, auth), __opts__["test"]
         )
     except CommandExecutionError as exc:
-        ret.update(result=False, comment=str(exc))
+        return __utils__["state_return.error"](
+            ret, exc, __opts__["test"], f"Role '{name}'", "created"
+        )
     return ret
 
 
@@ -65,8 +66,8 @@ def absent(name, auth=None):
     auth
         Keystone credentials overriding ``keystone:auth``.
     """
-    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
-    return __utils__["keystone_states.absent"](
+    ret = __utils__["state_return.start"](name)
+    return __utils__["state_return.absent"](
         ret,
         f"Role '{name}'",
         lambda: __salt__["keystone_v3.role_get"](name, auth=auth, cache=True),

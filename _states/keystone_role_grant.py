@@ -52,7 +52,7 @@ def _granted(ids, auth):
 def _ensure(held, name, user, project, role, user_domain, project_domain, auth):
     """What :func:`present` (``held`` True) and :func:`absent` (False) share."""
     role = role or name
-    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
+    ret = __utils__["state_return.start"](name)
     grant = {"user": user, "project": project, "role": role}
     label = f"role '{role}' of user '{user}' on project '{project}'"
     try:
@@ -82,7 +82,7 @@ def _ensure(held, name, user, project, role, user_domain, project_domain, auth):
         else:
             changes, would, done = {"old": grant, "new": None}, "would be revoked", "Revoked"
         write = __salt__["keystone_v3.role_grant" if held else "keystone_v3.role_revoke"]
-        return __utils__["keystone_states.act"](
+        return __utils__["state_return.act"](
             ret,
             __opts__["test"],
             changes,
@@ -91,7 +91,9 @@ def _ensure(held, name, user, project, role, user_domain, project_domain, auth):
             functools.partial(write, ids["user"], ids["project"], ids["role"], auth=auth),
         )
     except CommandExecutionError as exc:
-        ret.update(result=False, comment=str(exc))
+        return __utils__["state_return.error"](
+            ret, exc, __opts__["test"], f"Grant of {label}", "made"
+        )
     return ret
 
 

@@ -57,10 +57,9 @@ def present(name, service_type, description=None, enabled=True, auth=None):
     auth
         Keystone credentials overriding ``keystone:auth``.
     """
-    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
+    ret = __utils__["state_return.start"](name)
     if not name or not service_type:
-        ret.update(result=False, comment="name and service_type are required")
-        return ret
+        return __utils__["state_return.fail"](ret, "name and service_type are required")
     wanted = {"description": description, "enabled": bool(enabled)}
     label = f"Service '{name}' ({service_type})"
     try:
@@ -76,14 +75,13 @@ def present(name, service_type, description=None, enabled=True, auth=None):
                 )
                 return {**new, "id": created["id"]}
 
-            return __utils__["keystone_states.create"](ret, label, new, create, __opts__["test"])
+            return __utils__["state_return.create"](ret, label, new, create, __opts__["test"])
         if len(found) > 1:
             # Not one of them quietly: the catalog's endpoints would hang on either.
             endpoints = __salt__["keystone_v3.endpoint_list"](auth=auth, cache=True)
-            comment = __utils__["keystone_states.duplicate_services"](name, found, endpoints)
-            ret.update(result=False, comment=comment)
-            return ret
-        return __utils__["keystone_states.update"](
+            comment = __utils__["state_return.duplicate_services"](name, found, endpoints)
+            return __utils__["state_return.fail"](ret, comment)
+        return __utils__["state_return.update"](
             ret,
             label,
             found[0],
@@ -92,7 +90,7 @@ def present(name, service_type, description=None, enabled=True, auth=None):
             __opts__["test"],
         )
     except CommandExecutionError as exc:
-        ret.update(result=False, comment=str(exc))
+        return __utils__["state_return.error"](ret, exc, __opts__["test"], label, "created")
     return ret
 
 
@@ -108,8 +106,8 @@ def absent(name, service_type=None, auth=None):
     auth
         Keystone credentials overriding ``keystone:auth``.
     """
-    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
-    return __utils__["keystone_states.absent"](
+    ret = __utils__["state_return.start"](name)
+    return __utils__["state_return.absent"](
         ret,
         f"Service '{name}'",
         lambda: _matching(

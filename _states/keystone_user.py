@@ -58,10 +58,7 @@ def _password_ok(name, password, domain, auth):
 
 
 def _failed(ret, comment, changes=None):
-    ret.update(result=False, comment=comment)
-    if changes:
-        ret["changes"] = changes
-    return ret
+    return __utils__["state_return.fail"](ret, comment, changes or None)
 
 
 def _wanted(name, email, enabled, default_project, domain, auth):
@@ -100,7 +97,7 @@ def _create(ret, name, password, wanted, projects, domain, auth):
         )
         return {**new, "id": created["id"]}
 
-    return __utils__["keystone_states.create"](ret, f"User '{name}'", new, create, __opts__["test"])
+    return __utils__["state_return.create"](ret, f"User '{name}'", new, create, __opts__["test"])
 
 
 def _password_plan(current, password, wanted, domain, auth, notes):
@@ -124,7 +121,7 @@ def _with_notes(comment, notes):
 
 def _update(ret, current, password, wanted, projects, notes, domain, auth):
     name = current["name"]
-    diff = __utils__["keystone_states.differences"](current, wanted)
+    diff = __utils__["state_return.differences"](current, wanted)
     change_password, check_later = _password_plan(current, password, wanted, domain, auth, notes)
     if not diff and not change_password and not check_later:
         ret["comment"] = _with_notes(f"User '{name}' is already in the desired state", notes)
@@ -148,7 +145,7 @@ def _update(ret, current, password, wanted, projects, notes, domain, auth):
             current["id"], password=password if change_password else None, auth=auth, **diff
         )
         password_sent = change_password
-        left = __utils__["keystone_states.differences"](updated, diff)
+        left = __utils__["state_return.differences"](updated, diff)
         if left:
             return _failed(ret, f"Keystone did not apply {sorted(left)} to user '{name}'")
     if check_later and not _password_ok(name, password, domain, auth):
@@ -196,7 +193,7 @@ def present(
     auth
         Keystone credentials overriding ``keystone:auth``.
     """
-    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
+    ret = __utils__["state_return.start"](name)
     if not name or not isinstance(name, str):
         return _failed(ret, "name must be a non-empty string")
     if password is not None and not isinstance(password, str):
@@ -212,7 +209,10 @@ def present(
             return _create(ret, name, password, wanted, projects, domain, auth)
         return _update(ret, current, password, wanted, projects, notes, domain, auth)
     except CommandExecutionError as exc:
-        return _failed(ret, str(exc))
+        hide = (password,) if password else ()
+        return __utils__["state_return.error"](
+            ret, exc, __opts__["test"], f"User '{name}'", secrets=hide
+        )
 
 
 def absent(name, domain="default", auth=None):
@@ -226,8 +226,8 @@ def absent(name, domain="default", auth=None):
     auth
         Keystone credentials overriding ``keystone:auth``.
     """
-    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
-    return __utils__["keystone_states.absent"](
+    ret = __utils__["state_return.start"](name)
+    return __utils__["state_return.absent"](
         ret,
         f"User '{name}'",
         lambda: __salt__["keystone_v3.user_get"](name, domain=domain, auth=auth, cache=True),
@@ -265,10 +265,9 @@ def token_valid(
     auth
         Only its ``auth_url`` and retry settings are used.
     """
-    ret = {"name": name, "result": True, "changes": {}, "comment": ""}
+    ret = __utils__["state_return.start"](name)
     if not isinstance(password, str) or not password:
-        ret.update(result=False, comment="password must be a non-empty string")
-        return ret
+        return __utils__["state_return.fail"](ret, "password must be a non-empty string")
     scope = f"project '{project}'" if project else "no project (unscoped)"
     problems = []
     findings = []
@@ -305,8 +304,10 @@ def token_valid(
             else:
                 findings.append("a wrong password was refused (HTTP {})".format(bad["status"]))
     except CommandExecutionError as exc:
-        ret.update(result=False, comment=str(exc))
-        return ret
+        label = f"The token of user '{name}'"
+        return __utils__["state_return.error"](
+            ret, exc, __opts__["test"], label, "checked", secrets=(password,)
+        )
     if problems:
         # In test mode earlier states may not have run yet: say what would fail.
         ret["result"] = None if __opts__["test"] else False

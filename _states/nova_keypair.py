@@ -41,7 +41,7 @@ def present(name, public_key, auth=None):
         Credentials overriding ``nova:auth`` (the keypair's owner).
     """
     utils = __utils__
-    ret = utils["nova_states.new_ret"](name)
+    ret = utils["state_return.start"](name)
     label = f"Keypair '{name}'"
     problems = []
     if not isinstance(name, str) or not name.strip():
@@ -51,7 +51,7 @@ def present(name, public_key, auth=None):
     ):
         problems.append("public_key must be one OpenSSH public key line (ssh-rsa AAAA... comment)")
     if problems:
-        return utils["nova_states.invalid"](ret, label, problems)
+        return utils["state_return.invalid"](ret, label, problems)
 
     def conflict(current):
         if _key_material(current.get("public_key")) == _key_material(public_key):
@@ -67,7 +67,7 @@ def present(name, public_key, auth=None):
         shown = {"name": name, "fingerprint": made.get("fingerprint")}
         return shown, True, f"{label} created (fingerprint {shown['fingerprint']})"
 
-    return utils["nova_states.present"](
+    return utils["state_return.present"](
         ret,
         label,
         lambda: __salt__["nova_compute.keypair_get"](name, auth=auth),
@@ -88,7 +88,7 @@ def absent(name, auth=None):
         Credentials overriding ``nova:auth``.
     """
     utils = __utils__
-    ret = utils["nova_states.new_ret"](name)
+    ret = utils["state_return.start"](name)
 
     def find():
         keypair = __salt__["nova_compute.keypair_get"](name, auth=auth)
@@ -97,6 +97,6 @@ def absent(name, auth=None):
     def delete(keypair):
         __salt__["nova_compute.keypair_delete"](keypair["name"], auth=auth)
 
-    return utils["nova_states.absent"](
+    return utils["state_return.absent_each"](
         ret, f"Keypair '{name}'", find, delete, __opts__["test"], fields=("name", "fingerprint")
     )

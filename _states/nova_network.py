@@ -162,11 +162,11 @@ def present(
         sent on creation only.
     """
     utils = __utils__
-    ret = utils["nova_states.new_ret"](name)
+    ret = utils["state_return.start"](name)
     label = f"Network '{name}'"
     problems = validate(name, cidr, bridge, bridge_interface, multi_host, gateway, dns1, dns2)
     if problems:
-        return utils["nova_states.invalid"](ret, label, problems)
+        return utils["state_return.invalid"](ret, label, problems)
     wanted = {
         "label": name,
         "cidr": str(cidr),
@@ -223,7 +223,7 @@ def present(
         return _no_network_service(auth, NO_NETWORK_SERVICE)
 
     new = {k: v for k, v in wanted.items() if v is not None}
-    return utils["nova_states.present"](
+    return utils["state_return.present"](
         ret, label, find, create, __opts__["test"], new, conflict=conflict, blocked=blocked
     )
 
@@ -240,12 +240,12 @@ def absent(name, auth=None):
         Credentials overriding ``nova:auth``.
     """
     utils = __utils__
-    ret = utils["nova_states.new_ret"](name)
+    ret = utils["state_return.start"](name)
 
     def delete(network):
         __salt__["nova_compute.network_delete"](network["id"], auth=auth)
 
-    return utils["nova_states.absent"](
+    return utils["state_return.absent_each"](
         ret,
         f"Network '{name}'",
         lambda: __salt__["nova_compute.network_get"](name, auth=auth),

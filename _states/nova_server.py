@@ -155,7 +155,7 @@ def present(
         ``nova:auth`` itself. Not given: the server's user looks in ``os-tenant-networks``.
     """
     utils = __utils__
-    ret = utils["nova_states.new_ret"](name)
+    ret = utils["state_return.start"](name)
     label = f"Server '{name}'"
     networks = _as_list(networks)
     security_groups = _as_list(security_groups)
@@ -163,7 +163,7 @@ def present(
     if network_auth is not None and not isinstance(network_auth, dict):
         problems.append("network_auth must be a mapping of credentials ({} for nova:auth)")
     if problems:
-        return utils["nova_states.invalid"](ret, label, problems)
+        return utils["state_return.invalid"](ret, label, problems)
     nova = __salt__
     resolved = {}
     found = {}
@@ -246,7 +246,7 @@ def present(
         "security_groups": security_groups,
         "key_name": key_name,
     }
-    return utils["nova_states.present"](
+    return utils["state_return.present"](
         ret, label, find, create, __opts__["test"], new, conflict=conflict, settle=settle
     )
 
@@ -265,7 +265,7 @@ def absent(name, timeout=120, interval=2, auth=None):
         Credentials overriding ``nova:auth``.
     """
     utils = __utils__
-    ret = utils["nova_states.new_ret"](name)
+    ret = utils["state_return.start"](name)
 
     def delete(server):
         __salt__["nova_compute.server_delete"](server["id"], auth=auth)
@@ -276,7 +276,7 @@ def absent(name, timeout=120, interval=2, auth=None):
             return f"server {server['id']} is still there {timeout:g}s after its deletion"
         return None
 
-    return utils["nova_states.absent"](
+    return utils["state_return.absent_each"](
         ret,
         f"Server '{name}'",
         lambda: __salt__["nova_compute.server_list"](name=name, auth=auth),
@@ -306,7 +306,7 @@ def vnc_console(name, console_type="novnc", url_prefix=None, auth=None):
     auth
         Credentials overriding ``nova:auth``.
     """
-    ret = __utils__["nova_states.new_ret"](name)
+    ret = __utils__["state_return.start"](name)
     label = f"Server '{name}'"
     result, comment = True, None
     try:

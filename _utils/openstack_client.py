@@ -13,8 +13,8 @@ Settings
 ``resolve(config, override)`` merges a pillar/config block (e.g. ``keystone:auth``) and an
 explicit ``auth`` dict key by key over the defaults::
 
-    auth_url: http://cn43.internal:35357/v3   # Keystone v3, where the token comes from (required:
-                                               # the site's, from the states; no default)
+    auth_url: http://<head>:35357/v3   # Keystone v3, where the token comes from (required:
+                                        # the site's, from the states; no default)
     token: <ADMIN_TOKEN>                       # the bootstrap token (Keystone calls only) ...
     username: admin                            # ... or a user's password, scoped to a project
     password: <ADMIN_PASS>
@@ -24,6 +24,7 @@ explicit ``auth`` dict key by key over the defaults::
     region_name: null      # pick endpoints of this region from the catalog
     interface: public      # which endpoint of a service (public, internal, admin)
     retry_timeout: 60      # seconds to wait for a service that is not up yet, attempts included
+                           # (0 in a dry run: ``resolve(..., dry_run=True)``)
     timeout: 10            # seconds for one request
     verify: true           # TLS verification, or a CA bundle path
 
@@ -139,7 +140,15 @@ class OpenStackError(CommandExecutionError):
 
 
 class OpenStackUnavailable(OpenStackError):
-    """The service did not answer within the retry budget."""
+    """
+    The service did not answer within the retry budget. ``service``: which one (Keystone,
+    Glance, Nova), as a state's dry run names it (``_utils/state_return.py``: "would be
+    created once <service> is up").
+    """
+
+    def __init__(self, message, service="Keystone"):
+        super().__init__(message)
+        self.service = service
 
 
 class OpenStackAuthError(OpenStackError):
@@ -213,14 +222,24 @@ def missing_library_reason(module):
     return f"{module}: the keystoneauth1 library is not installed (pip install keystoneauth1)"
 
 
+def virtual(module):
+    """``__virtual__`` of an execution module on this client: its name, or why not."""
+    return module if HAS_KSA else (False, missing_library_reason(module))
+
+
 # -- settings -------------------------------------------------------------------------------------
 
 
-def resolve(config=None, override=None, need_credentials=True, where="keystone:auth"):
+def resolve(
+    config=None, override=None, need_credentials=True, where="keystone:auth", dry_run=False
+):
     """
     Merge ``DEFAULTS``, the ``config`` block read from pillar/config at ``where`` and the
     explicit ``override``, key by key (a None value in ``override`` keeps the configured
-    one). Raises ``OpenStackError`` when the result is unusable: unknown keys, no
+    one). With ``dry_run`` (a ``test=True`` run) ``retry_timeout`` is 0: a dry run starts
+    no service, so waiting for one cannot help; it asks once, and a service that does not
+    answer is "not up yet" (``OpenStackUnavailable``). Raises ``OpenStackError`` when the
+    result is unusable: unknown keys, no
     ``auth_url`` (no site's address is built in), non-numeric timeouts, or no credentials
     unless ``need_credentials`` is False.
     """
@@ -256,6 +275,8 @@ def resolve(config=None, override=None, need_credentials=True, where="keystone:a
             "(e.g. http://<head>:35357/v3), or pass auth={'auth_url': ...}"
         )
     settings["auth_url"] = str(settings["auth_url"]).rstrip("/")
+    if dry_run:
+        settings["retry_timeout"] = 0.0
     return settings
 
 
@@ -548,7 +569,8 @@ def _not_asked(label, base, mark):
     """A service that failed earlier in the run (not by refusing): it is not asked again."""
     return OpenStackUnavailable(
         f"{label} at {base} is not answering: earlier in this run {mark['problem']}; "
-        "it is not asked again in this run"
+        "it is not asked again in this run",
+        service=label,
     )
 
 
@@ -759,7 +781,7 @@ def _after_revocation(sess, settings, label, base, method, url, kwargs, hide, re
             "been applied, so it is not sent again"
         )
     if resp is None:
-        raise OpenStackUnavailable(f"{label} at {base} is not answering: {problem}")
+        raise OpenStackUnavailable(f"{label} at {base} is not answering: {problem}", label)
     return resp
 
 
@@ -771,7 +793,8 @@ def _send(context, sess, settings, call, kwargs, rewind, clock, mark):
         if clock.end - time.monotonic() <= 0:
             raise OpenStackUnavailable(
                 f"{method} {url} on {label} at {base}: no time left after the endpoint "
-                f"lookup (retry_timeout plus timeout: {clock.end - clock.started:g}s)"
+                f"lookup (retry_timeout plus timeout: {clock.end - clock.started:g}s)",
+                label,
             )
         attempts += 1
         if attempts > 1:
@@ -795,12 +818,14 @@ def _send(context, sess, settings, call, kwargs, rewind, clock, mark):
             if mark:
                 raise OpenStackUnavailable(
                     f"{who} at {problem.base} is not answering: {problem} "
-                    "(tried once: it already failed to answer earlier in this run)"
+                    "(tried once: it already failed to answer earlier in this run)",
+                    who,
                 )
             raise OpenStackUnavailable(
                 f"{who} at {problem.base} is not answering: {problem} after {attempts} "
                 f"attempt(s) in {clock.elapsed():.1f}s "
-                f"(retry_timeout={settings['retry_timeout']:g}s)"
+                f"(retry_timeout={settings['retry_timeout']:g}s)",
+                who,
             )
         log.info(
             "openstack_client: %s at %s not ready (%s), retry in %.1fs", who, base, problem, delay
@@ -895,6 +920,22 @@ def request(
     if resp.status_code in expect:
         return resp
     raise _refusal(resp, settings, call, path, authenticated, service_type)
+
+
+def json_answer(context, settings, method, path, body=None, gone=False, **kwargs):
+    """
+    One ``request`` (``kwargs`` are its own): its decoded JSON answer, or None when it has
+    no body (HTTP 204, an empty one) or, with ``gone``, on HTTP 404 (no such object).
+    """
+    expect = tuple(kwargs.pop("expect", (200, 201, 202, 204))) + ((404,) if gone else ())
+    resp = request(context, settings, method, path, body, expect=expect, **kwargs)
+    if resp.status_code == 204 or not resp.content or (gone and resp.status_code == 404):
+        return None
+    try:
+        return resp.json()
+    except ValueError:
+        label = SERVICE_NAMES.get(kwargs.get("service_type"), kwargs.get("service_type"))
+        raise OpenStackError(f"{method} {path} on {label}: the answer is not JSON") from None
 
 
 def get_all(context, settings, path, key, service_type=None):

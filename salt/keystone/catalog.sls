@@ -11,14 +11,13 @@
     alone when the pillar is missing. In a dry run (test=True) on the head
     before its Keystone runs, the catalog is that one state, saying so: the
     keystone_* states could not look. -#}
-{%- from "macros.jinja" import failed, pending, not_running_yet %}
+{%- from "macros.jinja" import failed, pending, not_running_yet, not_running_in_dry_run with context %}
 {%- from "map.jinja" import hltcloud with context %}
 {%- from "keystone/macros.jinja" import identity_user, service_identity, extra_args with context %}
 {%- from "keystone/catalog.jinja" import keystone_catalog with context %}
 {%- set keystone = keystone_catalog.pillar %}
 {%- set service = hltcloud.keystone.service %}
-{%- set not_running = opts.get("test") and keystone_catalog.auth and service
-      and not salt["service.status"](service) %}
+{%- set not_running = keystone_catalog.auth and not_running_in_dry_run(service) == "true" %}
 {%- set extra = {"require": [{"id": "keystone-catalog-ready"}]} %}
 {%- if keystone_catalog.auth %}
 {%-   do extra.update({"auth": keystone_catalog.auth}) %}

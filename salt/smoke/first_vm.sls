@@ -13,9 +13,8 @@
     In a dry run on a head whose nova-api is not running yet, with Keystone's URL the
     computed one (no smoke:first_vm:auth:auth_url), it is one state saying what would
     be done (Nova cannot be asked). -#}
-{%- from "macros.jinja" import failed, pending, not_running_yet %}
+{%- from "macros.jinja" import failed, pending, not_running_yet, not_running_in_dry_run with context %}
 {%- from "map.jinja" import hltcloud with context %}
-{%- from "nova/api.jinja" import nova_api with context %}
 {%- set vm = hltcloud.smoke.first_vm %}
 {%- set novnc = hltcloud.nova.novncproxy %}
 {%- from "keystone/catalog.jinja" import keystone_catalog with context %}
@@ -33,7 +32,9 @@
 {%- set server_ids = ["smoke-first-vm-server-present", "smoke-first-vm-second-server-present"] %}
 {%- set network = salt["pillar.get"]("flat_network:label") %}
 {%- set head = salt["pillar.get"]("cluster:head_fqdn") %}
-{%- set not_running = nova_api.not_running and not (site.get("auth") or {}).get("auth_url") %}
+{%- set nova_api = ((hltcloud.nova.controller or {}).services or {}).api %}
+{%- set not_running = not_running_in_dry_run(nova_api) == "true"
+      and not (site.get("auth") or {}).get("auth_url") %}
 {%- set errors = [] %}
 {%- if not site.get("public_key") %}
 {%-   do errors.append("pillar smoke:first_vm:public_key is missing: copy the demo user's "
@@ -60,7 +61,7 @@
 {{ pending("smoke-first-vm-server-present",
            "keypair " ~ vm.keypair ~ ", server " ~ servers | join(" and server ") ~ " (" ~ vm.flavor ~ ", "
            ~ vm.image ~ ", on " ~ network ~ ") would be made and checked unless Nova already "
-           ~ "has them " ~ not_running_yet(nova_api.service)) }}
+           ~ "has them " ~ not_running_yet(nova_api)) }}
 
 {%- else %}
 

@@ -7,7 +7,7 @@ import pytest
 from salt.exceptions import CommandExecutionError
 
 from _states import keystone_endpoint, keystone_role_grant, keystone_service, keystone_user
-from _utils import keystone_states
+from _utils import state_return
 
 PASSWORD = "c0ffee00c0ffee00c0ff"
 SERVICE = "svc-id"
@@ -105,10 +105,10 @@ def opts():
 
 @pytest.fixture
 def utils():
-    """The state modules' ``__utils__``: the real shared steps of _utils/keystone_states.py."""
+    """The state modules' ``__utils__``: the real shared steps of _utils/state_return.py."""
     return {
-        f"keystone_states.{name}": func
-        for name, func in vars(keystone_states).items()
+        f"state_return.{name}": func
+        for name, func in vars(state_return).items()
         if inspect.isfunction(func) and not name.startswith("_")
     }
 

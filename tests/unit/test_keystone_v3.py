@@ -7,10 +7,18 @@ import salt.modules
 from salt.exceptions import CommandExecutionError
 
 from _modules import keystone_v3
+from _utils import keystone_client, openstack_client
+
+
+@pytest.fixture(autouse=True)
+def utils(monkeypatch):
+    """The module's ``__utils__``: the real shared client's ``virtual``."""
+    funcs = {"openstack_client.virtual": openstack_client.virtual}
+    monkeypatch.setattr(keystone_v3, "__utils__", funcs, raising=False)
 
 
 def test_virtual_says_why_without_keystoneauth1(monkeypatch):
-    monkeypatch.setattr(keystone_v3, "HAS_KSA", False)
+    monkeypatch.setattr(openstack_client, "HAS_KSA", False)
     loaded, reason = keystone_v3.__virtual__()
     assert loaded is False
     assert "keystoneauth1" in reason
@@ -57,13 +65,17 @@ def sent(monkeypatch):
         def json(self):
             return self.body
 
-    def send(settings, method, path, body=None, **kwargs):
+    def request(context, settings, method, path, body=None, **kwargs):
         requests.append((method, path, body))
         return Answer({"endpoint": {"id": "e1", **(body or {}).get("endpoint", {})}})
 
-    monkeypatch.setattr(keystone_v3, "_settings", lambda auth, **kwargs: {"auth_url": "x"})
-    monkeypatch.setattr(keystone_v3, "_send", send)
-    monkeypatch.setattr(keystone_v3, "_cache_put", lambda *args, **kwargs: None)
+    def connect(auth, **kwargs):
+        return keystone_client.connect({}, {"auth_url": "x"}, {"request": request}.__getitem__)
+
+    monkeypatch.setattr(keystone_v3, "_conn", connect)
+    monkeypatch.setattr(
+        keystone_v3, "__utils__", {"keystone_client.fields": keystone_client.fields}
+    )
     return requests
 
 

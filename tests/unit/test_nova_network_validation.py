@@ -5,7 +5,7 @@ from unittest.mock import MagicMock
 import pytest
 
 from _states import nova_network
-from _utils import nova_states
+from _utils import state_return
 
 GOOD = {
     "name": "demo-net",
@@ -68,7 +68,7 @@ def test_invalid_arguments_fail_before_any_call(monkeypatch):
     monkeypatch.setattr(
         nova_network,
         "__utils__",
-        {f"nova_states.{n}": getattr(nova_states, n) for n in ("new_ret", "invalid", "present")},
+        {f"state_return.{n}": getattr(state_return, n) for n in ("start", "invalid", "present")},
         raising=False,
     )
     ret = nova_network.present(name="demo-net", cidr="203.0.113.24/29", multi_host="True")

@@ -7,7 +7,7 @@ from salt.exceptions import CommandExecutionError
 
 from _modules import nova_compute
 from _states import nova_keypair, nova_server
-from _utils import nova_states
+from _utils import state_return
 
 LABEL = "Thing 'x'"
 
@@ -24,7 +24,7 @@ def present(**kwargs):
         "new": {"name": "x"},
     }
     args.update(kwargs)
-    return nova_states.present(nova_states.new_ret("x"), LABEL, **args)
+    return state_return.present(state_return.start("x"), LABEL, **args)
 
 
 def test_missing_object_is_created():
@@ -90,8 +90,8 @@ def test_api_error_becomes_a_failed_state():
 
 def test_absent_reports_each_deletion_problem():
     found = [{"id": "1", "name": "x"}, {"id": "2", "name": "x"}]
-    ret = nova_states.absent(
-        nova_states.new_ret("x"),
+    ret = state_return.absent_each(
+        state_return.start("x"),
         LABEL,
         lambda: found,
         lambda obj: "still there" if obj["id"] == "2" else None,
@@ -105,8 +105,8 @@ def test_absent_reports_each_deletion_problem():
 @pytest.mark.parametrize("test", [True, False])
 def test_blocked_deletion_deletes_nothing_and_says_why(test):
     found = [{"id": "1", "name": "x"}]
-    ret = nova_states.absent(
-        nova_states.new_ret("x"), LABEL, lambda: found, never, test, blocked=lambda: "no way"
+    ret = state_return.absent_each(
+        state_return.start("x"), LABEL, lambda: found, never, test, blocked=lambda: "no way"
     )
     if test:
         assert (ret["result"], ret["changes"]["old"]) == (None, {"id": "1", "name": "x"})

@@ -10,13 +10,14 @@
     nova-api is not running yet (the first dry run of `orch.cloud`), with Keystone's
     URL the computed one (no nova:auth:auth_url), Nova cannot be asked: the network
     is one state saying what would be done, as the Keystone catalog does. -#}
-{%- from "macros.jinja" import failed, pending, not_running_yet %}
-{%- from "nova/api.jinja" import nova_api with context %}
+{%- from "macros.jinja" import failed, pending, not_running_yet, not_running_in_dry_run with context %}
+{%- from "map.jinja" import hltcloud with context %}
 {%- from "keystone/catalog.jinja" import keystone_catalog with context %}
 {%- set net = salt["pillar.get"]("flat_network", {}) or {} %}
 {%- set interfaces = salt["pillar.get"]("cluster:interfaces", {}) or {} %}
 {%- set own_keystone = not salt["pillar.get"]("nova:auth:auth_url") %}
-{%- set not_running = own_keystone and nova_api.not_running %}
+{%- set nova_api = ((hltcloud.nova.controller or {}).services or {}).api %}
+{%- set not_running = own_keystone and not_running_in_dry_run(nova_api) == "true" %}
 {%- set errors = [] %}
 {%- for key in ("label", "cidr") %}
 {%-   if net.get(key) is none %}
@@ -38,7 +39,7 @@
 
 {{ pending("nova-flat-network-present",
            "network " ~ net.label ~ " (" ~ net.cidr ~ " on " ~ interfaces.bridge ~ ") would be created "
-           ~ "unless Nova already has it " ~ not_running_yet(nova_api.service)) }}
+           ~ "unless Nova already has it " ~ not_running_yet(nova_api)) }}
 
 {%- else %}
 

@@ -231,12 +231,13 @@ def test_glance_down_fails_within_the_retry_budget(loaders, glance, auth, qcow2,
         assert "not answering" in ret.comment
         assert "Traceback" not in ret.comment
         assert elapsed < 2 + 5  # the budget, plus one Keystone token request
-        # A dry run asks once and says it could not check.
+        # A dry run asks once and says what it would do once Glance is up.
         started = time.monotonic()
         dry = present(loaders, name, image, dict(auth, retry_timeout=2), test=True)
         assert time.monotonic() - started < 2
         assert dry.result is None
-        assert f"Image '{name}' not checked" in dry.comment
+        assert f"image '{name}' would be created and uploaded" in dry.comment
+        assert "once Glance is up (not checked: Glance at" in dry.comment
     finally:
         glance.start()
     assert present(loaders, name, image, auth).result is True

@@ -72,6 +72,21 @@ def test_keystone_down_is_retried_with_backoff_then_fails(loaders, keystone):
     _no_traceback(ret)
 
 
+def test_dry_run_asks_a_down_keystone_once_and_says_what_it_would_do(loaders, keystone):
+    # The one dry-run rule of the Keystone, Glance and Nova states (_utils/state_return.py).
+    url = f"http://127.0.0.1:{keystone_server.closed_port()}/v3"
+    auth = {"auth_url": url, "token": keystone.admin_token, "retry_timeout": 30}
+    started = time.monotonic()
+    ret = loaders.states.keystone_project.present(name="demo", auth=auth, test=True)
+    assert time.monotonic() - started < 2
+    assert ret.result is None
+    assert ret.comment.startswith("Project 'demo' would be created once Keystone is up")
+    assert f"Keystone at {url} is not answering: connection refused after 1 attempt(s)" in (
+        ret.comment
+    )
+    _no_traceback(ret)
+
+
 def test_execution_module_raises_a_clean_error_when_keystone_is_down(loaders, keystone):
     url = f"http://127.0.0.1:{keystone_server.closed_port()}/v3"
     auth = {"auth_url": url, "token": keystone.admin_token, "retry_timeout": 0}
