@@ -62,13 +62,9 @@ def _failure(name, exc):
     return message if name in message else f"{name}: {message}"
 
 
-def _answer(ret, result, comment, changes=None):
-    """Fill ``ret``: the one place this state builds its return."""
-    ret["result"] = result
-    ret["comment"] = comment
-    if changes is not None:
-        ret["changes"] = changes
-    return ret
+def _ret(fun, *args):
+    """The shared return shape (_utils/state_return.py), as the OpenStack API states use it."""
+    return __utils__[f"state_return.{fun}"](*args)
 
 
 def _run(ret, plan, follow_symlinks=False):
@@ -82,20 +78,20 @@ def _run(ret, plan, follow_symlinks=False):
         if follow_symlinks and edit.path != name:  # comments name the file written
             name = f"{name} (the file {edit.path})"
     except SaltException as exc:
-        return _answer(ret, False, _failure(name, exc))
+        return _ret("fail", ret, _failure(name, exc))
     if not edit.changes:
-        return _answer(ret, True, f"{name} is already in the desired state")
+        return _ret("ok", ret, f"{name} is already in the desired state")
     if _test_mode():
-        return _answer(ret, None, f"{name}: would change {_listing(edit.changes)}", edit.changes)
+        return _ret("would", ret, edit.changes, f"{name}: would change {_listing(edit.changes)}")
     try:
         edit = _call("commit", edit)
         ret["changes"] = edit.changes
         left = _call("verify", edit)
     except SaltException as exc:
-        return _answer(ret, False, f"Failed to update: {_failure(name, exc)}")
+        return _ret("fail", ret, f"Failed to update: {_failure(name, exc)}")
     if left:
-        return _answer(ret, False, f"{name} still differs after the update: {_listing(left)}")
-    return _answer(ret, True, f"{name}: changed {_listing(edit.changes)}")
+        return _ret("fail", ret, f"{name} still differs after the update: {_listing(left)}")
+    return _ret("changed", ret, edit.changes, f"{name}: changed {_listing(edit.changes)}")
 
 
 def present(
@@ -126,10 +122,10 @@ def present(
         named like ``*password*``, ``*token*``, ``*secret*``, ``connection``, ``*_connection``
         and ``transport_url`` always are.
     """
-    ret = {"name": name, "result": False, "changes": {}, "comment": ""}
+    ret = _ret("start", name)
     if not isinstance(sections, dict):
-        return _answer(
-            ret, False, f"{name}: sections must be a mapping of {{section: {{key: value}}}}"
+        return _ret(
+            "fail", ret, f"{name}: sections must be a mapping of {{section: {{key: value}}}}"
         )
 
     def plan():
@@ -167,9 +163,9 @@ def absent(name, sections, secret_keys=None, follow_symlinks=False):
     follow_symlinks
         As for :func:`present`.
     """
-    ret = {"name": name, "result": False, "changes": {}, "comment": ""}
+    ret = _ret("start", name)
     if not isinstance(sections, dict):
-        return _answer(ret, False, f"{name}: sections must be a mapping of {{section: [key, ...]}}")
+        return _ret("fail", ret, f"{name}: sections must be a mapping of {{section: [key, ...]}}")
 
     def plan():
         return _call(

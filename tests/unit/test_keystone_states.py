@@ -7,7 +7,7 @@ import pytest
 from salt.exceptions import CommandExecutionError
 
 from _states import keystone_endpoint, keystone_role_grant, keystone_service, keystone_user
-from _utils import state_return
+from tests.support.state_utils import state_return_utils
 
 PASSWORD = "c0ffee00c0ffee00c0ff"
 SERVICE = "svc-id"
@@ -106,11 +106,7 @@ def opts():
 @pytest.fixture
 def utils():
     """The state modules' ``__utils__``: the real shared steps of _utils/state_return.py."""
-    return {
-        f"state_return.{name}": func
-        for name, func in vars(state_return).items()
-        if inspect.isfunction(func) and not name.startswith("_")
-    }
+    return state_return_utils()
 
 
 @pytest.fixture

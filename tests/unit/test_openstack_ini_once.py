@@ -12,6 +12,7 @@ from _modules import openstack_ini as mod
 from _states import openstack_ini as state
 from _utils import ini_document, ini_file, ini_secret
 from tests.support import runbook
+from tests.support.state_utils import state_return_utils
 
 STOCK = pathlib.Path(__file__).resolve().parent.parent / "functional" / "files" / "nova.conf.stock"
 SETTINGS = runbook.nova_conf("10.162.32.43", "cn43.internal", "0d2f4b6a8c", "7c9e1a3b5d")
@@ -41,7 +42,7 @@ def configure_loader_modules(utils, opts):
     }
     return {
         mod: {"__utils__": utils, "__salt__": salt},
-        state: {"__salt__": salt, "__opts__": opts},
+        state: {"__salt__": salt, "__opts__": opts, "__utils__": state_return_utils()},
     }
 
 

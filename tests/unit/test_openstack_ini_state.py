@@ -7,6 +7,7 @@ import pytest
 from salt.exceptions import CommandExecutionError, SaltInvocationError
 
 from _states import openstack_ini as state
+from tests.support.state_utils import state_return_utils
 
 NAME = "/etc/glance/glance-api.conf"
 SECTIONS = {"paste_deploy": {"flavor": "keystone"}}
@@ -34,7 +35,7 @@ def opts():
 @pytest.fixture
 def configure_loader_modules(module, opts):
     salt = {f"openstack_ini.{name}": fun for name, fun in vars(module).items()}
-    return {state: {"__salt__": salt, "__opts__": opts}}
+    return {state: {"__salt__": salt, "__opts__": opts, "__utils__": state_return_utils()}}
 
 
 def test_present_is_true_without_changes_when_the_file_is_right(module):
