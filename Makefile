@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv apt keystone glance salt3006 secrets show master-finger master-backup master-restore demo test test-3006 test-fast lint bench bench-status bench-firewall clean
+.PHONY: help venv apt keystone glance salt3006 secrets show master-finger master-backup master-restore demo test test-3006 test-fast lint bench bench-status bench-firewall bench-scale clean
 
 help:
 	@echo "make demo                 start a local master + 5 minions, orchestration in test mode, status, stop"
@@ -24,6 +24,8 @@ help:
 	@echo "make bench                the benchmarks (bench/)"
 	@echo "make bench-status         hlt.status: job-cache scan vs each node's record, a month of jobs"
 	@echo "make bench-firewall       the head's rules at 5, 250, 1000 nodes: per-node rules vs one ipset"
+	@echo "make bench-scale [M=40]   one master, 5, 20 and M real minions: pillar, compile, rollout,"
+	@echo "                          hlt.status, self-heal storm, master RSS/CPU (root; ~20 min at 40)"
 
 venv: $(VENV)/.installed
 
@@ -151,6 +153,13 @@ bench-status: venv
 # node and port against one ipset, in the same run.
 bench-firewall: apt venv
 	$(PY) bench/bench_firewall.py
+
+# One local master, the head and M compute minions each in a network namespace (root), for
+# M = 5, 20 and M: the master's costs as the farm grows (bench/README.md, bench_scale).
+# Not part of `make bench`: it starts up to M + 1 minions and takes some 20 minutes at 40.
+bench-scale: M ?= 40
+bench-scale: venv
+	BENCH_M=$(M) $(PY) -m pytest bench/bench_scale.py -p tests.conftest -q -s --no-header -p no:warnings
 
 clean:
 	rm -rf .local .pytest_cache .ruff_cache

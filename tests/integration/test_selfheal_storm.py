@@ -4,7 +4,8 @@ with br100, its gateway and a guest (tests/support/storm.py), lose the gateway a
 nova-network test double takes SLOW seconds to restart, so each beacon fires a few more times
 while its node's heal is in flight: the master's reactor still publishes one heal per node
 (reactor/bridge_gateway.sls, heal_gate.claim), each node starts one heal job and restarts
-the double once, both counted in that node's own minion log, and every address comes back. The 5 to 40 minion figures are in bench/bench_scale.py.
+the double once, both counted in that node's own minion log, and every address comes back.
+The 5 to 40 minion figures are in bench/bench_scale.py.
 """
 
 import pathlib
@@ -30,7 +31,7 @@ def test_every_node_loses_the_gateway_at_once_each_is_healed_once(salt_factories
         cluster.fake.set_mode("slow")
         found = storm(cluster, timeout=60)
         gate = pathlib.Path(cluster.master.config["cachedir"]) / "hltcloud" / "heal-gate"
-        held = sorted(mark.name for mark in gate.iterdir())
+        held = sorted(mark.name for mark in gate.glob("*"))
     assert None not in found["latencies"], f"a gateway did not come back: {found}"
     assert min(found["latencies"]) >= SLOW, found
     assert found["jobs"] == {minion_id: 1 for minion_id in cluster.ids}, found

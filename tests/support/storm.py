@@ -15,6 +15,7 @@ for any of its addresses on any link), so no daemon listens beyond those links.
 "restarting" line), so "each node healed once" is read from the node, not from the master.
 """
 
+import concurrent.futures
 import contextlib
 import pathlib
 import statistics
@@ -22,7 +23,12 @@ import time
 
 import attr
 
-from tests.support.localcluster import grown_inventory, master_overrides, start_minion
+from tests.support.localcluster import (
+    grown_inventory,
+    master_overrides,
+    node_overrides,
+    start_minion,
+)
 from tests.support.netns import ComputeNetns, FakeNovaNetwork, NetnsSaltMinion, ip
 from tests.support.selfheal import _minion_config, selfheal_pillar_root
 
@@ -54,12 +60,22 @@ def compute_ids(count):
 
 
 @contextlib.contextmanager
-def storm_cluster(salt_factories, tmp_path, count, cooldown=30, head=False, master_config=None):
+def storm_cluster(
+    salt_factories,
+    tmp_path,
+    count,
+    cooldown=30,
+    head=False,
+    master_config=None,
+    prepare=None,
+    starters=4,
+):
     """
     Start ``count`` compute minions in namespaces (and the head ``cn43.internal`` on the host
     when ``head``), their modules synced and pillar refreshed: their beacons run. Yields a
     StormCluster; on exit every process, namespace, link and file made here is removed.
-    ``master_config``: more master options (e.g. file_roots).
+    ``master_config``: more master options (e.g. file_roots); ``prepare``: called with the
+    compute ids once the master runs; ``starters``: minions started at a time.
     """
     ids, grown = compute_ids(count)
     tag = str(int(time.time() * 1000) % 10**7)
@@ -86,11 +102,19 @@ def storm_cluster(salt_factories, tmp_path, count, cooldown=30, head=False, mast
         master = salt_factories.salt_master_daemon(f"storm-master-{tag}", overrides=config)
         undo.callback(master.terminate)
         master.start(start_timeout=120)
+        if prepare:
+            prepare(ids)
         cluster = StormCluster(master=master, fake=fake, nodes={})
-        for minion_id in ids:
+
+        def start(minion_id):
             netns = spaces[minion_id]
             minion_config = _minion_config(netns.host_ip)
             minion_config["master"] = first.host_ip
+            # Every namespace's br100 has the same address (netns.NODE_IP): the node's
+            # inventory address is listed beside it as a static grain, as node_overrides
+            # does for the head, so the pillar's address check passes. Only grains change.
+            address = grown["nodes"][minion_id.split(".")[0]]["ip"]
+            minion_config["grains"] = {"ipv4": ["127.0.0.1", netns.node_link_ip, address]}
             minion = master.salt_minion_daemon(
                 minion_id,
                 overrides=minion_config,
@@ -98,10 +122,17 @@ def storm_cluster(salt_factories, tmp_path, count, cooldown=30, head=False, mast
                 netns=netns.name,
             )
             undo.callback(minion.terminate)
-            minion.start(start_timeout=120)
+            minion.start(start_timeout=300)
             cluster.nodes[minion_id] = (netns, minion)
+
+        # A few at a time: each start mostly waits for the minion's first connection.
+        with concurrent.futures.ThreadPoolExecutor(max_workers=starters) as pool:
+            for done in [pool.submit(start, minion_id) for minion_id in ids]:
+                done.result()
         if head:
-            cluster.head = start_minion(master, HEAD, {"master": first.host_ip})
+            cluster.head = start_minion(
+                master, HEAD, {**node_overrides(HEAD), "master": first.host_ip}
+            )
             undo.callback(cluster.head.terminate)
         cluster.cli = master.salt_cli(timeout=300)
         for fun, *args in (("saltutil.sync_all",), ("saltutil.refresh_pillar", "wait=True")):
