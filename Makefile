@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 PYTEST_ARGS ?=
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: help venv apt keystone glance salt3006 secrets show master-finger master-backup master-restore demo test test-3006 test-fast lint bench bench-status bench-firewall bench-dryrun clean
+.PHONY: help venv apt keystone glance salt3006 secrets show master-finger master-backup master-restore demo test test-3006 test-fast lint bench bench-status bench-firewall bench-dryrun bench-scale clean
 
 help:
 	@echo "make demo                 start a local master + 5 minions, orchestration in test mode, status, stop"
@@ -25,6 +25,8 @@ help:
 	@echo "make bench-status         hlt.status: job-cache scan vs each node's record, a month of jobs"
 	@echo "make bench-firewall       the head's rules at 5, 250, 1000 nodes: per-node rules vs one ipset"
 	@echo "make bench-dryrun         a compute node's drift check (state.apply compute test=True): time, package queries"
+	@echo "make bench-scale [M=40]   one master, 5, 20 and M real minions: pillar, compile, rollout,"
+	@echo "                          hlt.status, self-heal storm, master RSS/CPU (root; ~20 min at 40)"
 
 venv: $(VENV)/.installed
 
@@ -162,6 +164,13 @@ bench-firewall: apt venv
 # the package tools it calls (apt offline; ARGS=--host-apt for this host's sources).
 bench-dryrun: venv
 	$(PY) bench/bench_dryrun.py $(ARGS)
+
+# One local master, the head and M compute minions each in a network namespace (root), for
+# M = 5, 20 and M: the master's costs as the farm grows (bench/README.md, bench_scale).
+# Not part of `make bench`: it starts up to M + 1 minions and takes some 20 minutes at 40.
+bench-scale: M ?= 40
+bench-scale: venv
+	BENCH_M=$(M) $(PY) -m pytest bench/bench_scale.py -p tests.conftest -q -s --no-header -p no:warnings
 
 clean:
 	rm -rf .local .pytest_cache .ruff_cache

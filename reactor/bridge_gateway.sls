@@ -11,7 +11,13 @@
     that id is exactly an inventory compute node's (hltcloud.node_name, the
     pillar top's rule), targeted as a list of that one id. A tag naming
     another node than its sender still reaches only that node, whose
-    selfheal.heal acts only where guests run or its own beacon asked. -#}
+    selfheal.heal acts only where guests run or its own beacon asked.
+
+    One heal in flight per node (heal_gate.claim, on the master): the beacon
+    fires every second while the address is missing, and a switch flap takes
+    it from every node at once; only a node's first event publishes a heal,
+    the next ones for hltcloud_heal_hold seconds publish nothing. Cheap per
+    event: a dict look-up and one stat of the node's mark file. -#}
 {%- set prefix = "salt/beacon/" %}
 {%- set suffix = "/bridge_gateway/gateway_missing" %}
 {%- set inventory = opts.get("hltcloud_inventory") or {} %}
@@ -20,7 +26,8 @@
 {%-   set minion = tag[prefix | length : (tag | length) - (suffix | length)] %}
 {%- endif %}
 {%- set name = salt["hltcloud.node_name"](inventory, minion) if minion else none %}
-{%- if name and inventory.nodes[name].get("role") == "compute" %}
+{%- set compute = name and inventory.nodes[name].get("role") == "compute" %}
+{%- if compute and salt["heal_gate.claim"](minion, opts.get("hltcloud_heal_hold")) %}
 selfheal-bridge-gateway-{{ name }}:
   local.selfheal.heal:
     - tgt: {{ [minion] | json }}

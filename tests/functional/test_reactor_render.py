@@ -2,9 +2,15 @@
 reactor/bridge_gateway.sls rendered as the master renders a reaction (Salt's Jinja, the
 master's opts with the inventory, ``hltcloud.node_name`` from the checkout's module), for
 events an accepted minion can send: any tag, any data. Only an inventory compute node named
-in the tag is healed, and only that one id, as a list; `data` decides nothing.
-tests/integration/test_selfheal.py sends such forged events to a real master.
+in the tag is healed, and only that one id, as a list; `data` decides nothing. While a heal
+of a node is held (``heal_gate.claim``, the storm dedupe), its next events publish nothing.
+tests/integration/test_selfheal.py sends such forged events to a real master;
+tests/integration/test_selfheal_storm.py takes the gateway from three nodes at once.
 """
+
+import pathlib
+import shutil
+import time
 
 import pytest
 import yaml
@@ -15,10 +21,16 @@ from tests.support.localcluster import REPO, inventory
 SUFFIX = "/bridge_gateway/gateway_missing"
 
 
-def reaction(loaders, minion_opts, tag, data):
+def reaction(loaders, minion_opts, tag, data, hold=None, fresh=True):
+    """The rendered reaction; ``fresh``: no heal held from an earlier render."""
+    if fresh:
+        shutil.rmtree(pathlib.Path(minion_opts["cachedir"]) / "hltcloud", ignore_errors=True)
     context = {
-        "opts": {**minion_opts, "hltcloud_inventory": inventory()},
-        "salt": {"hltcloud.node_name": loaders.modules.hltcloud.node_name},
+        "opts": {**minion_opts, "hltcloud_inventory": inventory(), "hltcloud_heal_hold": hold},
+        "salt": {
+            "hltcloud.node_name": loaders.modules.hltcloud.node_name,
+            "heal_gate.claim": loaders.modules.heal_gate.claim,
+        },
         "tag": tag,
         "data": data,
         "saltenv": "base",
@@ -61,3 +73,38 @@ def test_a_tag_naming_no_single_inventory_compute_node_heals_nothing(loaders, mi
 )
 def test_another_tag_heals_nothing(loaders, minion_opts, tag):
     assert reaction(loaders, minion_opts, tag, {"id": "cn45.internal"}) == {}
+
+
+def _heal(node):
+    return {
+        f"selfheal-bridge-gateway-{node}": {
+            "local.selfheal.heal": [{"tgt": [f"{node}.internal"]}, {"tgt_type": "list"}]
+        }
+    }
+
+
+def test_a_node_held_in_flight_gets_one_heal_others_still_get_theirs(loaders, minion_opts):
+    """A switch flap: every node's beacon fires each second. The first event of each node
+    publishes its heal; the next ones of that node publish nothing while held; another
+    node's first event still heals it."""
+    tag = f"salt/beacon/cn45.internal{SUFFIX}"
+    assert reaction(loaders, minion_opts, tag, {}, hold=30) == _heal("cn45")
+    for _ in range(3):
+        assert reaction(loaders, minion_opts, tag, {}, hold=30, fresh=False) == {}
+    other = f"salt/beacon/cn46.internal{SUFFIX}"
+    assert reaction(loaders, minion_opts, other, {}, hold=30, fresh=False) == _heal("cn46")
+    assert reaction(loaders, minion_opts, other, {}, hold=30, fresh=False) == {}
+
+
+def test_after_the_hold_the_next_event_heals_again(loaders, minion_opts):
+    tag = f"salt/beacon/cn45.internal{SUFFIX}"
+    assert reaction(loaders, minion_opts, tag, {}, hold=0.5) == _heal("cn45")
+    assert reaction(loaders, minion_opts, tag, {}, hold=0.5, fresh=False) == {}
+    time.sleep(0.6)
+    assert reaction(loaders, minion_opts, tag, {}, hold=0.5, fresh=False) == _heal("cn45")
+
+
+def test_a_forged_tag_claims_no_hold(loaders, minion_opts):
+    """A tag naming no inventory compute node does not reach the gate: nothing is written."""
+    reaction(loaders, minion_opts, f"salt/beacon/rogue.internal{SUFFIX}", {})
+    assert not (pathlib.Path(minion_opts["cachedir"]) / "hltcloud").exists()
