@@ -5,9 +5,10 @@ the cloud adds to it, and the RedHat/Debian names of the rules file and boot ser
 
 import yaml
 
+from _utils import hltcloud_schema
 from tests.conftest import REPO
 from tests.support import runbook
-from tests.unit.test_compute_data import _load, _merged
+from tests.unit.test_compute_data import _load, _merged, bundle_includes
 
 SALT = REPO / "salt"
 
@@ -24,8 +25,17 @@ def test_every_mark_of_the_tables_has_a_meaning():
         assert row["head"] in marks and row["compute"] in marks, row
 
 
+def cloud_rows(parameters=None):
+    """The cloud rows by port, each ``port_of`` read from the parameters (defaults.yaml)."""
+    parameters = parameters or _load("defaults.yaml")
+    table = hltcloud_schema.firewall_table(
+        {"cloud_ports": parameters["firewall"]["cloud_ports"]}, parameters
+    )
+    return {row["port"]: row for row in table}
+
+
 def test_cloud_adds_salt_to_the_head_and_keeps_mariadb_and_keystone_admin_to_the_nodes():
-    rows = {row["port"]: row for row in _load("defaults.yaml")["firewall"]["cloud_ports"]}
+    rows = cloud_rows()
     assert (rows["4505-4506"]["head"], rows["4505-4506"]["compute"]) == ("✔", "")
     for port in ("3306", "35357"):
         assert (rows[port]["head"], rows[port]["compute"]) == ("nodes", ""), port
@@ -33,7 +43,7 @@ def test_cloud_adds_salt_to_the_head_and_keeps_mariadb_and_keystone_admin_to_the
 
 def test_qpid_is_for_the_nodes_and_vnc_for_the_head_only():
     # both "✔" in the runbook's table, which means "needed", not "needed by everyone"
-    rows = {row["port"]: row for row in _load("defaults.yaml")["firewall"]["cloud_ports"]}
+    rows = cloud_rows()
     assert (rows["5672"]["head"], rows["5672"]["compute"]) == ("nodes", "")
     assert (rows["5900-5999"]["head"], rows["5900-5999"]["compute"]) == ("", "head")
 
@@ -81,7 +91,7 @@ def test_debian_rules_are_rules_v4_loaded_by_netfilter_persistent():
 def test_firewall_is_the_first_formula_of_both_roles():
     # After `validate`, the data check that changes nothing.
     for bundle in ("head.sls", "compute.sls"):
-        assert yaml.safe_load((SALT / bundle).read_text())["include"][:2] == [
+        assert bundle_includes(bundle)[:2] == [
             "validate",
             "firewall",
         ], bundle
@@ -109,3 +119,25 @@ def test_pillar_example_documents_the_firewall_keys():
     example = yaml.safe_load((REPO / "pillar.example").read_text())
     assert set(example["firewall"]) == {"open", "sources"}
     assert example["hltcloud"]["lookup"]["firewall"]["rules_file"] == "/etc/sysconfig/iptables"
+
+
+def test_the_mariadb_and_keystone_admin_rules_follow_their_services_ports():
+    # One place for each port: the firewall row names the parameter (port_of), so a
+    # lookup that moves Keystone's admin port or MariaDB's moves the nodes' rule too.
+    parameters = _load("defaults.yaml")
+    parameters["openstack"]["apis"]["identity"]["admin_port"] = 35358
+    parameters["mariadb"]["port"] = 3307
+    rows = cloud_rows(parameters)
+    assert "35357" not in rows and "3306" not in rows
+    assert rows["35358"]["service"] == "Keystone admin"
+    assert rows["3307"]["service"] == "MariaDB"
+    for row in parameters["firewall"]["cloud_ports"]:
+        if row["service"] in ("MariaDB", "Keystone admin"):
+            assert "port" not in row, row  # no second copy of the port beside port_of
+
+
+def test_a_port_of_that_names_nothing_is_not_a_port():
+    table = hltcloud_schema.firewall_table(
+        {"cloud_ports": [{"port_of": "mariadb:nowhere", "service": "x", "head": "nodes"}]}, {}
+    )
+    assert table == [{"service": "x", "head": "nodes", "port": None}]
