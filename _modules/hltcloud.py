@@ -143,11 +143,12 @@ def check(inventory, pillar, minion_id=None, grains=None):
     return _schema("check")(inventory, pillar, minion_id, grains, _firewall_nodes_ports_of(pillar))
 
 
-def firewall_table(firewall):
+def firewall_table(firewall, parameters=None):
     """
     The node's port table: the runbook's rows (``runbook_ports``), each replaced by the
     ``cloud_ports`` row with the same port, then the cloud rows. ``firewall`` is the map's
-    firewall data (salt/parameters, then pillar ``hltcloud:lookup:firewall``).
+    firewall data (salt/parameters, then pillar ``hltcloud:lookup:firewall``); a cloud row's
+    ``port_of`` names the port's key in ``parameters``, the whole map.
 
     CLI Example:
 
@@ -156,10 +157,10 @@ def firewall_table(firewall):
         salt-call hltcloud.firewall_table "$(salt-call --out=json slsutil.renderer \\
             string='{% from "map.jinja" import hltcloud %}{{ hltcloud.firewall | json }}')"
     """
-    return _schema("firewall_table")(firewall)
+    return _schema("firewall_table")(firewall, parameters)
 
 
-def firewall_nodes_ports(firewall):
+def firewall_nodes_ports(firewall, parameters=None):
     """
     The ports of :func:`firewall_table` open to the inventory's nodes only, as strings in
     table order: the ports pillar ``firewall:sources`` may name. The one rule
@@ -172,14 +173,15 @@ def firewall_nodes_ports(firewall):
         salt-call hltcloud.firewall_nodes_ports "$(salt-call --out=json slsutil.renderer \\
             string='{% from "map.jinja" import hltcloud %}{{ hltcloud.firewall | json }}')"
     """
-    return _schema("firewall_nodes_ports")(firewall)
+    return _schema("firewall_nodes_ports")(firewall, parameters)
 
 
-def _firewall_nodes_ports(firewall_lookup):
+def _firewall_nodes_ports(lookup):
     """
-    :func:`firewall_nodes_ports` of salt://parameters/defaults.yaml's firewall with pillar
-    ``hltcloud:lookup:firewall`` over it (the os_family files do not touch the port table);
-    None where the file cannot be read (outside a Salt loader, e.g. the unit tests).
+    :func:`firewall_nodes_ports` of salt://parameters/defaults.yaml with pillar
+    ``hltcloud:lookup`` over it (the os_family files touch neither the port table nor the
+    ports its rows name); None where the file cannot be read (outside a Salt loader, e.g.
+    the unit tests).
     """
     salt_funcs = globals().get("__salt__")
     if salt_funcs is None or "cp.get_file_str" not in salt_funcs:
@@ -188,12 +190,14 @@ def _firewall_nodes_ports(firewall_lookup):
     if not text:
         return None
     try:
-        firewall = (salt.utils.yaml.safe_load(text) or {}).get("firewall") or {}
+        parameters = salt.utils.yaml.safe_load(text) or {}
     except salt.utils.yaml.YAMLError:
         return None
-    if isinstance(firewall_lookup, dict):
-        firewall = salt.utils.dictupdate.update(copy.deepcopy(firewall), firewall_lookup)
-    return firewall_nodes_ports(firewall)
+    if not isinstance(parameters, dict):
+        return None
+    if isinstance(lookup, dict):
+        parameters = salt.utils.dictupdate.update(copy.deepcopy(parameters), lookup)
+    return firewall_nodes_ports(parameters.get("firewall") or {}, parameters)
 
 
 def _firewall_nodes_ports_of(pillar):
@@ -201,7 +205,7 @@ def _firewall_nodes_ports_of(pillar):
         return None  # nothing to check against it: spare the file read
     hltcloud = pillar.get("hltcloud")
     lookup = hltcloud.get("lookup") if isinstance(hltcloud, dict) else None
-    return _firewall_nodes_ports(lookup.get("firewall") if isinstance(lookup, dict) else None)
+    return _firewall_nodes_ports(lookup if isinstance(lookup, dict) else None)
 
 
 def validate():

@@ -430,14 +430,22 @@ def _validate_keystone(problems, keystone):
             _validate_service(problems, skey, service)
 
 
-def firewall_table(firewall):
+def firewall_table(firewall, parameters=None):
     """
     The node's port table: the runbook's rows (``runbook_ports``), each replaced by the
     ``cloud_ports`` row with the same port, then the cloud rows. ``firewall`` is the map's
-    firewall data (salt/parameters, then pillar ``hltcloud:lookup:firewall``).
+    firewall data (salt/parameters, then pillar ``hltcloud:lookup:firewall``). A cloud row
+    may name its port by ``port_of: <key:path>`` of ``parameters`` (the merged
+    salt/parameters) instead of giving it, so the rule follows the service's own port
+    (``openstack:apis:identity:admin_port``, ``mariadb:port``); a path that names nothing
+    gives port None, which the rules template and the schema refuse as not a port.
     """
     firewall = firewall if isinstance(firewall, dict) else {}
-    cloud = [row for row in firewall.get("cloud_ports") or [] if isinstance(row, dict)]
+    cloud = [
+        _port_resolved(row, parameters)
+        for row in firewall.get("cloud_ports") or []
+        if isinstance(row, dict)
+    ]
     replaced = {str(row.get("port")) for row in cloud}
     return [
         row
@@ -446,7 +454,19 @@ def firewall_table(firewall):
     ] + cloud
 
 
-def firewall_nodes_ports(firewall):
+def _port_resolved(row, parameters):
+    """``row`` with ``port_of`` replaced by the port it names in ``parameters``."""
+    if "port_of" not in row:
+        return row
+    value = parameters if isinstance(parameters, dict) else {}
+    for part in str(row["port_of"]).split(":"):
+        value = value.get(part) if isinstance(value, dict) else None
+    resolved = {key: item for key, item in row.items() if key != "port_of"}
+    resolved["port"] = None if value is None or isinstance(value, bool) else str(value)
+    return resolved
+
+
+def firewall_nodes_ports(firewall, parameters=None):
     """
     The ports of :func:`firewall_table` open to the inventory's nodes only (mark ``nodes``
     for some role), as strings in table order: the ports pillar ``firewall:sources`` may
@@ -455,7 +475,7 @@ def firewall_nodes_ports(firewall):
     firewall = firewall if isinstance(firewall, dict) else {}
     marks = firewall.get("marks") or {}
     ports = []
-    for row in firewall_table(firewall):
+    for row in firewall_table(firewall, parameters):
         port = str(row.get("port"))
         if port not in ports and any(
             marks.get(str(row.get(role, ""))) == "nodes" for role in ROLES

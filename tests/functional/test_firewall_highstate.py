@@ -197,6 +197,16 @@ def test_head_rules_open_the_runbook_and_salt_ports_and_restrict_mariadb_and_key
     assert context["forward_reject"] is True
 
 
+def test_moving_keystone_admin_or_mariadb_moves_the_nodes_rule(checkout):
+    # The rule's port is the service's own parameter (port_of), not a copy: a lookup
+    # that moves Keystone's admin port moves nova.conf's auth_port and this rule together.
+    lookup = {"openstack": {"apis": {"identity": {"admin_port": 35358}}}, "mariadb": {"port": 3307}}
+    pillar = json.dumps({"hltcloud": {"lookup": lookup}})
+    context = _rules_context(checkout, "cn43.internal", f"pillar={pillar}")
+    nodes = sorted(r["dport"] for r in context["accept"] if r["set"] == "hlt-nodes")
+    assert nodes == sorted(["3307", "35358", "5672"])
+
+
 def test_the_head_loads_the_nodes_ipset_before_its_rules_and_at_boot(lowstates):
     low = lowstates["cn43.internal"]
     ipset_file = low[_index(low, "firewall-config-ipset-file-managed")]
@@ -348,8 +358,8 @@ def test_bad_pillar_value_is_one_failing_state_naming_the_key(unchecked_checkout
 def test_the_schema_refuses_what_the_rules_template_refuses(pillar):
     # The schema (the ext_pillar, validate.sls) stops the run before any state: it refuses
     # each value the template refuses, with the nodes-only ports of the node's data.
-    firewall = yaml.safe_load((REPO / "salt/parameters/defaults.yaml").read_text())["firewall"]
-    nodes_ports = hltcloud.firewall_nodes_ports(firewall)
+    parameters = yaml.safe_load((REPO / "salt/parameters/defaults.yaml").read_text())
+    nodes_ports = hltcloud.firewall_nodes_ports(parameters["firewall"], parameters)
     assert nodes_ports == ["3306", "35357", "5672"]
     problems = hltcloud.validate_pillar({"firewall": pillar}, nodes_ports)
     assert problems and all(p.startswith("firewall:") for p in problems), problems
