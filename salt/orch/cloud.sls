@@ -38,9 +38,9 @@
 {%- for name, node in nodes | dictsort %}
 {%-   set role = (node or {}).get("role") if node is mapping else none %}
 {%-   if role == "head" %}
-{%-     do heads.append(name ~ "." ~ domain) %}
+{%-     do heads.append(salt["hltcloud.node_id"](name, domain)) %}
 {%-   elif role == "compute" %}
-{%-     do computes.append(name ~ "." ~ domain) %}
+{%-     do computes.append(salt["hltcloud.node_id"](name, domain)) %}
 {%-   endif %}
 {%- endfor %}
 {%- set batch = salt["pillar.get"]("orch:batch", 2) %}

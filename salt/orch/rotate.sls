@@ -30,7 +30,7 @@
 {%- set domain = inventory.get("domain") %}
 {%- set by_role = {} %}
 {%- for name, node in (inventory.get("nodes") or {}) | dictsort if node is mapping and node.get("role") %}
-{%-   do by_role.setdefault(node.role, []).append(name ~ "." ~ domain) %}
+{%-   do by_role.setdefault(node.role, []).append(salt["hltcloud.node_id"](name, domain)) %}
 {%- endfor %}
 {%- set catalog = {} %}
 {%- for root in opts.pillar_roots.get(saltenv or "base", []) %}

@@ -104,3 +104,16 @@ def test_every_node_list_is_the_inventorys_ids():
     assert ids == localcluster.node_ids() == hltcloud_ids.node_ids(inv)
     assert ids == [f"{name}.{inv['domain']}" for name in sorted(inv["nodes"])]
     assert [hltcloud_ids.node_name(inv, minion_id) for minion_id in ids] == sorted(inv["nodes"])
+
+
+def test_no_state_or_pillar_file_builds_an_id_itself():
+    # The orchestrations (salt/orch/cloud.sls, rotate.sls) and the pillar name the nodes
+    # through hltcloud.node_id / node_name, not by joining name and domain again.
+    joined = []
+    for path in sorted([*REPO.glob("salt/**/*.sls"), *REPO.glob("salt/**/*.jinja")]) + sorted(
+        [*REPO.glob("pillar/**/*.sls"), *REPO.glob("pillar/**/*.jinja")]
+    ):
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            if '~ "." ~' in line and "domain" in line:
+                joined.append(f"{path.relative_to(REPO)}:{number}")
+    assert joined == []
