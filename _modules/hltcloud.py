@@ -89,14 +89,23 @@ def secrets_file(path):
     """
     Read and check the secrets file at ``path`` (``_utils/hltcloud_secrets.py``): what
     pillar/lib/secrets.jinja gives the pillar. Returns ``{"secrets": {...}, "error": None}``
-    or ``{"secrets": {}, "error": "<file>, line N: ..."}``; never raises, never shows a value.
+    or ``{"secrets": {}, "error": "<file>, line N: ..."}``; never raises, and an error never
+    shows a value. It answers only where the pillar is rendered, on the master or a
+    masterless ``salt-call --local``: a minion's answer to ``salt <id> hltcloud.secrets_file``
+    would put every secret in the master's job cache, so there it answers an error instead.
 
     CLI Example:
 
     .. code-block:: bash
 
-        salt-call hltcloud.secrets_file pillar/secrets.yaml --out=quiet
+        salt-call --local hltcloud.secrets_file pillar/secrets.yaml --out=quiet
     """
+    if __opts__.get("__role") != "master" and __opts__.get("file_client") != "local":
+        return {
+            "secrets": {},
+            "error": "hltcloud.secrets_file reads secrets for the pillar only (on the master "
+            "or with salt-call --local): a job's return would carry them",
+        }
     return __utils__["hltcloud_secrets.read"](path)
 
 
