@@ -228,11 +228,8 @@ def plan_apply(
     what the ``openstack_ini.present`` state does; from the command line use ``apply``.
     ``missing_ok``: as for :func:`apply`, for an edit that is not committed.
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt '*' openstack_ini.plan_apply /etc/nova/nova.conf '{DEFAULT: {my_ip: 10.0.0.5}}'
+    Not a command-line call: the plan is a Python object for the state in the same process
+    (the shell's way is :func:`apply`, with ``test=True`` for a dry run).
     """
     secret_keys = _u("ini_secret.secret_list")(secret_keys)
     rendered = _u("ini_document.validate_present")(sections)
@@ -246,11 +243,7 @@ def plan_discard(name, sections, secret_keys=None, follow_symlinks=False):
     Check the ask, read the ini file ``name`` once and plan :func:`discard`'s edit without
     writing: return it (see :func:`plan_apply`).
 
-    CLI Example:
-
-    .. code-block:: bash
-
-        salt '*' openstack_ini.plan_discard /etc/nova/nova.conf '{DEFAULT: [verbose]}'
+    Not a command-line call (see :func:`plan_apply`); the shell's way is :func:`discard`.
     """
     secret_keys = _u("ini_secret.secret_list")(secret_keys)
     checked = _u("ini_document.validate_absent")(sections)

@@ -10,8 +10,9 @@ The one shape of a custom state's return, shared by the ``keystone_*``, ``nova_*
 - ``fail(ret, comment)``: result False (``changes`` kept unless given).
 - ``error(ret, exc, test, ...)``: a ``CommandExecutionError`` from the execution module
   as one line; in a dry run, a service that does not answer (the shared client's
-  ``down_service``) is not a failure but result None: "<label> would be <verb> once
-  <service> is up", the same words for Keystone, Glance and Nova. A real run fails.
+  ``OpenStackUnavailable``, its ``service`` naming which) is not a failure but result
+  None: "<label> would be <verb> once <service> is up", the same words for Keystone,
+  Glance and Nova. A real run fails.
 
 Comments pass through ``scrub`` with the secrets the state names (``secrets=``): a
 password in an error message becomes ``***``.
@@ -73,8 +74,8 @@ def fail(ret, comment, changes=None, secrets=()):
 
 
 def _down_service(exc):
-    # The shared client's down_service, read off the exception (the state and the
-    # client may come from different loaders: no class is compared).
+    # The service of the shared client's OpenStackUnavailable, read off the exception
+    # (the state and the client may come from different loaders: no class is compared).
     names = {cls.__name__ for cls in type(exc).__mro__}
     if "OpenStackUnavailable" not in names:
         return None

@@ -5,7 +5,7 @@ node (cn43.internal ... cn47.internal) on loopback, via pytest-salt-factories.
 The daemons run with the repo's own configuration (etc/salt/master,
 etc/salt/minion, etc/salt/cluster.conf); only what a test host must differ in
 is overridden, and said so below. Used by tests/integration and `make demo`
-(tools/demo_cluster.py).
+(tests/support/demo_cluster.py).
 """
 
 import contextlib
