@@ -8,11 +8,10 @@ selfheal:
   bridge: {{ bridge }}
   network: {{ flat_network.cidr }}
   # The service restarted is nova.network.service of salt/map.jinja, the name
-  # the states run (selfheal.service_name): no copy of it here.
-  cooldown: 30                      # seconds between two restarts
-  timeout: 10                       # seconds to wait for the address after a restart
-  backoff_max: 600                  # after failed restarts the wait doubles up to this
-  giveup_after: 5                   # failed restarts in a row, then one giveup event
+  # the states run (selfheal.service_name): no copy of it here. cooldown (30 s),
+  # timeout (10 s), backoff_max (600 s) and giveup_after (5) are selfheal's own
+  # defaults (SELFHEAL_DEFAULTS, _utils/hltcloud_schema.py): set one here only
+  # to change it (pillar.example).
 
 beacons:
   bridge_gateway:
