@@ -145,6 +145,17 @@ class KeystoneServer(ProgramServer):
 
     # -- set-up ---------------------------------------------------------------------------------
 
+    def _write_conf(self) -> None:
+        """keystone.conf for this server's token and directory, readable by its owner only."""
+        self.conf_file.write_text(
+            KEYSTONE_CONF.format(
+                admin_token=self.admin_token,
+                directory=self.directory,
+                password_hash_rounds=PASSWORD_HASH_ROUNDS,
+            )
+        )
+        self.conf_file.chmod(0o600)
+
     def _manage(self, *args: str, env: dict | None = None) -> None:
         command = [
             str(self.venv / "bin" / "keystone-manage"),
@@ -170,14 +181,7 @@ class KeystoneServer(ProgramServer):
                 f"no Keystone in {self.venv}: run {INSTALL_SCRIPT.relative_to(REPO)}"
             )
         self.directory.mkdir(parents=True, exist_ok=True)
-        self.conf_file.write_text(
-            KEYSTONE_CONF.format(
-                admin_token=self.admin_token,
-                directory=self.directory,
-                password_hash_rounds=PASSWORD_HASH_ROUNDS,
-            )
-        )
-        self.conf_file.chmod(0o600)
+        self._write_conf()
         user = pwd.getpwuid(os.getuid()).pw_name
         group = grp.getgrgid(os.getgid()).gr_name
         self._manage("db_sync")
@@ -221,14 +225,7 @@ class KeystoneServer(ProgramServer):
                 shutil.copytree(src, dst, dirs_exist_ok=True)
             else:
                 shutil.copy2(src, dst)
-        other.conf_file.write_text(
-            KEYSTONE_CONF.format(
-                admin_token=other.admin_token,
-                directory=other.directory,
-                password_hash_rounds=PASSWORD_HASH_ROUNDS,
-            )
-        )
-        other.conf_file.chmod(0o600)
+        other._write_conf()  # pylint: disable=protected-access
         return other
 
     # -- process --------------------------------------------------------------------------------
