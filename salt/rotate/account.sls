@@ -11,7 +11,7 @@
       root       mariadb.secure: root's password set with the credentials file
                  (the old password), then the file rewritten. -#}
 {%- from "macros.jinja" import failed, missing_secret %}
-{%- from "rotate/rotation.jinja" import rotation with context %}
+{%- from "rotate/rotation.jinja" import rotation, database_user with context %}
 {%- set account = rotation.plan.get("account") or {} %}
 {%- set node = grains.get("id") %}
 {%- if rotation.errors %}
@@ -21,10 +21,9 @@
 include:
   - mariadb.secure
 {%- elif account.get("database") %}
-{%-   from "map.jinja" import hltcloud with context %}
-{%-   from "mariadb/macros.jinja" import mariadb, database_user with context %}
+{%-   from "mariadb/macros.jinja" import mariadb, database_user as mariadb_user with context %}
 {%-   set password = salt["pillar.get"]("secrets:" ~ rotation.secret) %}
-{%-   set user = ((hltcloud.get(account.database) or {}).get("db") or {}).get("user") %}
+{%-   set user = database_user(account.database) %}
 {%-   if not user %}
 
 {{ failed("rotate-account-changed", account.database, "Nothing changed: parameters " ~ account.database ~ ":db:user is not set") }}
@@ -34,7 +33,7 @@ include:
 {%-   else %}
 {%-     for host in mariadb.service_databases.hosts %}
 
-{{ database_user(user, host, password) }}
+{{ mariadb_user(user, host, password) }}
 {%-     endfor %}
 {%-   endif %}
 {%- elif account.get("identity") %}

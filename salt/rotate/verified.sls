@@ -11,7 +11,7 @@
       token      Keystone, restarted on its new database password, still
                  issues the keystone:verify user a token. -#}
 {%- from "macros.jinja" import failed, missing_secret %}
-{%- from "rotate/rotation.jinja" import rotation with context %}
+{%- from "rotate/rotation.jinja" import rotation, database_user with context %}
 {%- set verify = rotation.plan.get("verify") or {} %}
 {%- set node = grains.get("id") %}
 {%- if rotation.errors %}
@@ -21,9 +21,7 @@
 {%-   if verify.get("database") %}
 {%-     from "mariadb/macros.jinja" import mariadb with context %}
 {%-     set root = verify.database == "root" %}
-{%-     from "map.jinja" import hltcloud with context %}
-{%-     set service_db = (hltcloud.get(verify.database) or {}).get("db") or {} %}
-{%-     set user = mariadb.root.user if root else service_db.get("user") %}
+{%-     set user = mariadb.root.user if root else (database_user(verify.database) or none) %}
 {%-     set password = salt["pillar.get"]("secrets:" ~ rotation.secret) %}
 {%-     if not password %}
 
