@@ -120,13 +120,13 @@ def test_ifcfg_files_are_the_runbooks_with_the_nodes_mac(compiled, node):
 def test_original_ifcfg_is_backed_up_once_outside_the_network_scripts(compiled):
     high = compiled["cn44.internal"]
     fun, backup = args_of(high, "network-bridge-physical-ifcfg-backed-up")
-    assert fun == "file.copy"
+    assert fun == "guarded.copied_once"
     assert backup["source"] == "/etc/sysconfig/network-scripts/ifcfg-em1"
     assert not backup["name"].startswith("/etc/sysconfig/network-scripts/")
     assert pathlib.PurePath(backup["name"]).name == "ifcfg-em1"
-    assert backup["force"] is False
+    assert backup["ours"] == "# Managed by Salt (hlt-cloud, network.bridge): do not edit by hand."
     _, em1 = args_of(high, "network-bridge-physical-ifcfg-managed")
-    assert {"file": "network-bridge-physical-ifcfg-backed-up"} in em1["require"]
+    assert {"id": "network-bridge-physical-ifcfg-backed-up"} in em1["require"]
     # NetworkManager is off (the foundation's common.service) before the files change.
     assert {"sls": "common.service"} in em1["require"]
     assert "common-service-NetworkManager-dead" in high
@@ -234,10 +234,8 @@ def test_no_dhclient_exit_hook_is_installed_and_a_leftover_one_goes(compiled):
     hooks = [sid for sid in high if "dhclient-exit-hooks" in json.dumps(args_of(high, sid)[1])]
     assert hooks == ["network-dhclient-runbook-hook-absent"]
     fun, hook = args_of(high, "network-dhclient-runbook-hook-absent")
-    assert fun == "file.absent"
-    (guard,) = hook["onlyif"]
-    assert guard["fun"] == "file.search"
-    assert "openstack\\-nova\\-network" in guard["pattern"]
+    assert fun == "guarded.absent_if_matches"
+    assert "openstack\\-nova\\-network" in hook["pattern"]
 
 
 def test_virt_type_and_ports_come_from_pillar_when_set(checkout):

@@ -171,6 +171,24 @@ def test_clean_restores_the_original_and_restarts_once(checkout, paths):
     assert changed(apply(checkout, paths, "network.bridge.clean")) == set()
 
 
+def test_clean_dry_run_says_what_it_would_restore_and_changes_nothing(checkout, paths):
+    apply(checkout, paths, "network.bridge")
+    em1 = (paths["scripts"] / "ifcfg-em1").read_text()
+    dry = apply(checkout, paths, "network.bridge.clean", test=True)
+    restored = dry["network-bridge-physical-ifcfg-restored"]
+    assert restored["result"] is None and "+BOOTPROTO=dhcp" in restored["changes"]["diff"]
+    assert dry["network-bridge-bridge-ifcfg-absent"]["result"] is None
+    assert (paths["scripts"] / "ifcfg-em1").read_text() == em1
+    assert (paths["scripts"] / "ifcfg-br100").exists()
+
+
+def test_clean_without_a_backup_leaves_the_physical_file_alone(checkout, paths):
+    cleaned = apply(checkout, paths, "network.bridge.clean")
+    assert changed(cleaned) == set()
+    assert "there is no" in cleaned["network-bridge-physical-ifcfg-restored"]["comment"]
+    assert (paths["scripts"] / "ifcfg-em1").read_text() == ORIGINAL_EM1
+
+
 def test_ipv6_sysctl_file_written_and_loaded_once(checkout, paths):
     first = apply(checkout, paths, "network.ipv6")
     assert paths["sysctl"].read_text() == "net.ipv6.conf.all.disable_ipv6=1\n"
@@ -189,6 +207,17 @@ def test_leftover_runbook_dhclient_hook_is_removed(checkout, paths, content):
     states = apply(checkout, paths, "network.dhclient.clean")
     assert changed(states) == {"network-dhclient-runbook-hook-absent"}
     assert not paths["hook"].exists()
+
+
+def test_hook_removal_dry_run_then_removal_then_nothing(checkout, paths):
+    paths["hook"].write_text(RUNBOOK_HOOK)
+    dry = apply(checkout, paths, "network.dhclient.clean", test=True)
+    assert dry["network-dhclient-runbook-hook-absent"]["result"] is None
+    assert paths["hook"].read_text() == RUNBOOK_HOOK
+    assert changed(apply(checkout, paths, "network.dhclient.clean")) == {
+        "network-dhclient-runbook-hook-absent"
+    }
+    assert changed(apply(checkout, paths, "network.dhclient.clean")) == set()
 
 
 @pytest.mark.parametrize(

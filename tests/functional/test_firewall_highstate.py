@@ -278,15 +278,14 @@ def test_compute_rules_open_vnc_and_leave_forward_to_nova_network(checkout):
         "openstack-nova-metadata-api",
         "openstack-nova-compute",
     ):
-        body = high[f"firewall-service-{service}-chains-restored"]["module"]
-        assert "run" in body
+        body = high[f"firewall-service-{service}-chains-restored"]["guarded"]
+        assert "restarted_if_running" in body
         args = {k: v for arg in body if isinstance(arg, dict) for k, v in arg.items()}
-        assert args["service.restart"] == [{"name": service}]
+        assert args["name"] == service
         assert args["onchanges"] == [
             {"id": "firewall-config-file-managed"},
             {"service": "firewall-service-running"},
         ]
-        assert args["onlyif"] == [{"fun": "service.status", "args": [service]}]
 
 
 def test_debian_names_are_netfilter_persistent_and_rules_v4(checkout):

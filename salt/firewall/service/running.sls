@@ -50,13 +50,11 @@ firewall-service-ipv6-running:
 {%- if grains.get("role") == "compute" %}
 {%-   for service in [hltcloud.nova.network.service, hltcloud.nova.network.metadata_service, hltcloud.nova.compute.service] | unique %}
 
+{#- Restarted only where it runs (guarded.restarted_if_running: no onlyif,
+    which makes Salt load every state module). #}
 firewall-service-{{ service }}-chains-restored:
-  module.run:
-    - service.restart:
-      - name: {{ service | json }}
-    - onlyif:
-      - fun: service.status
-        args: [{{ service | json }}]
+  guarded.restarted_if_running:
+    - name: {{ service | json }}
     - onchanges:
       - id: firewall-config-file-managed        # reloaded by firewall-config-rules-loaded
       - service: firewall-service-running

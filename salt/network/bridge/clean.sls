@@ -12,21 +12,18 @@ network-bridge-clean-not-applicable:
 
 {%- else %}
 
-{#- file.managed, not file.copy: a forced file.copy copies (and reports a
-    change) on every run, even over an identical file. #}
+{#- Writes only a file that differs from the backup (a forced file.copy
+    copies, and reports a change, on every run). #}
 network-bridge-physical-ifcfg-restored:
-  file.managed:
+  guarded.restored:
     - name: {{ ifcfg.physical.path | json }}
-    - source: {{ ifcfg.physical.backup | json }}
-    - onlyif:
-      - fun: file.file_exists
-        path: {{ ifcfg.physical.backup | json }}
+    - backup: {{ ifcfg.physical.backup | json }}
 
 network-bridge-bridge-ifcfg-absent:
   file.absent:
     - name: {{ ifcfg.bridge.path | json }}
     - require:
-      - file: network-bridge-physical-ifcfg-restored
+      - id: network-bridge-physical-ifcfg-restored
 {%-   if ifcfg.restart.cmd %}
 {%-     set script = "sleep " ~ ifcfg.restart.delay ~ "; " ~ ifcfg.restart.cmd %}
 
@@ -36,7 +33,7 @@ network-bridge-clean-restart-scheduled:
     - bg: true
     - order: last
     - onchanges:
-      - file: network-bridge-physical-ifcfg-restored
+      - id: network-bridge-physical-ifcfg-restored
       - file: network-bridge-bridge-ifcfg-absent
 {%-   endif %}
 {%- endif %}

@@ -24,24 +24,13 @@ network-bridge-not-applicable:
 
 {%- else %}
 
-{#- Once: only while there is no backup yet (force: false), only an existing
-    file, and never a file this state wrote itself. #}
+{#- Once: only while there is no backup yet, only an existing file, and
+    never a file this state wrote itself (one with the marker line). #}
 network-bridge-physical-ifcfg-backed-up:
-  file.copy:
+  guarded.copied_once:
     - name: {{ ifcfg.physical.backup | json }}
     - source: {{ ifcfg.physical.path | json }}
-    - force: false
-    - preserve: true
-    - makedirs: true
-    - onlyif:
-      - fun: file.file_exists
-        path: {{ ifcfg.physical.path | json }}
-    - unless:
-      - fun: file.search
-        path: {{ ifcfg.physical.path | json }}
-        pattern: {{ ("^" ~ ifcfg.marker | regex_escape ~ "$") | json }}
-        multiline: true
-        ignore_if_missing: true
+    - ours: {{ ifcfg.marker | json }}
     - require:
       - sls: common.service
 
@@ -51,7 +40,7 @@ network-bridge-physical-ifcfg-managed:
     - contents: {{ ifcfg.physical.contents | json }}
     - mode: {{ ifcfg.mode | string | json }}
     - require:
-      - file: network-bridge-physical-ifcfg-backed-up
+      - id: network-bridge-physical-ifcfg-backed-up
       - sls: common.service
 
 network-bridge-bridge-ifcfg-managed:

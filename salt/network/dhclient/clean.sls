@@ -8,14 +8,11 @@
 {%- set hook = hltcloud.network.dhclient_hook %}
 {%- set service = hltcloud.nova.network.service | regex_escape %}
 {%- set restart = "(systemctl\\s+restart\\s+" ~ service ~ "(\\.service)?|service\\s+" ~ service ~ "\\s+restart)" %}
-{%- set pattern = "\\A(#![^\\n]*\\n)?\\s*" ~ restart ~ "\\s*\\Z" %}
+{%- set pattern = "(#![^\\n]*\\n)?\\s*" ~ restart ~ "\\s*" %}
 
+{#- guarded.absent_if_matches, not file.absent with onlyif: an onlyif on a
+    file state makes Salt load every state module (_states/guarded.py). #}
 network-dhclient-runbook-hook-absent:
-  file.absent:
+  guarded.absent_if_matches:
     - name: {{ hook.path | json }}
-    - onlyif:
-      - fun: file.search
-        path: {{ hook.path | json }}
-        pattern: {{ pattern | json }}
-        multiline: true
-        ignore_if_missing: true
+    - pattern: {{ pattern | json }}
