@@ -8,6 +8,7 @@ import os
 
 import pytest
 
+from _modules import guarded as guarded_files
 from _states import guarded
 
 MARKER = "# Managed by Salt (hlt-cloud, network.bridge): do not edit by hand."
@@ -42,6 +43,8 @@ def service():
 @pytest.fixture
 def configure_loader_modules(opts, service):
     salt = {"service.status": service.status, "service.restart": service.restart}
+    for fun in ("exists", "read", "remove", "copy", "write"):  # the real file functions
+        salt[f"guarded.{fun}"] = getattr(guarded_files, fun)
     return {guarded: {"__opts__": opts, "__salt__": salt}}
 
 
