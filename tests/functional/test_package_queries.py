@@ -10,7 +10,9 @@ The compute role installs its OpenStack packages in one pkg.installed
 (compute-packages-installed, salt/packages.jinja), the firewall's tools before the repository
 in their own: one look at the installed packages and, on Salt 3008 (whose dry run asks the
 repositories for the version of each missing package), two refreshes and two candidate
-lookups, where firewall, nova.compute and nova.network made three each.
+lookups, where firewall, nova.compute and nova.network made three each. On a converged node
+(the hourly check's usual case: every package in) the whole run looks at the installed
+packages once (Salt keeps the list for the run) and refreshes nothing.
 """
 
 import shutil
@@ -19,7 +21,7 @@ import pytest
 
 from tests.functional.test_compute_highstate import checkout  # noqa: F401 (fixture)
 from tests.support.masterless import salt_call
-from tests.support.package_tools import calls, counting_env
+from tests.support.package_tools import calls, converged_pillar, counting_env
 
 NODE = "cn44.internal"
 
@@ -67,6 +69,23 @@ def test_a_compute_dry_run_queries_the_package_database_once_per_phase(checkout,
     for sid in ("nova-compute-packages-installed", "nova-network-packages-installed"):
         assert by_id[sid]["__run_num__"] > installs["__run_num__"], sid
         assert "installed by compute-packages-installed" in by_id[sid]["name"]
+
+
+# The hourly case: a converged node, every package in (converged_pillar).
+def test_a_converged_compute_dry_run_asks_the_package_database_once(checkout, counted):
+    env, log = counted
+    ret = dry_run(checkout, env, "compute", converged_pillar())
+    installs = {tag.split("_|-")[1]: r for tag, r in ret.items() if tag.startswith("pkg_|-")}
+    assert set(installs) >= {"firewall-packages-installed", "compute-packages-installed"}
+    for sid, state in installs.items():
+        assert (state["result"], state["changes"]) == (True, {}), (sid, state)
+    # one look at the installed packages for the whole run (Salt keeps it for the run), no
+    # refresh and no candidate lookup: two package states cost no more than one
+    assert {kind: len(seen) for kind, seen in calls(log).items()} == {
+        "installed": 1,
+        "refresh": 0,
+        "candidates": 0,
+    }
 
 
 def test_a_formula_applied_alone_installs_its_own_packages(checkout, counted):
