@@ -25,6 +25,7 @@ import copy
 
 import salt.utils.dictupdate
 import salt.utils.yaml
+from salt.exceptions import CommandExecutionError
 
 __virtualname__ = "hltcloud"
 
@@ -183,6 +184,47 @@ def firewall_nodes_ports(firewall, parameters=None):
             string='{% from "map.jinja" import hltcloud %}{{ hltcloud.firewall | json }}')"
     """
     return _schema("firewall_nodes_ports")(firewall, parameters)
+
+
+PARAMETER_FILES = ("defaults", "osfamilymap", "osmap")
+
+
+def parameters(saltenv="base"):
+    """
+    salt/map.jinja's data for this node: salt://parameters/defaults.yaml, then the os_family's
+    entry of osfamilymap.yaml, then osmap.yaml's entry for grain ``os`` and, within it,
+    ``osmajorrelease`` (the integer or its string), then pillar ``hltcloud:lookup``, each
+    merged over the last (``slsutil.merge``, recurse). The files are plain YAML (no Jinja).
+
+    Read and merged once per run and handed out as a copy: a highstate imports map.jinja in
+    nearly every SLS, and three YAML parses and merges in each cost 0.6 s of a compute dry run
+    on Salt 3006.8 (bench/README.md, bench_dryrun). A state run's ``__context__`` is its own.
+
+    CLI Example:
+
+    .. code-block:: bash
+
+        salt cn44.internal hltcloud.parameters
+    """
+    key = f"hltcloud.parameters:{saltenv}"
+    if key not in __context__:
+        files = {}
+        for name in PARAMETER_FILES:
+            url = f"salt://parameters/{name}.yaml"
+            text = __salt__["cp.get_file_str"](url, saltenv=saltenv)
+            if text is False or text is None:
+                raise CommandExecutionError(f"cannot read {url} (saltenv {saltenv})")
+            files[name] = salt.utils.yaml.safe_load(text) or {}
+        osfamily = __salt__["grains.filter_by"](files["osfamilymap"], grain="os_family") or {}
+        releases = files["osmap"].get(__grains__.get("os"), {})
+        major = __grains__.get("osmajorrelease")
+        release = releases.get(major) or releases.get(str(major)) or {}
+        lookup = __salt__["pillar.get"]("hltcloud:lookup", {})
+        merged = files["defaults"]
+        for layer in (osfamily, release, lookup):
+            merged = __salt__["slsutil.merge"](merged, layer, strategy="recurse")
+        __context__[key] = merged
+    return copy.deepcopy(__context__[key])
 
 
 def _firewall_nodes_ports(lookup):

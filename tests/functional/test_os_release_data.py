@@ -281,3 +281,39 @@ def test_an_installed_rpm_is_not_downloaded_again_nor_needs_its_pin(built_node):
     # The one not installed still needs its pin, and says so.
     fun, oslo = args_of(high, "openstack-repo-rpm-python-oslo-config-downloaded")
     assert fun == "hltcloud.failed" and oslo["comment"].startswith(f"parameter {OSLO_PIN} is not")
+
+
+# map.jinja's merge as it was written in Jinja before hltcloud.parameters did it once per run.
+JINJA_MERGE = """\
+{%- import_yaml "parameters/defaults.yaml" as defaults %}
+{%- import_yaml "parameters/osfamilymap.yaml" as osfamilymap %}
+{%- import_yaml "parameters/osmap.yaml" as osmap %}
+{%- set osfamily = salt["grains.filter_by"](osfamilymap, grain="os_family") or {} %}
+{%- set releases = osmap.get(grains.get("os"), {}) %}
+{%- set major = grains.get("osmajorrelease") %}
+{%- set osrelease = releases.get(major) or releases.get(major | string) or {} %}
+{%- set hltcloud = salt["slsutil.merge"](defaults, osfamily, strategy="recurse") %}
+{%- set hltcloud = salt["slsutil.merge"](hltcloud, osrelease, strategy="recurse") %}
+{%- set hltcloud = salt["slsutil.merge"](
+      hltcloud, salt["pillar.get"]("hltcloud:lookup", {}), strategy="recurse") %}
+{{- hltcloud | json }}"""
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_the_parameters_module_merges_as_map_jinja_did(checkout, platform):
+    node = NODES[0]
+    code, merged = salt_call(
+        checkout, node, "hltcloud.parameters", grains=grains_for(platform, node)
+    )
+    assert code == 0, merged
+    code, rendered = salt_call(
+        checkout,
+        node,
+        "slsutil.renderer",
+        "string=" + JINJA_MERGE.replace("\n", " "),  # one line: a key=value argument
+        "default_renderer=jinja",
+        grains=grains_for(platform, node),
+    )
+    assert code == 0, rendered
+    assert merged == json.loads(rendered)
+    assert merged["openstack"]["repo"]["settings"]["baseurl"] == BASEURL[platform]
