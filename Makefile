@@ -124,9 +124,14 @@ demo: apt venv
 
 # HLT_REQUIRE_SERVICES=1: a real-service test that cannot run fails instead of
 # skipping (tests/conftest.py, require_service).
+# Three parts at the same time (tools/run_parallel.py prints each one's output whole when it
+# ends): the tests wait on daemons and services about as much as they compute, so on 2 cores
+# the parts together take less than one after another (docs/testing.md, "Suite time").
 test: apt venv keystone glance salt3006
-	HLT_REQUIRE_SERVICES=1 $(PY) -m pytest $(PYTEST_ARGS)
-	@$(MAKE) --no-print-directory test-3006
+	@$(PY) tools/run_parallel.py \
+	    "Salt 3008, tests/functional=HLT_REQUIRE_SERVICES=1 $(PY) -m pytest tests/functional $(PYTEST_ARGS)" \
+	    "Salt 3008, the rest of tests/=HLT_REQUIRE_SERVICES=1 $(PY) -m pytest tests --ignore=tests/functional $(PYTEST_ARGS)" \
+	    "Salt 3006.8 leg=$(MAKE) --no-print-directory test-3006"
 
 test-3006: keystone salt3006
 	HLT_REQUIRE_SERVICES=1 PATH="$(CURDIR)/$(SALT3006_VENV)/bin:$$PATH" $(SALT3006_VENV)/bin/python -m pytest \

@@ -1,0 +1,57 @@
+"""tools/run_parallel.py, which `make test` runs the suite's three parts with."""
+
+import signal
+import subprocess
+import sys
+import time
+
+from tests.conftest import REPO
+
+TOOL = [sys.executable, str(REPO / "tools" / "run_parallel.py")]
+
+
+def run(*specs, **kwargs):
+    return subprocess.run([*TOOL, *specs], capture_output=True, text=True, check=False, **kwargs)
+
+
+def test_each_output_is_printed_whole_and_a_failure_is_named():
+    proc = run(
+        "slow=echo slow-1; sleep 0.6; echo slow-2",
+        "fails=echo fails-1; sleep 0.2; echo fails-2; exit 3",
+    )
+    assert proc.returncode == 1
+    lines = proc.stdout.splitlines()
+    # the failing part ended first: its lines, then its verdict, then the other's, never mixed
+    body = [line for line in lines if not line.endswith(": started")]
+    assert body[:3] == ["fails-1", "fails-2", body[2]] and body[2].startswith(
+        "== fails: FAILED (3)"
+    )
+    assert body[3:5] == ["slow-1", "slow-2"] and body[5].startswith("== slow: passed in")
+    assert lines[-1] == "== failed: fails"
+
+
+def test_all_passing_exits_zero():
+    assert run("a=true", "b=true").returncode == 0
+
+
+def test_a_bad_argument_is_refused():
+    proc = run("no label here")
+    assert proc.returncode != 0 and "expected label=command" in proc.stderr
+
+
+def test_stopped_it_stops_every_part_and_shows_what_each_wrote(tmp_path):
+    marker = tmp_path / "still-running"
+    tool = subprocess.Popen(
+        [*TOOL, f"a=echo partial; sleep 30; touch {marker}"],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(1)
+    tool.send_signal(signal.SIGTERM)
+    out, _ = tool.communicate(timeout=20)
+    assert tool.returncode == 143
+    assert "partial\n== a: stopped in" in out
+    time.sleep(0.5)
+    assert not marker.exists()
+    ps = subprocess.run(["pgrep", "-f", f"touch {marker}"], capture_output=True, check=False)
+    assert ps.returncode == 1  # no part left running
