@@ -124,18 +124,28 @@ demo: apt venv
 
 # HLT_REQUIRE_SERVICES=1: a real-service test that cannot run fails instead of
 # skipping (tests/conftest.py, require_service).
+# The two legs' pytest commands (without PYTEST_ARGS).
+PYTEST_3008 = HLT_REQUIRE_SERVICES=1 $(PY) -m pytest
+PYTEST_3006 = HLT_REQUIRE_SERVICES=1 PATH='$(CURDIR)/$(SALT3006_VENV)/bin:'$$PATH \
+	$(SALT3006_VENV)/bin/python -m pytest $(SALT3006_TESTS)
+
 # Three parts at the same time (tools/run_parallel.py prints each one's output whole when it
 # ends): the tests wait on daemons and services about as much as they compute, so on 2 cores
 # the parts together take less than one after another (docs/testing.md, "Suite time").
+# With PYTEST_ARGS (a -k, a file), the two legs run one after the other with them, as before.
 test: apt venv keystone glance salt3006
+ifeq ($(strip $(PYTEST_ARGS)),)
 	@$(PY) tools/run_parallel.py \
-	    "Salt 3008, tests/functional=HLT_REQUIRE_SERVICES=1 $(PY) -m pytest tests/functional $(PYTEST_ARGS)" \
-	    "Salt 3008, the rest of tests/=HLT_REQUIRE_SERVICES=1 $(PY) -m pytest tests --ignore=tests/functional $(PYTEST_ARGS)" \
-	    "Salt 3006.8 leg=$(MAKE) --no-print-directory test-3006"
+	    "Salt 3008, tests/functional=$(PYTEST_3008) tests/functional" \
+	    "Salt 3008, the rest of tests/=$(PYTEST_3008) tests --ignore=tests/functional" \
+	    "Salt 3006.8 leg=$(PYTEST_3006)"
+else
+	$(PYTEST_3008) $(PYTEST_ARGS)
+	$(PYTEST_3006) $(PYTEST_ARGS)
+endif
 
 test-3006: keystone salt3006
-	HLT_REQUIRE_SERVICES=1 PATH="$(CURDIR)/$(SALT3006_VENV)/bin:$$PATH" $(SALT3006_VENV)/bin/python -m pytest \
-	    $(SALT3006_TESTS) $(PYTEST_ARGS)
+	$(PYTEST_3006) $(PYTEST_ARGS)
 
 test-fast: venv
 	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)

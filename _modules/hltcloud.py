@@ -22,6 +22,7 @@ CLI Example:
 """
 
 import copy
+import json
 
 import salt.utils.dictupdate
 import salt.utils.yaml
@@ -194,11 +195,15 @@ def parameters(saltenv="base"):
     salt/map.jinja's data for this node: salt://parameters/defaults.yaml, then the os_family's
     entry of osfamilymap.yaml, then osmap.yaml's entry for grain ``os`` and, within it,
     ``osmajorrelease`` (the integer or its string), then pillar ``hltcloud:lookup``, each
-    merged over the last (``slsutil.merge``, recurse). The files are plain YAML (no Jinja).
+    merged over the last (``slsutil.merge``, recurse).
 
     Read and merged once per run and handed out as a copy: a highstate imports map.jinja in
     nearly every SLS, and three YAML parses and merges in each cost 0.6 s of a compute dry run
-    on Salt 3006.8 (bench/README.md, bench_dryrun). A state run's ``__context__`` is its own.
+    on Salt 3006.8 (bench/README.md, bench_dryrun). Kept in ``__context__`` under the saltenv,
+    the grains it reads and pillar ``hltcloud:lookup``: a later call in the same process with
+    another lookup (``state.sls pillar=...``) or grains merges again. The files are read as
+    plain YAML, not rendered as Jinja as ``import_yaml`` did (test_hltcloud_parameters.py
+    keeps them free of it).
 
     CLI Example:
 
@@ -206,7 +211,11 @@ def parameters(saltenv="base"):
 
         salt cn44.internal hltcloud.parameters
     """
-    key = f"hltcloud.parameters:{saltenv}"
+    lookup = __salt__["pillar.get"]("hltcloud:lookup", {})
+    platform = [__grains__.get(grain) for grain in ("os_family", "os", "osmajorrelease")]
+    key = "hltcloud.parameters:" + json.dumps(
+        [saltenv, platform, lookup], sort_keys=True, default=str
+    )
     if key not in __context__:
         files = {}
         for name in PARAMETER_FILES:
@@ -219,7 +228,6 @@ def parameters(saltenv="base"):
         releases = files["osmap"].get(__grains__.get("os"), {})
         major = __grains__.get("osmajorrelease")
         release = releases.get(major) or releases.get(str(major)) or {}
-        lookup = __salt__["pillar.get"]("hltcloud:lookup", {})
         merged = files["defaults"]
         for layer in (osfamily, release, lookup):
             merged = __salt__["slsutil.merge"](merged, layer, strategy="recurse")

@@ -174,39 +174,3 @@ def login(name, password, unix_socket=None, host=None, port=3306):
     ret["result"] = None if __opts__["test"] else False
     ret["comment"] = f"user '{name}' cannot log in with its password: {answer['error']}"
     return ret
-
-
-def password_set(name, host, password, **kwargs):
-    """
-    The account ``name``@``host`` has ``password`` where the server has that account (Salt's
-    ``mysql_user.present`` sets it, with its own test=True answer); where it has none, nothing
-    is done and no account is made. Instead of ``mysql_user.present`` with ``onlyif:
-    mysql.user_exists``: an onlyif on a state other than ``cmd`` makes Salt load every state
-    module (_states/guarded.py). ``connection_*`` as for ``confined``.
-
-    .. code-block:: yaml
-
-        mariadb-root-at-127.0.0.1-password-set:
-          mysql_accounts.password_set:
-            - name: root
-            - host: 127.0.0.1
-            - password: <secrets:mysql_root_password>
-            - connection_default_file: /root/.my.cnf
-    """
-    ret = {"name": name, "result": False, "changes": {}, "comment": ""}
-    try:
-        connection = _connection(name, [host], kwargs)
-    except CommandExecutionError as err:
-        ret["comment"] = str(err)
-        return ret
-    _mysql_error()
-    exists = __salt__["mysql.user_exists"](name, host, **connection)
-    err = _mysql_error()
-    if err:
-        ret["comment"] = f"the account {_account(name, host)} could not be read: {err}"
-        return ret
-    if not exists:
-        ret["result"] = True
-        ret["comment"] = f"no account {_account(name, host)}: no password to set"
-        return ret
-    return __states__["mysql_user.present"](name, host=host, password=password, **connection)

@@ -124,7 +124,7 @@ def test_original_ifcfg_is_backed_up_once_outside_the_network_scripts(compiled):
     assert backup["source"] == "/etc/sysconfig/network-scripts/ifcfg-em1"
     assert not backup["name"].startswith("/etc/sysconfig/network-scripts/")
     assert pathlib.PurePath(backup["name"]).name == "ifcfg-em1"
-    assert backup["ours"] == "# Managed by Salt (hlt-cloud, network.bridge): do not edit by hand."
+    assert backup["marker"] == "# Managed by Salt (hlt-cloud, network.bridge): do not edit by hand."
     _, em1 = args_of(high, "network-bridge-physical-ifcfg-managed")
     assert {"id": "network-bridge-physical-ifcfg-backed-up"} in em1["require"]
     # NetworkManager is off (the foundation's common.service) before the files change.

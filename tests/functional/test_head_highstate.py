@@ -131,7 +131,7 @@ def test_mysql_secure_installation_as_states(high, secrets):
     assert not [args for fun, args in states if fun == "mysql_user.absent"]
     for host in ("127.0.0.1", "::1"):
         fun, local = args_of(high, f"mariadb-root-at-{host}-password-set")
-        assert (fun, local["host"]) == ("mysql_accounts.password_set", host)
+        assert (fun, local["host"]) == ("mysql_user.present", host)
         assert local["password"] == secrets["mysql_root_password"]
     fun, test_db = args_of(high, "mariadb-test-database-absent")
     assert (fun, test_db["name"], test_db["connection_default_file"]) == (

@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from _modules import guarded as guarded_files
+from _modules import hltcloud_files
 from _states import guarded
 
 MARKER = "# Managed by Salt (hlt-cloud, network.bridge): do not edit by hand."
@@ -43,8 +43,8 @@ def service():
 @pytest.fixture
 def configure_loader_modules(opts, service):
     salt = {"service.status": service.status, "service.restart": service.restart}
-    for fun in ("exists", "read", "remove", "copy", "write"):  # the real file functions
-        salt[f"guarded.{fun}"] = getattr(guarded_files, fun)
+    for fun in ("exists", "read", "remove", "copy", "replace"):  # the real file functions
+        salt[f"hltcloud_files.{fun}"] = getattr(hltcloud_files, fun)
     return {guarded: {"__opts__": opts, "__salt__": salt}}
 
 
@@ -186,3 +186,18 @@ def test_no_backup_nothing_to_restore(tmp_path):
     ret = guarded.restored(str(target), str(tmp_path / "none"))
     assert (ret["result"], ret["changes"]) == (True, {})
     assert target.read_text() == "DEVICE=em1\nBRIDGE=br100\n"
+
+
+def test_a_restore_that_fails_midway_leaves_the_file_whole(tmp_path, monkeypatch):
+    target, backup = tmp_path / "ifcfg-em1", tmp_path / "ifcfg-em1.orig"
+    backup.write_text("DEVICE=em1\n")
+    target.write_text("DEVICE=em1\nBRIDGE=br100\n")
+
+    def disk_full(fd):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(hltcloud_files.os, "fsync", disk_full)
+    ret = guarded.restored(str(target), str(backup))
+    assert ret["result"] is False and "No space left on device" in ret["comment"]
+    assert target.read_text() == "DEVICE=em1\nBRIDGE=br100\n"  # the old file, whole
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ifcfg-em1", "ifcfg-em1.orig"]

@@ -84,3 +84,15 @@ def test_an_unreadable_file_fails_naming_it(files):
     files.missing = True
     with pytest.raises(hltcloud.CommandExecutionError, match=r"salt://parameters/defaults\.yaml"):
         hltcloud.parameters("base")
+
+
+def test_another_lookup_in_the_same_process_merges_again(lookup):
+    assert hltcloud.parameters()["backup"]["keep"] != 5
+    lookup.update({"backup": {"keep": 5}})  # e.g. state.sls pillar=... after a first call
+    assert hltcloud.parameters()["backup"]["keep"] == 5
+
+
+@pytest.mark.parametrize("name", hltcloud.PARAMETER_FILES)
+def test_the_parameter_files_are_plain_yaml(name):
+    text = (PARAMETERS / f"{name}.yaml").read_text()
+    assert not [mark for mark in ("{{", "{%", "{#") if mark in text]

@@ -80,11 +80,39 @@ def test_the_marker_skips_a_module_in_a_quick_run_and_fails_it_in_make_test(tmp_
     assert code == 0 and "1 passed" in out, out
 
 
+def _pytest_commands(printed):
+    """The pytest commands in `make -n` output: a recipe line, or a run_parallel label=command."""
+    commands = []
+    for line in printed.splitlines():
+        line = line.strip().rstrip("\\").strip()
+        if "-m pytest" not in line:
+            continue
+        if line.startswith('"'):  # "label=command" for tools/run_parallel.py
+            line = line.strip('"').partition("=")[2]
+        commands.append(line)
+    return commands
+
+
 def test_make_test_requires_every_service():
+    # `make -n` runs a recipe line that names $(MAKE): `make test` must have none, or this
+    # dry run would run the whole suite (and, from inside it, this test again). The timeout
+    # turns such a line into a failure instead of a suite that never ends.
     proc = subprocess.run(
-        ["make", "-n", "test"], cwd=REPO, capture_output=True, text=True, check=True
+        ["make", "-n", "test"], cwd=REPO, capture_output=True, text=True, check=True, timeout=60
     )
-    runs = [line for line in proc.stdout.splitlines() if "-m pytest" in line]
-    assert runs and all(line.startswith(f"{REQUIRE_SERVICES}=1 ") for line in runs), proc.stdout
+    runs = _pytest_commands(proc.stdout)
+    assert len(runs) == 3, proc.stdout  # 3008 functional, the rest of 3008, the 3006.8 leg
+    assert all(line.startswith(f"{REQUIRE_SERVICES}=1 ") for line in runs), proc.stdout
+    proc = subprocess.run(
+        ["make", "-n", "test", "PYTEST_ARGS=-x"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    runs = _pytest_commands(proc.stdout)
+    assert len(runs) == 2, proc.stdout  # with PYTEST_ARGS: the two legs one after the other
+    assert all(line.startswith(f"{REQUIRE_SERVICES}=1 ") for line in runs), proc.stdout
     # .ci/run is `make test`.
     assert "make test" in (REPO / ".ci" / "run").read_text()

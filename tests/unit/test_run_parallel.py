@@ -14,10 +14,11 @@ def run(*specs, **kwargs):
     return subprocess.run([*TOOL, *specs], capture_output=True, text=True, check=False, **kwargs)
 
 
-def test_each_output_is_printed_whole_and_a_failure_is_named():
-    proc = run(
-        "slow=echo slow-1; sleep 0.6; echo slow-2",
-        "fails=echo fails-1; sleep 0.2; echo fails-2; exit 3",
+def test_each_output_is_printed_whole_and_a_failure_is_named(tmp_path):
+    done = tmp_path / "fails-done"
+    proc = run(  # "slow" ends only after "fails" has ended and been seen (a poll is 0.5 s)
+        f"slow=echo slow-1; while [ ! -e {done} ]; do sleep 0.1; done; sleep 1.5; echo slow-2",
+        f"fails=echo fails-1; echo fails-2; touch {done}; exit 3",
     )
     assert proc.returncode == 1
     lines = proc.stdout.splitlines()
@@ -49,9 +50,25 @@ def test_stopped_it_stops_every_part_and_shows_what_each_wrote(tmp_path):
     time.sleep(1)
     tool.send_signal(signal.SIGTERM)
     out, _ = tool.communicate(timeout=20)
-    assert tool.returncode == 143
+    assert tool.returncode == 130
     assert "partial\n== a: stopped in" in out
     time.sleep(0.5)
     assert not marker.exists()
     ps = subprocess.run(["pgrep", "-f", f"touch {marker}"], capture_output=True, check=False)
     assert ps.returncode == 1  # no part left running
+
+
+def test_a_stopped_part_tears_down_as_after_ctrl_c(tmp_path):
+    """The part gets SIGINT, as Ctrl-C gives it: its own clean-up runs."""
+    cleaned = tmp_path / "cleaned"
+    script = tmp_path / "part.py"
+    script.write_text(
+        "import pathlib, time\n"
+        "try:\n    print('up', flush=True)\n    time.sleep(30)\n"
+        f"except KeyboardInterrupt:\n    pathlib.Path({str(cleaned)!r}).touch()\n"
+    )
+    tool = subprocess.Popen([*TOOL, f"a={sys.executable} {script}"], stdout=subprocess.PIPE)
+    time.sleep(1.5)
+    tool.send_signal(signal.SIGTERM)
+    tool.communicate(timeout=30)
+    assert cleaned.exists()

@@ -74,11 +74,17 @@ mariadb-root-remote-accounts-absent:
 {%-   for host in root_hosts if host != root.host %}
 
 mariadb-root-at-{{ host }}-password-set:
-  mysql_accounts.password_set:
+  mysql_user.present:
     - name: {{ root.user | json }}
     - host: {{ host | json }}
     - password: {{ password | json }}
 {{-     connection_args(mariadb_bootstrap_connection) }}
+    - onlyif:
+      - fun: mysql.user_exists
+        args: {{ [root.user, host] | json }}
+{%-     for key, value in mariadb_bootstrap_connection | dictsort %}
+        {{ key }}: {{ value | json }}
+{%-     endfor %}
     - require:
       - file: mariadb-root-defaults-file-managed
 {%-   endfor %}

@@ -30,7 +30,7 @@ network-bridge-physical-ifcfg-backed-up:
   guarded.copied_once:
     - name: {{ ifcfg.physical.backup | json }}
     - source: {{ ifcfg.physical.path | json }}
-    - ours: {{ ifcfg.marker | json }}
+    - marker: {{ ifcfg.marker | json }}
     - require:
       - sls: common.service
 

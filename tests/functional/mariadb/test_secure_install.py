@@ -275,34 +275,3 @@ def test_accounts_state_refuses_hosts_that_are_not_a_list(loaders, mariadb_serve
     )
     assert ret.result is False
     assert ret.comment == "hosts of root must be a list of host names, not 'localhost'"
-
-
-def test_password_set_makes_no_account_where_the_server_has_none(
-    first_run, loaders, mariadb_server, pillar
-):
-    root = _root(mariadb_server, pillar)
-    before = _accounts(mariadb_server, **root)
-    ret = loaders.states.mysql_accounts.password_set(
-        name="root",
-        host="cn43-gone.example",
-        password=pillar["secrets"]["mysql_root_password"],
-        connection_unix_socket=mariadb_server.socket,
-        connection_user="root",
-        connection_pass=pillar["secrets"]["mysql_root_password"],
-    )
-    assert (ret.result, ret.changes) == (True, {})
-    assert ret.comment == "no account 'root'@'cn43-gone.example': no password to set"
-    assert _accounts(mariadb_server, **root) == before
-
-
-def test_password_set_fails_in_one_line_when_the_server_cannot_be_read(loaders, files):
-    ret = loaders.states.mysql_accounts.password_set(
-        name="root",
-        host="127.0.0.1",
-        password="a-new-root-password",
-        connection_user="root",
-        connection_unix_socket=str(files / "no-server.sock"),
-    )
-    assert ret.result is False and ret.changes == {}
-    assert ret.comment.startswith("the account 'root'@'127.0.0.1' could not be read: MySQL Error")
-    assert "a-new-root-password" not in ret.comment and "\n" not in ret.comment
