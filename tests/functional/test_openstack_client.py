@@ -252,7 +252,10 @@ def test_a_refused_connection_says_so_and_is_tried_once_later():
     closed.bind(("127.0.0.1", 0))
     refused_url = f"http://127.0.0.1:{closed.getsockname()[1]}/v3"
     closed.close()
-    settings = _settings(refused_url, retry_timeout=0.6)
+    # delays [0.5]: the 2nd attempt starts at 0.5 s, 0.4 s before the budget ends (room for a
+    # loaded machine; at 0.6 s a late scheduler left one attempt)
+    settings = _settings(refused_url, retry_timeout=0.9)
+    assert client.backoff_delays(0.9) == [0.5]
     context = {}
     _elapsed, first = _timed(client.request, context, settings, "GET", "/projects")
     assert "connection refused after 2 attempt(s)" in str(first)
@@ -275,10 +278,13 @@ def test_a_read_answered_500_is_retried_until_the_service_recovers(service):
 
 def test_a_service_answering_500_fails_within_the_budget_then_at_once(service):
     handler, url = service(status=500)
-    settings = _settings(url, retry_timeout=1.6, timeout=1)
+    # delays [0.5, 1.0]: the 3rd attempt starts after 1.5 s and two answers, 0.5 s before the
+    # budget ends (at 1.6 s a loaded machine left two attempts)
+    settings = _settings(url, retry_timeout=2.0, timeout=1)
+    assert client.backoff_delays(2.0) == [0.5, 1.0]
     context = {}
     elapsed, first = _timed(client.request, context, settings, "GET", "/projects")
-    assert elapsed < 1.6 + 1 + 0.5
+    assert elapsed < 2.0 + 1 + 0.5
     assert f"Keystone at {url} is not answering: HTTP 500 after 3 attempt(s)" in str(first)
     asked = len(handler.seen)
     elapsed, later = _timed(client.request, context, settings, "GET", "/roles")
