@@ -32,12 +32,12 @@ its ``cmd.run`` guards and pays the load once a run.
 
 Each reads what it acts on, is already right (result True, no changes) when there is nothing
 to do, answers a dry run with result None and what it would do, acts, and reads again; an
-error is result False with one comment. The file I/O is the execution module's
-(_modules/hltcloud_files.py).
+error is result False with one comment (the shape of _utils/state_return.py). The file I/O
+is the execution module's (_modules/hltcloud_files.py), which refuses a path that is not
+absolute.
 """
 
 import difflib
-import os
 import re
 
 from salt.exceptions import CommandExecutionError, SaltInvocationError
@@ -50,14 +50,7 @@ def __virtual__():
 
 
 def _ret(name):
-    return {"name": name, "changes": {}, "result": True, "comment": ""}
-
-
-def _done(ret, result, comment, changes=None):
-    ret.update(result=result, comment=comment)
-    if changes is not None:
-        ret["changes"] = changes
-    return ret
+    return __utils__["state_return.start"](name)
 
 
 def _read(path):
@@ -69,12 +62,6 @@ def _text(data):
     return data.decode("utf-8", errors="replace")
 
 
-def _absolute(ret, **paths):
-    """A failed ``ret`` when a path is not absolute, else None."""
-    bad = [f"{key} {value!r}" for key, value in paths.items() if not os.path.isabs(str(value))]
-    return _done(ret, False, "not an absolute path: " + ", ".join(bad)) if bad else None
-
-
 def _apply(ret, plan):
     """
     The steps every state here shares around ``plan()``, which reads what the state acts on
@@ -82,17 +69,21 @@ def _apply(ret, plan):
     the dry run's answer is ``would``; else ``act()`` does it, reads it again and returns
     what is wrong (result False) or None (result True, comment ``done``).
     """
+    returns = __utils__  # the one return shape, _utils/state_return.py
     try:
         step = plan()
         if isinstance(step, str):
-            return _done(ret, True, step)
+            return returns["state_return.ok"](ret, step)
         changes, would, act, done = step
         if __opts__["test"]:
-            return _done(ret, None, would, changes)
+            return returns["state_return.would"](ret, changes, would)
         problem = act()
     except (OSError, CommandExecutionError, SaltInvocationError) as exc:
-        return _done(ret, False, f"{ret['name']}: {exc}")
-    return _done(ret, not problem, problem or done, changes)
+        # hltcloud_files raises SaltInvocationError for a path that is not absolute
+        return returns["state_return.fail"](ret, f"{ret['name']}: {exc}")
+    if problem:
+        return returns["state_return.fail"](ret, problem, changes)
+    return returns["state_return.changed"](ret, changes, done)
 
 
 def restarted_if_running(name):
@@ -102,7 +93,7 @@ def restarted_if_running(name):
     """
     ret = _ret(name)
     if not isinstance(name, str) or not name:
-        return _done(ret, False, f"no service name: {name!r}")
+        return __utils__["state_return.fail"](ret, f"no service name: {name!r}")
 
     def restart():
         if not __salt__["service.restart"](name):
@@ -125,12 +116,10 @@ def absent_if_matches(name, pattern):
     ``pattern`` (``re.fullmatch``); a file with anything else in it is left alone.
     """
     ret = _ret(name)
-    if _absolute(ret, name=name):
-        return ret
     try:
         regex = re.compile(pattern)
     except (re.error, TypeError) as exc:
-        return _done(ret, False, f"bad pattern {pattern!r}: {exc}")
+        return __utils__["state_return.fail"](ret, f"bad pattern {pattern!r}: {exc}")
 
     def remove():
         __salt__["hltcloud_files.remove"](name)
@@ -158,8 +147,6 @@ def copied_once(name, source, marker):
     ``source`` that has the line ``marker`` (a file this formula wrote itself).
     """
     ret = _ret(name)
-    if _absolute(ret, name=name, source=source):
-        return ret
     read = {}
 
     def copy():
@@ -187,8 +174,6 @@ def restored(name, backup):
     there is nothing to do.
     """
     ret = _ret(name)
-    if _absolute(ret, name=name, backup=backup):
-        return ret
     read = {}
 
     def restore():

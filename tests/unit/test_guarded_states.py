@@ -10,6 +10,7 @@ import pytest
 
 from _modules import hltcloud_files
 from _states import guarded
+from tests.support.state_utils import state_return_utils
 
 MARKER = "# Managed by Salt (hlt-cloud, network.bridge): do not edit by hand."
 HOOK = r"(#![^\n]*\n)?\s*systemctl\s+restart\s+openstack-nova-network(\.service)?\s*"
@@ -45,7 +46,7 @@ def configure_loader_modules(opts, service):
     salt = {"service.status": service.status, "service.restart": service.restart}
     for fun in ("exists", "read", "remove", "copy", "replace"):  # the real file functions
         salt[f"hltcloud_files.{fun}"] = getattr(hltcloud_files, fun)
-    return {guarded: {"__opts__": opts, "__salt__": salt}}
+    return {guarded: {"__opts__": opts, "__salt__": salt, "__utils__": state_return_utils()}}
 
 
 def test_a_running_service_is_restarted_once_per_call(service, opts):
@@ -156,7 +157,7 @@ def test_no_copy_of_a_missing_source_or_of_our_own_file(tmp_path):
 def test_a_relative_path_fails(tmp_path):
     ret = guarded.copied_once("orig/ifcfg-em1", str(tmp_path / "ifcfg-em1"), MARKER)
     assert ret["result"] is False
-    assert ret["comment"] == "not an absolute path: name 'orig/ifcfg-em1'"
+    assert ret["comment"] == "orig/ifcfg-em1: not an absolute path: 'orig/ifcfg-em1'"
 
 
 def test_the_backup_is_restored_then_nothing(tmp_path, opts):
