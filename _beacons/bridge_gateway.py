@@ -13,8 +13,14 @@ DHCP renewal removes it too. The address SHOULD be there when
   last started, and the guests it saw then did not all go away (nova-network
   removes the address itself after the last guest).
 
-While it should be there and is not, every interval fires
-``salt/beacon/<minion>/bridge_gateway/gateway_missing``. Silent: the address is
+While it should be there and is not, it fires
+``salt/beacon/<minion>/bridge_gateway/gateway_missing`` at the first look that
+finds it so, then again every ``repeat`` seconds (5) while it stays so: in a
+switch flap every node's event reaches the master at once, and the repeats only
+matter once the master's hold on a heal (``hltcloud_heal_hold``, 15 s) is over;
+events every second made the master work through 40 a second at 40 nodes and
+delayed the first ones (bench/README.md, bench_scale.py). ``repeat: 0`` fires at
+every look. Silent: the address is
 there; no guest needs it (an idle node is healthy); the node is drained (the kill
 switch's mark, ``selfheal.drain_mark``); the heal gave up and the guests have not
 changed since (``selfheal.gave_up``). A missing bridge is logged once per
@@ -33,6 +39,7 @@ Configuration (pillar/selfheal.sls sets it for the compute nodes)::
         - network: 203.0.113.24/29
         - interval: 1
         - disable_during_state_run: true
+        # - repeat: 5   (seconds between events while the address stays missing)
 """
 
 import logging
@@ -45,6 +52,8 @@ log = logging.getLogger(__name__)
 
 __virtualname__ = "bridge_gateway"
 LIBVIRT_INTERVAL = 10
+REPEAT = 5  # seconds between two events while the address stays missing
+REPEAT_MAX = 300  # a longer wait would leave a lost first event unanswered for that long
 
 
 def __virtual__():
@@ -58,6 +67,13 @@ def validate(config):
     conf = salt.utils.beacons.list_to_dict(config)
     if not isinstance(conf.get("bridge"), str) or not conf["bridge"]:
         return False, "bridge_gateway: 'bridge' (e.g. br100) is required"
+    repeat = conf.get("repeat", REPEAT)
+    if (
+        isinstance(repeat, bool)
+        or not isinstance(repeat, (int, float))
+        or not 0 <= repeat <= REPEAT_MAX
+    ):
+        return False, f"bridge_gateway: 'repeat' must be 0 to {REPEAT_MAX} seconds, not {repeat!r}"
     try:
         __salt__["selfheal.gateway"](conf.get("network"))
     except SaltException as exc:
@@ -122,25 +138,32 @@ def beacon(config):
     bridge and is not."""
     conf = salt.utils.beacons.list_to_dict(config)
     bridge = conf["bridge"]
-    if __salt__["selfheal.drain_mark"]()["drained"]:
-        return []
     memory = __context__.setdefault(f"bridge_gateway.{bridge}", {})
+    if __salt__["selfheal.drain_mark"]()["drained"]:
+        memory.pop("fired_at", None)
+        return []
     try:
         address = __salt__["selfheal.gateway"](conf["network"])
         found = __salt__["selfheal.addresses"](bridge)
         if found is None:
             log.warning("bridge_gateway: bridge %s does not exist", bridge)
+            memory.pop("fired_at", None)
             return []
         present = address.split("/")[0] in {a.split("/")[0] for a in found}
         reason, guests = _reason(bridge, memory, conf, present)
         if present:
             __salt__["selfheal.settle"](bridge)
         if not reason or __salt__["selfheal.gave_up"](bridge, guests):
+            memory.pop("fired_at", None)
             return []
         __salt__["selfheal.want"](bridge, reason)
     except SaltException as exc:
         log.warning("bridge_gateway: %s", exc)
         return []
+    now, last = time.monotonic(), memory.get("fired_at")
+    if last is not None and now - last < float(conf.get("repeat", REPEAT)):
+        return []  # still missing, and said so less than ``repeat`` seconds ago
+    memory["fired_at"] = now
     return [
         {
             "tag": "gateway_missing",

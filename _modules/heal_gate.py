@@ -1,10 +1,11 @@
 """
 One heal in flight per node, on the master: the reactor's dedupe for the bridge_gateway
-beacon. A node whose gateway address is missing fires its beacon every interval (1 s) until
-the address is back; without this gate every one of those events became one more
+beacon. A node whose gateway address is missing fires its beacon every ``repeat`` seconds (5)
+until the address is back; without this gate every one of those events became one more
 ``selfheal.heal`` job published to it while the first heal was still running (the node
 skipped them under its lock and cool-down, but the master published, and the node started,
-one job per node per second: 40 jobs a second in a 40-node switch flap). reactor/
+one job per node per event: when the beacon fired every second, 40 jobs a second in a
+40-node switch flap). reactor/
 bridge_gateway.sls publishes a heal only when :func:`claim` says so: the first event of a
 node, then none for that node for ``hold`` seconds (master option ``hltcloud_heal_hold``,
 default 15: the node's heal timeout, 10 s, and a margin); if the address is still missing

@@ -11,8 +11,8 @@ network; the gateway is its first host), ``cooldown``, ``timeout``, ``backoff_ma
 ``SELFHEAL_DEFAULTS`` in ``_utils/hltcloud_schema.py``.
 
 The service restarted is the one the states run: ``nova.network.service`` of
-the formula's map (salt://map.jinja, rendered with this node's grains and
-pillar ``hltcloud:lookup``); there is no second copy of the name.
+the formula's map (``hltcloud.parameters``, map.jinja's data, for this node's
+grains and pillar ``hltcloud:lookup``); there is no second copy of the name.
 
 What the node shows (the bridge's addresses, the guests' tap/vnet devices and
 libvirt domains, the nova-network process) is read by ``_utils/selfheal_node.py``.
@@ -36,9 +36,6 @@ __virtualname__ = "selfheal"
 GIVEUP_TAG = "hltcloud/selfheal/giveup"
 # How long the beacon's last word that the address is wanted (:func:`want`) counts.
 WANTED_FOR = 120
-SERVICE_TEMPLATE = (
-    '{%- from "map.jinja" import hltcloud with context %}{{ hltcloud.nova.network.service }}'
-)
 
 
 def __virtual__():
@@ -154,8 +151,11 @@ def _settings(**overrides):
 
 def service_name():
     """
-    Return the nova-network service name the states use: ``nova.network.service`` of
-    salt://map.jinja rendered for this node (its grains, pillar ``hltcloud:lookup``).
+    Return the nova-network service name the states use: ``nova.network.service`` of the
+    formula's map (salt/map.jinja's data, ``hltcloud.parameters``) for this node's grains and
+    pillar ``hltcloud:lookup``, from the parameter files the node last fetched (any state
+    run, ``test=True`` included; read without asking the master: in a switch flap every node
+    asks at once; fetched when the node has none or cannot read its copy).
 
     CLI Example:
 
@@ -163,16 +163,19 @@ def service_name():
 
         salt cn44.internal selfheal.service_name
     """
+    parameters = __salt__["hltcloud.parameters"]
     try:
-        name = __salt__["slsutil.renderer"](string=SERVICE_TEMPLATE, default_renderer="jinja")
-    except SaltException as exc:
+        name = parameters(fetch=False)["nova"]["network"]["service"]
+    except (KeyError, TypeError):
+        name = None
+    except Exception as exc:  # pylint: disable=broad-except
+        # one line for the heal's answer, whatever the files held (it holds the lock)
         raise CommandExecutionError(
-            f"cannot read nova.network.service from map.jinja: {exc}"
+            f"cannot read nova.network.service from the map: {exc}"
         ) from None
-    name = (name or "").strip()
-    if not name:
-        raise CommandExecutionError("map.jinja gives no nova.network.service")
-    return name
+    if not isinstance(name, str) or not name.strip():
+        raise CommandExecutionError("the map gives no nova.network.service")
+    return name.strip()
 
 
 def _record(name):

@@ -57,7 +57,17 @@ from tests.support.storm import forget, single, storm, storm_cluster
 M = int(os.environ.get("BENCH_M", "40"))
 DAYS = int(os.environ.get("BENCH_DAYS", "30"))
 PILLAR_SAMPLE = 10
-SIZES = sorted({n for n in (5, 20, M) if n <= M})
+# BENCH_SIZES="5 40": other cluster sizes than 5, 20 and M (each at most M)
+SIZES = sorted(
+    {int(n) for n in os.environ.get("BENCH_SIZES", f"5 20 {M}").split() if 0 < int(n) <= M}
+)
+# BENCH_ONLY=storm: the heal figures alone (heal 1, storm, the master's usage): no job
+# cache, pillar, compile, rollout nor hlt.status
+STORM_ONLY = os.environ.get("BENCH_ONLY", "") == "storm"
+# BENCH_PIN=1: for the heals, the master's processes on one core and every minion (and what
+# its jobs start) on the other, as on a farm where the master has its own machine: the
+# minions then share one core among all of them, which a farm does not do either
+PIN = os.environ.get("BENCH_PIN", "") == "1"
 STANDIN_TOP = "base:\n  '*':\n    - standin\n"
 STANDIN = "".join(
     f"standin-{n}:\n  test.succeed_without_changes:\n    - name: stand-in step {n}\n"
@@ -100,6 +110,60 @@ def _master_usage(master):
     return {"rss_mib": rss / 2**20, "cpu_s": cpu, "processes": len(procs)}
 
 
+def _pin(pid, cores):
+    """Put process ``pid`` and its children on ``cores`` (their later children inherit it)."""
+    proc = psutil.Process(pid)
+    for each in [proc, *proc.children(recursive=True)]:
+        try:
+            each.cpu_affinity(cores)
+        except psutil.NoSuchProcess:
+            continue
+
+
+def pin(cluster):
+    """The master on core 0, the minions on core 1 (BENCH_PIN)."""
+    _pin(cluster.master.pid, [0])
+    for _, minion in cluster.nodes.values():
+        _pin(minion.pid, [1])
+    if cluster.head:
+        _pin(cluster.head.pid, [1])
+
+
+def master_work(row, ids, runner, local, building):
+    """The pillar, compile, rollout and hlt.status figures into ``row``."""
+    pillars = []
+    for minion_id in ids[:PILLAR_SAMPLE]:
+        seconds, pillar = _timed(
+            lambda m=minion_id: runner.cmd("pillar.show_pillar", [m], print_event=False)
+        )
+        assert pillar.get("selfheal") and not pillar.get("_errors"), (minion_id, pillar)
+        pillars.append(seconds)
+    row["pillar_s"] = statistics.median(pillars)
+
+    shows = []
+    for minion_id in ids[:3]:
+        seconds, shown = _timed(
+            lambda m=minion_id: local.cmd(m, "state.show_sls", ["compute"], timeout=600)
+        )
+        assert isinstance(shown.get(minion_id), dict), shown
+        shows.append(seconds)
+    row["show_s"] = statistics.median(shows)
+
+    for key, kwarg in (("rollout_25_s", {"batch": "25%", "in_flight": 2}),):
+        row[key], done = _timed(
+            lambda k=kwarg: runner.cmd("rollout.highstate", [ids], kwarg=k, print_event=False)
+        )
+        assert done["result"] is True, done
+
+    building[0].join()
+    statuses = []
+    for _ in range(3):
+        seconds, table = _timed(lambda: runner.cmd("hlt.status", [], print_event=False))
+        statuses.append(seconds)
+    row["status_s"] = statistics.median(statuses)
+    row["status_down"] = sorted(m for m, node in table["nodes"].items() if node["state"] == "down")
+
+
 def measure(salt_factories, tmp_path, size):
     standin = tmp_path / "standin"
     standin.mkdir()
@@ -116,12 +180,20 @@ def measure(salt_factories, tmp_path, size):
 
     def prepare(ids):
         """The month's jobs written while the minions start (joined before hlt.status)."""
+        if STORM_ONLY:
+            return
         thread = threading.Thread(target=_month, args=(month, [*ids, "cn43.internal"], row))
         thread.start()
         building.append(thread)
 
     with storm_cluster(
-        salt_factories, tmp_path, size, head=True, master_config=config, prepare=prepare, starters=8
+        salt_factories,
+        tmp_path,
+        size,
+        head=True,
+        master_config=config,
+        prepare=prepare,
+        starters=8,
     ) as cluster:
         row["start_s"] = time.monotonic() - started
         ids = cluster.ids
@@ -130,42 +202,14 @@ def measure(salt_factories, tmp_path, size):
         runner = salt.runner.RunnerClient(opts)
         local = salt.client.get_local_client(str(cluster.master.config_file))
 
-        pillars = []
-        for minion_id in ids[:PILLAR_SAMPLE]:
-            seconds, pillar = _timed(
-                lambda m=minion_id: runner.cmd("pillar.show_pillar", [m], print_event=False)
-            )
-            assert pillar.get("selfheal") and not pillar.get("_errors"), (minion_id, pillar)
-            pillars.append(seconds)
-        row["pillar_s"] = statistics.median(pillars)
-
-        shows = []
-        for minion_id in ids[:3]:
-            seconds, shown = _timed(
-                lambda m=minion_id: local.cmd(m, "state.show_sls", ["compute"], timeout=600)
-            )
-            assert isinstance(shown.get(minion_id), dict), shown
-            shows.append(seconds)
-        row["show_s"] = statistics.median(shows)
-
-        for key, kwarg in (("rollout_25_s", {"batch": "25%", "in_flight": 2}),):
-            row[key], done = _timed(
-                lambda k=kwarg: runner.cmd("rollout.highstate", [ids], kwarg=k, print_event=False)
-            )
-            assert done["result"] is True, done
-
-        building[0].join()
-        statuses = []
-        for _ in range(3):
-            seconds, table = _timed(lambda: runner.cmd("hlt.status", [], print_event=False))
-            statuses.append(seconds)
-        row["status_s"] = statistics.median(statuses)
-        row["status_down"] = sorted(
-            m for m, node in table["nodes"].items() if node["state"] == "down"
-        )
-
+        if not STORM_ONLY:
+            master_work(row, ids, runner, local, building)
+        if PIN and os.cpu_count() >= 2:
+            pin(cluster)
+            row["pinned"] = True
         forget(cluster)
-        row["single"] = single(cluster, ids[:3])
+        row["single_parts"] = {}
+        row["single"] = single(cluster, ids[:3], parts=row["single_parts"])
         forget(cluster)
         usage = _master_usage(cluster.master)
         found = storm(cluster)
@@ -194,9 +238,9 @@ def report(rows):
         single_median = statistics.median([x for x in row["single"] if x is not None])
         row["single_median"] = single_median
         print(
-            f"{row['m']:>4} {row['start_s']:>6.0f} {row['pillar_s']:>7.3f} {row['show_s']:>6.2f}"
-            f" {row['rollout_25_s']:>8.1f}"
-            f" {row['status_s']:>7.2f} {single_median:>7.2f} {_fmt(found['median']):>6}"
+            f"{row['m']:>4} {row['start_s']:>6.0f} {_fmt(row.get('pillar_s'), 3):>7}"
+            f" {_fmt(row.get('show_s')):>6} {_fmt(row.get('rollout_25_s'), 1):>8}"
+            f" {_fmt(row.get('status_s')):>7} {single_median:>7.2f} {_fmt(found['median']):>6}"
             f" {_fmt(max(known) if known else None):>6} {row['master']['rss_mib']:>8.0f}"
             f" {row['master']['cpu_s']:>6.0f} {row['storm_cpu_s']:>9.1f}"
         )
@@ -212,13 +256,22 @@ def report(rows):
         found = row["storm"]
         once = all(v == 1 for v in found["restarts"].values())
         one_job = all(v == 1 for v in found["jobs"].values())
+        cache = (
+            f"{row['jobs']} jobs in the cache ({DAYS} days, written in {row['build_s']:.0f} s"
+            f" while the minions started); hlt.status down: {row['status_down']}; "
+            if "jobs" in row
+            else ""
+        )
+        one, many = row["single_parts"], found["parts"]
         print(
-            f"M={row['m']}: {row['jobs']} jobs in the cache ({DAYS} days, written in"
-            f" {row['build_s']:.0f} s while the minions started);"
-            f" hlt.status down: {row['status_down']};"
+            f"M={row['m']}: {cache}heal 1 / storm medians: removal to the heal job"
+            f" {_fmt(one['dispatch'])} / {_fmt(many['dispatch'])} s, job start to the restart"
+            f" {_fmt(one['job'])} / {_fmt(many['job'])} s;"
             f" storm: restarts per node {sorted(set(found['restarts'].values()))}"
             f" (each once: {once}), heal jobs per node {sorted(set(found['jobs'].values()))}"
-            f" (one each: {one_job}), double restarted {found['double_restarts']} times;"
+            f" (one each: {one_job}), heal publishes each node received"
+            f" {sorted(set(found['received'].values()))},"
+            f" double restarted {found['double_restarts']} times;"
             f" load {row['load_before']} -> {row['load_after']}"
         )
     last = rows[-1]
@@ -230,6 +283,8 @@ def report(rows):
         f"{'PASS' if ratio <= 3 else 'FAIL'}"
     )
     for key in ("pillar_s", "show_s", "rollout_25_s", "status_s"):
+        if key not in last:
+            continue
         print(f"  growth {key} M={first['m']} -> {last['m']}: {last[key] / first[key]:.2f}x")
     print(
         f"  growth master RSS: {last['master']['rss_mib'] / first['master']['rss_mib']:.2f}x,"

@@ -18,4 +18,6 @@ beacons:
     - bridge: {{ bridge }}
     - network: {{ flat_network.cidr }}
     - interval: 1
+    # fires at the first look that finds the address missing, then every `repeat`
+    # seconds (the beacon's default, 5) while it stays missing
     - disable_during_state_run: true

@@ -14,7 +14,7 @@
     selfheal.heal acts only where guests run or its own beacon asked.
 
     One heal in flight per node (heal_gate.claim, on the master): the beacon
-    fires every second while the address is missing, and a switch flap takes
+    fires every few seconds while the address is missing, and a switch flap takes
     it from every node at once; only a node's first event publishes a heal,
     the next ones for hltcloud_heal_hold seconds publish nothing. Cheap per
     event: a dict look-up and one stat of the node's mark file. -#}

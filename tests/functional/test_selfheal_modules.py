@@ -25,6 +25,8 @@ from tests.support.netns import ComputeNetns, FakeNovaNetwork, usable
 from tests.support.selfheal_runner import run_in_netns
 
 CONFIG = [{"bridge": "br100"}, {"network": "203.0.113.24/29"}, {"interval": 1}]
+# every look says what it found (the repeats' own test sets its `repeat`)
+EVERY_LOOK = [*CONFIG, {"repeat": 0}]
 GATEWAY = "203.0.113.25/29"
 MISSING = {"tag": "gateway_missing", "bridge": "br100", "gateway": GATEWAY}
 
@@ -57,6 +59,10 @@ def test_validate_accepts_the_pillar_configuration(beacons):
     [
         ([{"network": "203.0.113.24/29"}], "'bridge'"),
         ([{"bridge": "br100"}, {"network": "203.0.113.25/29"}], "not an IPv4 network"),
+        ([*CONFIG, {"repeat": -1}], "'repeat' must be 0 to 300 seconds"),
+        ([*CONFIG, {"repeat": "often"}], "'repeat' must be 0 to 300 seconds"),
+        ([*CONFIG, {"repeat": float("inf")}], "'repeat' must be 0 to 300 seconds"),
+        ([*CONFIG, {"repeat": float("nan")}], "'repeat' must be 0 to 300 seconds"),
         ({"bridge": "br100"}, "list"),
     ],
 )
@@ -151,7 +157,7 @@ def run(netns, double, tmp_path, steps, grains=None, **selfheal):
 
 
 HEAL = {"call": "selfheal.heal"}
-BEACON = {"beacon": CONFIG}
+BEACON = {"beacon": EVERY_LOOK}
 DEL_GATEWAY = {"sh": f"ip addr del {GATEWAY} dev br100"}
 ADD_GATEWAY = {"sh": f"ip addr replace {GATEWAY} dev br100"}
 HISTORY = {"call": "selfheal.status"}
@@ -177,6 +183,19 @@ def test_beacon_fires_while_a_guest_runs_and_the_gateway_is_missing(node, double
     out = run(node, double, tmp_path, [_guest(), DEL_GATEWAY, BEACON, BEACON])
     # level-triggered: fires again on the next interval
     assert out["results"][2] == out["results"][3] == _missing("guests", ["dev:vnet0"])
+
+
+def test_beacon_fires_at_once_then_every_repeat_seconds_while_it_stays_missing(
+    node, double, tmp_path
+):
+    beacon = {"beacon": [*CONFIG, {"repeat": 3}]}
+    wait = {"sh": "sleep 3.2"}
+    steps = [_guest(), DEL_GATEWAY, beacon, beacon, wait, beacon, ADD_GATEWAY, beacon]
+    steps += [DEL_GATEWAY, beacon]  # back, then missing again: a new loss, told at once
+    out = run(node, double, tmp_path, steps)
+    fired = [out["results"][i] for i in (2, 3, 5, 7, 9)]
+    missing = _missing("guests", ["dev:vnet0"])
+    assert fired == [missing, [], missing, [], missing]
 
 
 def test_beacon_is_silent_on_an_idle_node_without_the_gateway(node, double, tmp_path):

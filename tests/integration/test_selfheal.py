@@ -365,3 +365,43 @@ def test_a_heal_on_an_idle_node_restarts_nothing(selfheal, bridge, event_listene
         assert not bridge.has_gateway()
     finally:
         bridge.add_gateway()
+
+
+def test_the_heal_reads_the_service_from_the_files_the_node_kept(selfheal):
+    """
+    selfheal.service_name asks the master for no file: it reads the parameter files where
+    the node's file client keeps them from its last fetch (a state run's), and fetches only
+    those it lacks (here the first call, or after the node's cache was cleared).
+    """
+    cli = selfheal.cli
+    kept = pathlib.Path(selfheal.minion.config["cachedir"]) / "files" / "base" / "parameters"
+    log_file = pathlib.Path(selfheal.minion.config["log_file"])
+
+    def call(*args):
+        ret = cli.run(*args, minion_tgt=MINION)
+        assert ret.returncode == 0, ret
+        return ret.data
+
+    def fetches(since):
+        """The parameter files the minion's file client fetched after offset ``since``."""
+        text = log_file.read_text(errors="replace")[since:]
+        return [line for line in text.splitlines() if "** done ** 'parameters/" in line]
+
+    for copy in kept.glob("*.yaml"):
+        copy.unlink()
+    offset = len(log_file.read_text(errors="replace"))
+    assert call("selfheal.service_name") == selfheal.fake.name  # nothing kept: fetched
+    assert len(fetches(offset)) == 3
+    assert sorted(p.name for p in kept.glob("*.yaml")) == [
+        "defaults.yaml",
+        "osfamilymap.yaml",
+        "osmap.yaml",
+    ]
+    defaults = kept / "defaults.yaml"
+    defaults.write_text(defaults.read_text() + "\nkept_marker: the node's own copy\n")
+    offset = len(log_file.read_text(errors="replace"))
+    assert call("hltcloud.parameters", "fetch=False")["kept_marker"] == "the node's own copy"
+    assert call("selfheal.service_name") == selfheal.fake.name
+    assert fetches(offset) == []  # both read the kept files, asking the master for none
+    assert "kept_marker" not in call("hltcloud.parameters")  # a state run fetches afresh
+    assert "kept_marker" not in defaults.read_text()

@@ -17,7 +17,9 @@ for any of its addresses on any link), so no daemon listens beyond those links.
 
 import concurrent.futures
 import contextlib
+import datetime
 import pathlib
+import re
 import statistics
 import time
 
@@ -35,6 +37,7 @@ from tests.support.selfheal import _minion_config, selfheal_pillar_root
 HEAD = "cn43.internal"
 RESTART_LINE = "restarting"  # selfheal.heal: "selfheal: <gw> missing from <br>, restarting <svc>"
 HEAL_JOB = "Executing command selfheal.heal with jid"  # the minion, as each job starts
+HEAL_PUBLISH = "PubChannel received:"  # the minion, each publish it receives (Salt 3008, debug)
 
 
 @attr.s
@@ -97,7 +100,11 @@ def storm_cluster(
         pillar = selfheal_pillar_root(tmp_path / "pillar", fake.name, cooldown)
         config = master_overrides(pillar)
         config.update(
-            {"interface": first.host_ip, "hltcloud_inventory": grown, **(master_config or {})}
+            {
+                "interface": first.host_ip,
+                "hltcloud_inventory": grown,
+                **(master_config or {}),
+            }
         )
         master = salt_factories.salt_master_daemon(f"storm-master-{tag}", overrides=config)
         undo.callback(master.terminate)
@@ -138,6 +145,11 @@ def storm_cluster(
         for fun, *args in (("saltutil.sync_all",), ("saltutil.refresh_pillar", "wait=True")):
             ret = cluster.cli.run(fun, *args, minion_tgt="*")
             assert ret.returncode == 0, ret
+        # What a real node's state runs leave in its file cache (map.jinja fetches the
+        # parameter files; the hourly drift check keeps them fresh), where the heal reads
+        # the service name from: selfheal.service_name.
+        ret = cluster.cli.run("-L", "hltcloud.parameters", minion_tgt=",".join(ids))
+        assert ret.returncode == 0, ret
         yield cluster
 
 
@@ -160,6 +172,14 @@ def heal_jobs(cluster):
     return _logged(cluster, HEAL_JOB)
 
 
+def heal_publishes(cluster):
+    """
+    {minion id: selfheal.heal publishes its minion received so far, its own and others'}
+    (Salt 3008 logs each publish a minion receives at debug, the job's load with it).
+    """
+    return _logged(cluster, HEAL_PUBLISH, "'fun': 'selfheal.heal'")
+
+
 def forget(cluster):
     """A clean slate: no heal history on the nodes, no heal held on the master."""
     ret = cluster.cli.run("-L", "selfheal.forget", minion_tgt=",".join(cluster.ids))
@@ -169,7 +189,51 @@ def forget(cluster):
         mark.unlink()
 
 
-def heal_times(spaces, timeout, poll=0.02):
+LOG_TIME = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3})\]")
+
+
+def _first_after(lines, since, *words):
+    """Wall time (s) of the first log line at or after ``since`` holding all ``words``."""
+    for line in lines:
+        found = LOG_TIME.match(line)
+        if not found or not all(w in line for w in words):
+            continue
+        at = datetime.datetime.strptime(found.group(1), "%Y-%m-%d %H:%M:%S,%f").timestamp()
+        if at >= since - 0.001:  # the log keeps milliseconds
+            return at
+    return None
+
+
+def timeline(cluster, removed):
+    """
+    Where each node's heal time went, read from its own minion log: {minion id: {"dispatch":
+    removal to its heal job starting (beacon interval, event, reactor, publish), "job": job
+    start to the restart (the job's process and heal's checks)}}; None where not logged.
+    ``removed``: {minion id: wall time the gateway was taken}.
+    """
+    found = {}
+    for minion_id, since in removed.items():
+        log = pathlib.Path(cluster.nodes[minion_id][1].config["log_file"])
+        lines = log.read_text(errors="replace").splitlines() if log.exists() else []
+        start = _first_after(lines, since, HEAL_JOB)
+        restart = _first_after(lines, since, "selfheal:", RESTART_LINE)
+        found[minion_id] = {
+            "dispatch": None if start is None else start - since,
+            "job": None if start is None or restart is None else restart - start,
+        }
+    return found
+
+
+def _medians(parts):
+    """{part: median over the nodes that logged it}."""
+    out = {}
+    for key in ("dispatch", "job"):
+        known = [p[key] for p in parts.values() if p[key] is not None]
+        out[key] = statistics.median(known) if known else None
+    return out
+
+
+def heal_times(spaces, timeout, poll=0.02, removed_at=None):
     """
     Take the gateway from every namespace in ``spaces`` (a list) one right after the other,
     then poll them in turn until each has it back; return one latency (s) per namespace,
@@ -180,6 +244,8 @@ def heal_times(spaces, timeout, poll=0.02):
     for netns in spaces:
         netns.del_gateway()
         removed[netns.name] = time.monotonic()
+        if removed_at is not None:
+            removed_at[netns.name] = time.time()
     latencies, pending = {}, list(spaces)
     deadline = time.monotonic() + timeout
     while pending and time.monotonic() < deadline:
@@ -195,25 +261,42 @@ def storm(cluster, timeout=120, settle=5):
     """
     Every node loses the gateway at once. Returns {"latencies": [...], "median",
     "restarts": {id: restarts during the storm}, "jobs": {id: heal jobs during the storm},
+    "received": {id: heal publishes it received, its own and others'},
     "double_restarts": total in the double's log}; waits ``settle`` seconds after the last
     heal so that a late heal of a node is seen too.
     """
     before, double_before = restarts(cluster), len(cluster.fake.restarts())
-    jobs_before = heal_jobs(cluster)
+    jobs_before, received_before = heal_jobs(cluster), heal_publishes(cluster)
     spaces = [cluster.nodes[m][0] for m in cluster.ids]
-    latencies = heal_times(spaces, timeout)
+    removed_at = {}
+    latencies = heal_times(spaces, timeout, removed_at=removed_at)
     time.sleep(settle)
-    after, jobs = restarts(cluster), heal_jobs(cluster)
+    after, jobs, received = restarts(cluster), heal_jobs(cluster), heal_publishes(cluster)
     known = [x for x in latencies if x is not None]
+    parts = timeline(cluster, {m: removed_at[cluster.nodes[m][0].name] for m in cluster.ids})
     return {
         "latencies": latencies,
         "median": statistics.median(known) if known else None,
+        "parts": _medians(parts),
         "restarts": {m: after[m] - before[m] for m in cluster.ids},
         "jobs": {m: jobs[m] - jobs_before[m] for m in cluster.ids},
+        "received": {m: received[m] - received_before[m] for m in cluster.ids},
         "double_restarts": len(cluster.fake.restarts()) - double_before,
     }
 
 
-def single(cluster, minion_ids, timeout=60):
-    """One node at a time loses the gateway: each one's heal latency (s), in order."""
-    return [heal_times([cluster.nodes[m][0]], timeout)[0] for m in minion_ids]
+def single(cluster, minion_ids, timeout=60, parts=None):
+    """
+    One node at a time loses the gateway: each one's heal latency (s), in order. ``parts``:
+    a dict to fill with the :func:`timeline` medians of those heals.
+    """
+    latencies, removed = [], {}
+    for minion_id in minion_ids:
+        removed_at = {}
+        netns = cluster.nodes[minion_id][0]
+        latencies.append(heal_times([netns], timeout, removed_at=removed_at)[0])
+        removed[minion_id] = removed_at[netns.name]
+    if parts is not None:
+        time.sleep(1)  # the last heal's lines reach its log
+        parts.update(_medians(timeline(cluster, removed)))
+    return latencies

@@ -2,6 +2,8 @@
 hltcloud.parameters, map.jinja's data: the three parameter files read and merged once per run
 (``__context__``), each caller handed its own copy; the merge order is map.jinja's (the
 functional twin, test_os_release_data.py, compares it with the Jinja merge it replaced).
+``fetch=False`` reads the copies the node's file client kept (the self-heal's way; on real
+daemons in tests/integration/test_selfheal.py).
 """
 
 import copy
@@ -43,16 +45,21 @@ def lookup():
 
 
 @pytest.fixture
-def configure_loader_modules(files, lookup):
+def configure_loader_modules(files, lookup, tmp_path):
     return {
         hltcloud: {
+            "__opts__": {"cachedir": str(tmp_path)},
             "__grains__": FEDORA_19,
+            "__pillar__": {"hltcloud": {"lookup": lookup}},
             "__context__": {},
             "__salt__": {
                 "cp.get_file_str": files.get_file_str,
                 "grains.filter_by": salt.modules.grains.filter_by,
                 "slsutil.merge": salt.modules.slsutil.merge,
-                "pillar.get": lambda key, default: lookup or default,
+                # Salt 3008.4's answer outside a template: every leaf redacted
+                "pillar.get": lambda key, default=None: {
+                    "nova": {"network": {"service": "**********"}}
+                },
             },
         },
         salt.modules.grains: {"__grains__": FEDORA_19, "__opts__": {}, "__pillar__": {}},
@@ -86,10 +93,68 @@ def test_an_unreadable_file_fails_naming_it(files):
         hltcloud.parameters("base")
 
 
+def test_the_lookup_is_read_unmasked_outside_a_template(lookup):
+    lookup.update({"nova": {"network": {"service": "site-nova-network"}}})
+    assert hltcloud.parameters()["nova"]["network"]["service"] == "site-nova-network"
+
+
 def test_another_lookup_in_the_same_process_merges_again(lookup):
     assert hltcloud.parameters()["backup"]["keep"] != 5
     lookup.update({"backup": {"keep": 5}})  # e.g. state.sls pillar=... after a first call
     assert hltcloud.parameters()["backup"]["keep"] == 5
+
+
+def _keep(tmp_path, *names):
+    """The node's kept copies (its file cache) of ``names``, Fedora's service renamed."""
+    kept = tmp_path / "files" / "base" / "parameters"
+    kept.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        text = (PARAMETERS / f"{name}.yaml").read_text()
+        if name == "osfamilymap":
+            text = text.replace("openstack-nova-network", "kept-nova-network")
+        (kept / f"{name}.yaml").write_text(text)
+
+
+def test_kept_copies_are_read_without_asking_the_master(files, tmp_path):
+    _keep(tmp_path, *hltcloud.PARAMETER_FILES)
+    assert hltcloud.parameters(fetch=False)["nova"]["network"]["service"] == "kept-nova-network"
+    assert files.reads == []
+
+
+def test_a_file_the_node_did_not_keep_is_fetched(files, tmp_path):
+    _keep(tmp_path, "defaults", "osfamilymap")
+    assert hltcloud.parameters(fetch=False)["nova"]["network"]["service"] == "kept-nova-network"
+    assert files.reads == ["salt://parameters/osmap.yaml"]
+
+
+def test_what_this_run_fetched_is_not_replaced_by_kept_copies(files, tmp_path):
+    _keep(tmp_path, *hltcloud.PARAMETER_FILES)
+    fetched = hltcloud.parameters()
+    assert hltcloud.parameters(fetch=False) == fetched
+    assert fetched["nova"]["network"]["service"] == "openstack-nova-network"
+    assert len(files.reads) == len(hltcloud.PARAMETER_FILES)
+
+
+def test_kept_copies_do_not_stand_in_for_a_fetch(files, tmp_path):
+    _keep(tmp_path, *hltcloud.PARAMETER_FILES)
+    hltcloud.parameters(fetch=False)
+    assert hltcloud.parameters()["nova"]["network"]["service"] == "openstack-nova-network"
+
+
+def test_a_kept_copy_that_does_not_parse_is_fetched(files, tmp_path, caplog):
+    _keep(tmp_path, *hltcloud.PARAMETER_FILES)
+    (tmp_path / "files" / "base" / "parameters" / "osfamilymap.yaml").write_text("a: [b\n")
+    assert hltcloud.parameters(fetch=False)["nova"]["network"]["service"] == (
+        "openstack-nova-network"
+    )
+    assert files.reads == ["salt://parameters/osfamilymap.yaml"]
+    assert "osfamilymap.yaml is unusable" in caplog.text
+
+
+@pytest.mark.parametrize("saltenv", ["../base", "base/../../etc", "", ".hidden", "base\n"])
+def test_a_saltenv_that_is_no_name_reads_no_path(saltenv):
+    with pytest.raises(hltcloud.CommandExecutionError, match="is not a saltenv"):
+        hltcloud.parameters(saltenv, fetch=False)
 
 
 @pytest.mark.parametrize("name", hltcloud.PARAMETER_FILES)
