@@ -13,11 +13,15 @@ starts with ``prefix`` (or, a compiled regular expression, matches it):
     died before answering. For ``down`` seconds after, every request gets the same (it is
     coming back).
 ``hang(seconds, method=None, prefix="")``
-    A matching request that arrives within ``seconds`` from now is accepted and never
-    answered: the proxy holds it until that window ends, then closes it unanswered.
+    A matching request that arrives within ``seconds`` of the first one is accepted and
+    never answered: the proxy holds it until that window ends, then closes it unanswered.
 ``fail(seconds=None, times=None, status=500, ...)``
-    Answer ``status`` (an OpenStack error body) to the matching requests of the next
-    ``seconds``, or to the next ``times`` of them.
+    Answer ``status`` (an OpenStack error body) to the matching requests of the ``seconds``
+    from the first one, or to the next ``times`` of them.
+
+A window opens at the fault's first request, not when the test arms it: a state run may
+take seconds of rendering before it calls the service (more on a loaded machine, where a
+window counted from the arming once closed before the run's first request).
 ``restart(method, prefix, stop, start, down=0.0)``
     For a service the test owns: the first matching request is forwarded, then ``stop()``
     kills the service and the connection is closed unanswered; ``start()`` brings it back
@@ -48,9 +52,10 @@ OWN_HEADERS = frozenset(("server", "date"))
 
 
 class _Fault:
-    def __init__(self, kind, method, prefix, times=None, until=None, **extra):
+    def __init__(self, kind, method, prefix, times=None, seconds=None, **extra):
         self.kind, self.method, self.prefix = kind, method, prefix
-        self.times, self.until = times, until
+        self.times, self.seconds = times, seconds
+        self.until = None  # the window's end, once its first request came (``seconds``)
         self.extra = extra
         self.hits = []  # (method, path) of the requests it took
 
@@ -67,6 +72,8 @@ class _Fault:
         return self.times is None or self.times > 0
 
     def take(self, method, path):
+        if self.seconds is not None and self.until is None:
+            self.until = time.monotonic() + self.seconds
         self.hits.append((method, path))
         if self.times is not None:
             self.times -= 1
@@ -123,11 +130,12 @@ class FaultProxy:
         return self._arm(_Fault("drop", method, prefix, times=times, apply=apply, down=down))
 
     def hang(self, seconds, method=None, prefix=""):
-        return self._arm(_Fault("hang", method, prefix, until=time.monotonic() + seconds))
+        return self._arm(_Fault("hang", method, prefix, seconds=seconds))
 
     def fail(self, seconds=None, times=None, status=500, method=None, prefix=""):
-        until = None if seconds is None else time.monotonic() + seconds
-        return self._arm(_Fault("fail", method, prefix, times=times, until=until, status=status))
+        return self._arm(
+            _Fault("fail", method, prefix, times=times, seconds=seconds, status=status)
+        )
 
     def restart(self, method, prefix, stop, start, down=0.0):
         return self._arm(

@@ -50,7 +50,7 @@ FAULTS = {
     "upload not applied": lambda proxy, glance: proxy.drop_answer("PUT", UPLOAD, apply=False),
     # the upload accepted and never answered
     "hung upload": lambda proxy, glance: proxy.hang(3.0, method="PUT"),
-    # HTTP 500 to everything for 1.5 s
+    # HTTP 500 to everything for 1.5 s from the first request
     "500": lambda proxy, glance: proxy.fail(seconds=1.5, status=500),
     # Glance killed right after it stored the data, back half a second later
     "restart": lambda proxy, glance: proxy.restart(

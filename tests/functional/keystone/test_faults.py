@@ -14,9 +14,9 @@ from tests.support.faults import FaultProxy
 pytestmark = pytest.mark.slow
 
 FAULTS = {
-    # every write of the first 3 s accepted and never answered
+    # every write of the 3 s from the first one accepted and never answered
     "hang": lambda proxy, server: proxy.hang(3.0, method="POST"),
-    # HTTP 500 to everything for 1.5 s
+    # HTTP 500 to everything for 1.5 s from the first request
     "500": lambda proxy, server: proxy.fail(seconds=1.5, status=500),
     # Keystone killed right after it made the first user, back 0.5 s later
     "restart": lambda proxy, server: proxy.restart(

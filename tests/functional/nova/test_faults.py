@@ -149,9 +149,9 @@ def test_an_older_server_of_the_name_is_not_taken_for_a_lost_create(
 
 
 FAULTS = {
-    # every POST of the next 3 s accepted and never answered
+    # every POST of the 3 s from the first one accepted and never answered
     "hang": lambda proxy, double: proxy.hang(3.0, method="POST"),
-    # HTTP 500 to everything for 1.5 s
+    # HTTP 500 to everything for 1.5 s from the first request
     "500": lambda proxy, double: proxy.fail(seconds=1.5, status=500),
     # nova-api killed right after it took the first server, back a second later
     "restart": lambda proxy, double: proxy.restart(
