@@ -81,7 +81,8 @@ SALT3006_TESTS := tests/unit/test_grains_hltcloud.py tests/unit/test_keystone_v3
 	tests/functional/test_package_queries.py tests/functional/test_reactor_render.py \
 	tests/unit/test_hltcloud_secrets_file.py \
 	tests/unit/test_guarded_states.py tests/functional/test_compute_network.py \
-	tests/unit/test_hltcloud_parameters.py tests/functional/test_os_release_data.py
+	tests/unit/test_hltcloud_parameters.py tests/functional/test_os_release_data.py \
+	tests/unit/test_heal_queue.py tests/functional/test_heal_dispatch.py
 
 # The real Glance the glance tests run on the loopback (.local/glance-venv).
 glance:

@@ -110,6 +110,68 @@ def _master_usage(master):
     return {"rss_mib": rss / 2**20, "cpu_s": cpu, "processes": len(procs)}
 
 
+def _times(proc):
+    """(own, reaped children's) CPU seconds of ``proc``, or None when it is gone."""
+    try:
+        times = proc.cpu_times()
+    except psutil.NoSuchProcess:
+        return None
+    return times.user + times.system, times.children_user + times.children_system
+
+
+def _cpu_snapshot(cluster):
+    """Every process's CPU times now, each in its part: ``master`` (its process tree),
+    ``minions`` (the minion daemons and their long-lived children: beacons, receiving every
+    publish), ``jobs`` (what the minions' job processes used, counted once they are reaped
+    into their minion's children times, with their commands), ``bench`` (this process: the
+    polling), ``other`` (the rest of the machine)."""
+    mains = {minion.pid for _, minion in cluster.nodes.values()}
+    if cluster.head:
+        mains.add(cluster.head.pid)
+    master = {cluster.master.pid}
+    try:
+        master |= {c.pid for c in psutil.Process(cluster.master.pid).children(recursive=True)}
+    except psutil.NoSuchProcess:
+        pass
+    under = {}
+    for pid in mains:
+        try:
+            for child in psutil.Process(pid).children(recursive=True):
+                under[child.pid] = pid
+        except psutil.NoSuchProcess:
+            continue
+    snap = {}
+    for proc in psutil.process_iter():
+        times = _times(proc)
+        if times is None:
+            continue
+        if proc.pid in master:
+            part = "master"
+        elif proc.pid in mains or proc.pid in under:
+            part = "minions"
+        elif proc.pid == os.getpid():
+            part = "bench"
+        else:
+            part = "other"
+        snap[proc.pid] = (part, times, proc.pid in mains)
+    return snap
+
+
+def cpu_parts(before, after):
+    """CPU seconds per part between two :func:`_cpu_snapshot`; a process that started in
+    between counts whole. Children reaped by a minion daemon (its jobs) count as ``jobs``;
+    any other process's reaped children count in its own part."""
+    parts = {"master": 0.0, "minions": 0.0, "jobs": 0.0, "bench": 0.0, "other": 0.0}
+    for pid, (part, (own, reaped), main) in after.items():
+        old_part, (old_own, old_reaped), _ = before.get(pid, (part, (0.0, 0.0), main))
+        if old_part != part:  # a pid reused by another process
+            old_own = old_reaped = 0.0
+        new_process = pid not in before and part == "minions" and not main
+        parts["jobs" if new_process else part] += own - old_own
+        parts["jobs" if main else part] += reaped - old_reaped
+    return {key: round(value, 2) for key, value in parts.items()}
+
+
 def _pin(pid, cores):
     """Put process ``pid`` and its children on ``cores`` (their later children inherit it)."""
     proc = psutil.Process(pid)
@@ -212,7 +274,9 @@ def measure(salt_factories, tmp_path, size):
         row["single"] = single(cluster, ids[:3], parts=row["single_parts"])
         forget(cluster)
         usage = _master_usage(cluster.master)
+        snapshot = _cpu_snapshot(cluster)
         found = storm(cluster)
+        row["storm_cpu_parts"] = cpu_parts(snapshot, _cpu_snapshot(cluster))
         row["storm"] = found
         row["storm_cpu_s"] = _master_usage(cluster.master)["cpu_s"] - usage["cpu_s"]
         row["master"] = _master_usage(cluster.master)
@@ -265,13 +329,15 @@ def report(rows):
         one, many = row["single_parts"], found["parts"]
         print(
             f"M={row['m']}: {cache}heal 1 / storm medians: removal to the heal job"
-            f" {_fmt(one['dispatch'])} / {_fmt(many['dispatch'])} s, job start to the restart"
+            f" {_fmt(one['dispatch'])} / {_fmt(many['dispatch'])} s (from the beacon's firing"
+            f" {_fmt(one.get('master'))} / {_fmt(many.get('master'))} s), job start to the restart"
             f" {_fmt(one['job'])} / {_fmt(many['job'])} s;"
             f" storm: restarts per node {sorted(set(found['restarts'].values()))}"
             f" (each once: {once}), heal jobs per node {sorted(set(found['jobs'].values()))}"
             f" (one each: {one_job}), heal publishes each node received"
             f" {sorted(set(found['received'].values()))},"
             f" double restarted {found['double_restarts']} times;"
+            f" the storm's CPU seconds by part {row['storm_cpu_parts']};"
             f" load {row['load_before']} -> {row['load_after']}"
         )
     last = rows[-1]

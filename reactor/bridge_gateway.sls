@@ -9,15 +9,20 @@
     here is taken from `data` (its `id` could be "*"). The node is the id in
     the tag, salt/beacon/<id>/bridge_gateway/gateway_missing, and only when
     that id is exactly an inventory compute node's (hltcloud.node_name, the
-    pillar top's rule), targeted as a list of that one id. A tag naming
+    pillar top's rule), targeted by that id in a list (with the other nodes
+    queued at the same time, never a pattern). A tag naming
     another node than its sender still reaches only that node, whose
     selfheal.heal acts only where guests run or its own beacon asked.
 
-    One heal in flight per node (heal_gate.claim, on the master): the beacon
+    One heal queued per node (heal_gate.enqueue, on the master): the beacon
     fires every few seconds while the address is missing, and a switch flap takes
-    it from every node at once; only a node's first event publishes a heal,
-    the next ones for hltcloud_heal_hold seconds publish nothing. Cheap per
-    event: a dict look-up and one stat of the node's mark file. -#}
+    it from every node at once; only a node's first event queues a heal, the next
+    ones for hltcloud_heal_hold seconds queue nothing. The event that finds no
+    dispatcher running starts one, runner.heal_gate.dispatch: in the reactor's
+    worker pool, not this loop, it publishes every heal queued meanwhile as one
+    job to that list of ids (_utils/heal_queue.py). Cheap per event: a dict
+    look-up, one stat of the node's mark file, and two small writes per heal.
+-#}
 {%- set prefix = "salt/beacon/" %}
 {%- set suffix = "/bridge_gateway/gateway_missing" %}
 {%- set inventory = opts.get("hltcloud_inventory") or {} %}
@@ -27,9 +32,8 @@
 {%- endif %}
 {%- set name = salt["hltcloud.node_name"](inventory, minion) if minion else none %}
 {%- set compute = name and inventory.nodes[name].get("role") == "compute" %}
-{%- if compute and salt["heal_gate.claim"](minion, opts.get("hltcloud_heal_hold")) %}
-selfheal-bridge-gateway-{{ name }}:
-  local.selfheal.heal:
-    - tgt: {{ [minion] | json }}
-    - tgt_type: list
+{%- if compute and salt["heal_gate.enqueue"](minion, opts.get("hltcloud_heal_hold")) %}
+selfheal-bridge-gateway-dispatch:
+  runner.heal_gate.dispatch:
+    - led: true
 {%- endif %}

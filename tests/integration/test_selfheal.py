@@ -25,7 +25,7 @@ import pytest
 import salt.crypt
 
 from tests.support.netns import usable
-from tests.support.selfheal import MINION, selfheal_cluster
+from tests.support.selfheal import MINION, clear_heal_gate, selfheal_cluster
 
 pytestmark = [
     pytest.mark.slow,
@@ -73,10 +73,8 @@ def bridge(selfheal):
     selfheal.fake.set_mode("heal")
     ret = selfheal.cli.run("selfheal.forget", minion_tgt=MINION)
     assert ret.returncode == 0, ret
-    # and no heal held on the master from the test before (heal_gate.claim's marks)
-    gate = pathlib.Path(selfheal.master.config["cachedir"]) / "hltcloud" / "heal-gate"
-    for mark in gate.glob("*"):
-        mark.unlink()
+    # and no heal held or queued on the master from the test before (heal_gate.enqueue's)
+    clear_heal_gate(selfheal.master)
     return netns
 
 

@@ -2,8 +2,9 @@
 A switch flap on real daemons: three compute minions, each in its own network namespace
 with br100, its gateway and a guest (tests/support/storm.py), lose the gateway at once. The
 nova-network test double takes SLOW seconds to restart, so each beacon fires a few more times
-while its node's heal is in flight: the master's reactor still publishes one heal per node
-(reactor/bridge_gateway.sls, heal_gate.claim), each node starts one heal job and restarts
+while its node's heal is in flight: the master's reactor still queues one heal per node
+(reactor/bridge_gateway.sls, heal_gate.enqueue) and its dispatcher publishes them
+(runner heal_gate.dispatch, lists of ids), each node starts one heal job and restarts
 the double once, both counted in that node's own minion log, and every address comes back.
 The 5 to 40 minion figures are in bench/bench_scale.py.
 """
@@ -30,11 +31,14 @@ def test_every_node_loses_the_gateway_at_once_each_is_healed_once(salt_factories
         cluster.fake.install(tmp_path)
         cluster.fake.set_mode("slow")
         found = storm(cluster, timeout=60)
-        gate = pathlib.Path(cluster.master.config["cachedir"]) / "hltcloud" / "heal-gate"
-        held = sorted(mark.name for mark in gate.glob("*"))
+        kept = pathlib.Path(cluster.master.config["cachedir"]) / "hltcloud"
+        held = sorted(mark.name for mark in (kept / "heal-gate").glob("*"))
+        queued = sorted(entry.name for entry in (kept / "heal-queue").glob("*"))
+        dispatching = (kept / "heal-dispatch").exists()
     assert None not in found["latencies"], f"a gateway did not come back: {found}"
     assert min(found["latencies"]) >= SLOW, found
     assert found["jobs"] == {minion_id: 1 for minion_id in cluster.ids}, found
     assert found["restarts"] == {minion_id: 1 for minion_id in cluster.ids}, found
     assert found["double_restarts"] == NODES, found
     assert held == cluster.ids
+    assert queued == [] and not dispatching  # every heal published, the dispatcher ended

@@ -6,6 +6,7 @@ nova-network test double, and the repo's pillar with the test's overrides.
 """
 
 import contextlib
+import pathlib
 import time
 
 import attr
@@ -36,6 +37,14 @@ def selfheal_pillar_root(target, service, cooldown, **settings):
         top.replace("    - selfheal\n", "    - selfheal\n    - selfheal_test\n")
     )
     return root
+
+
+def clear_heal_gate(master):
+    """No heal held, queued or being dispatched on ``master`` (heal_gate.enqueue's files)."""
+    kept = pathlib.Path(master.config["cachedir"]) / "hltcloud"
+    for mark in [*(kept / "heal-gate").glob("*"), *(kept / "heal-queue").glob("*")]:
+        mark.unlink()
+    (kept / "heal-dispatch").unlink(missing_ok=True)
 
 
 @attr.s

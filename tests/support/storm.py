@@ -32,11 +32,12 @@ from tests.support.localcluster import (
     start_minion,
 )
 from tests.support.netns import ComputeNetns, FakeNovaNetwork, NetnsSaltMinion, ip
-from tests.support.selfheal import _minion_config, selfheal_pillar_root
+from tests.support.selfheal import _minion_config, clear_heal_gate, selfheal_pillar_root
 
 HEAD = "cn43.internal"
 RESTART_LINE = "restarting"  # selfheal.heal: "selfheal: <gw> missing from <br>, restarting <svc>"
 HEAL_JOB = "Executing command selfheal.heal with jid"  # the minion, as each job starts
+BEACON_FIRED = "handling event tag '__beacons_return'"  # the minion, its beacon fired (debug)
 HEAL_PUBLISH = "PubChannel received:"  # the minion, each publish it receives (Salt 3008, debug)
 
 
@@ -181,12 +182,10 @@ def heal_publishes(cluster):
 
 
 def forget(cluster):
-    """A clean slate: no heal history on the nodes, no heal held on the master."""
+    """A clean slate: no heal history on the nodes, no heal held or queued on the master."""
     ret = cluster.cli.run("-L", "selfheal.forget", minion_tgt=",".join(cluster.ids))
     assert ret.returncode == 0, ret
-    gate = pathlib.Path(cluster.master.config["cachedir"]) / "hltcloud" / "heal-gate"
-    for mark in gate.glob("*"):
-        mark.unlink()
+    clear_heal_gate(cluster.master)
 
 
 LOG_TIME = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3})\]")
@@ -207,9 +206,11 @@ def _first_after(lines, since, *words):
 def timeline(cluster, removed):
     """
     Where each node's heal time went, read from its own minion log: {minion id: {"dispatch":
-    removal to its heal job starting (beacon interval, event, reactor, publish), "job": job
-    start to the restart (the job's process and heal's checks)}}; None where not logged.
-    ``removed``: {minion id: wall time the gateway was taken}.
+    removal to its heal job starting (beacon interval, event, reactor, publish), "master":
+    the part of it from the beacon's firing on the node (the event to the master, the
+    reactor, the publish, its delivery), "job": job start to the restart (the job's process
+    and heal's checks)}}; None where not logged. ``removed``: {minion id: wall time the
+    gateway was taken}.
     """
     found = {}
     for minion_id, since in removed.items():
@@ -217,8 +218,10 @@ def timeline(cluster, removed):
         lines = log.read_text(errors="replace").splitlines() if log.exists() else []
         start = _first_after(lines, since, HEAL_JOB)
         restart = _first_after(lines, since, "selfheal:", RESTART_LINE)
+        fired = _first_after(lines, since, BEACON_FIRED)
         found[minion_id] = {
             "dispatch": None if start is None else start - since,
+            "master": None if start is None or fired is None else start - fired,
             "job": None if start is None or restart is None else restart - start,
         }
     return found
@@ -227,7 +230,7 @@ def timeline(cluster, removed):
 def _medians(parts):
     """{part: median over the nodes that logged it}."""
     out = {}
-    for key in ("dispatch", "job"):
+    for key in ("dispatch", "master", "job"):
         known = [p[key] for p in parts.values() if p[key] is not None]
         out[key] = statistics.median(known) if known else None
     return out
