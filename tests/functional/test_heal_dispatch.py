@@ -105,8 +105,8 @@ def test_a_beacon_event_publishes_one_heal_to_that_node_as_a_list(reactor, publi
 
 
 def test_events_while_a_dispatcher_runs_join_its_queue(reactor, publisher, master_opts):
-    """The first event starts the dispatcher; the next ones, rendered before it runs (the
-    reactor's loop is faster than its pool), only queue: one publish for all three."""
+    """While a dispatcher runs (its mark, taken here), events only queue and render no
+    reaction; the next one to start a dispatcher publishes all four as one list job."""
     lead = os.path.join(master_opts["cachedir"], *heal_queue.DISPATCHER)
     assert heal_queue.lead(master_opts["cachedir"])  # as if the first event's had started
     for minion_id in ("cn44.internal", "cn46.internal", "cn47.internal"):
