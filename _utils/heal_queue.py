@@ -46,6 +46,14 @@ def _path(cachedir, where, minion_id):
     return os.path.join(cachedir, *where, minion_id)
 
 
+def _unlink(path):
+    """Remove ``path``; one already gone (another thread's) is no error."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
 def _touch(path, now):
     """Create ``path`` or set its time, on the descriptor: a file another thread unlinks
     meanwhile is created anew, never an error."""
@@ -87,10 +95,7 @@ def claim(cachedir, minion_id, hold=None, now=None):
 def unhold(cachedir, minion_ids):
     """End the holds of ``minion_ids`` (their heals were not published)."""
     for minion_id in minion_ids:
-        try:
-            os.unlink(_path(cachedir, GATE_DIR, minion_id))
-        except FileNotFoundError:
-            pass
+        _unlink(_path(cachedir, GATE_DIR, minion_id))
 
 
 def _dispatcher(cachedir):
@@ -192,17 +197,10 @@ def dispatch(cachedir, publish, allowed=None):
                 except FileNotFoundError:
                     pass
                 continue
-            _release(path)
+            _unlink(path)
             if not queued(cachedir) or not lead(cachedir):
                 return done
     except BaseException:
         unhold(cachedir, ids)
-        _release(path)
+        _unlink(path)
         raise
-
-
-def _release(path):
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
